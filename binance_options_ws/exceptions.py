@@ -1,0 +1,166 @@
+"""Every error the library raises, under one root.
+
+Catch :class:`BinanceOptionsWSError` to catch them all. Where the meaning
+overlaps with a built-in, the error is also that built-in (a bad stream name is
+a ``ValueError``, a reply that never came is a ``TimeoutError``), so code that
+already catches the built-ins keeps working::
+
+    BinanceOptionsWSError
+    ├── InvalidStreamError (ValueError)      a bad stream name, symbol or parameter
+    ├── MessageParseError (ValueError)       a WebSocket message that is not JSON
+    ├── ClientClosedError (RuntimeError)     a method called on a closed client
+    ├── ServerError                          the exchange answered a request with an error
+    ├── RequestTimeoutError (TimeoutError)   the exchange did not answer in time
+    ├── ConnectionFailedError (ConnectionError)  could not open or keep a connection
+    └── RestError                            a REST look-up failed
+        ├── BinanceAPIError                  the API answered {"code": ..., "msg": ...}
+        │   ├── RateLimitError               HTTP 429 (slow down) or 418 (IP banned)
+        │   └── UnknownOutcomeError          HTTP 503 "unknown error": outcome unknown
+        ├── RestTimeoutError (TimeoutError)  the HTTP request timed out
+        ├── RestConnectionError (ConnectionError)  no HTTP connection could be made
+        └── InvalidResponseError (ValueError)  the body was not the JSON expected
+
+Example:
+    >>> from binance_options_ws import streams, InvalidStreamError
+    >>> try:
+    ...     streams.depth("BTC-260925-100000-C", levels=15)
+    ... except InvalidStreamError as exc:
+    ...     print(exc)
+    levels must be one of 10, 20, 50, 100, got 15
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "BinanceAPIError",
+    "BinanceOptionsWSError",
+    "ClientClosedError",
+    "ConnectionFailedError",
+    "InvalidResponseError",
+    "InvalidStreamError",
+    "MessageParseError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RestConnectionError",
+    "RestError",
+    "RestTimeoutError",
+    "ServerError",
+    "UnknownOutcomeError",
+]
+
+
+class BinanceOptionsWSError(Exception):
+    """The root of every error this library raises."""
+
+
+class InvalidStreamError(BinanceOptionsWSError, ValueError):
+    """A stream name, symbol or stream parameter is not valid.
+
+    Raised at the call site, before anything is sent. The message names the bad
+    value and the valid choices.
+    """
+
+
+class MessageParseError(BinanceOptionsWSError, ValueError):
+    """A WebSocket message could not be decoded as JSON.
+
+    Attributes:
+        text: The first 200 characters of the offending message.
+    """
+
+    def __init__(self, message: str, text: str = "") -> None:
+        super().__init__(message)
+        self.text = text
+
+
+class ClientClosedError(BinanceOptionsWSError, RuntimeError):
+    """A method was called on a client that has been closed.
+
+    Create a new client (or use ``with StreamClient() as client:``) instead.
+    """
+
+
+class ServerError(BinanceOptionsWSError):
+    """The exchange answered a SUBSCRIBE or other request with an error.
+
+    Attributes:
+        code: The error code from the reply (``{"code": 2, "msg": ...}``).
+        msg: The exchange's message.
+        request: The request that was answered with the error, if known.
+    """
+
+    def __init__(self, code: Optional[int], msg: str, request: object = None) -> None:
+        detail = f"the exchange answered with error {code}: {msg}"
+        if request is not None:
+            detail += f" (request: {request})"
+        super().__init__(detail)
+        self.code = code
+        self.msg = msg
+        self.request = request
+
+
+class RequestTimeoutError(BinanceOptionsWSError, TimeoutError):
+    """The exchange did not answer a request within the timeout."""
+
+
+class ConnectionFailedError(BinanceOptionsWSError, ConnectionError):
+    """A WebSocket connection could not be opened or was lost."""
+
+
+class RestError(BinanceOptionsWSError):
+    """A REST look-up failed. The subclasses say how."""
+
+
+class BinanceAPIError(RestError):
+    """The REST API answered with an error body ``{"code": ..., "msg": ...}``.
+
+    Attributes:
+        code: Binance's error code, e.g. -1121 for an invalid symbol (None if absent).
+        msg: Binance's message.
+        status: The HTTP status code.
+    """
+
+    def __init__(self, code: Optional[int], msg: str, status: int) -> None:
+        super().__init__(f"HTTP {status}, Binance error {code}: {msg}")
+        self.code = code
+        self.msg = msg
+        self.status = status
+
+
+class RateLimitError(BinanceAPIError):
+    """HTTP 429 (request rate limit broken) or 418 (IP auto-banned).
+
+    The client never retries into a ban: wait ``retry_after`` seconds before the
+    next request.
+
+    Attributes:
+        retry_after: Seconds to wait, from the Retry-After header (None if absent).
+    """
+
+    def __init__(
+        self, code: Optional[int], msg: str, status: int, retry_after: Optional[float]
+    ) -> None:
+        super().__init__(code, msg, status)
+        self.retry_after = retry_after
+
+
+class UnknownOutcomeError(BinanceAPIError):
+    """HTTP 503 with "Unknown error": the request was sent but its outcome is unknown.
+
+    Binance's documentation says not to treat this as a failure: the request may
+    have succeeded.
+    """
+
+
+class RestTimeoutError(RestError, TimeoutError):
+    """The HTTP request did not complete within its timeout."""
+
+
+class RestConnectionError(RestError, ConnectionError):
+    """No HTTP connection could be made (DNS, refused, TLS, reset)."""
+
+
+class InvalidResponseError(RestError, ValueError):
+    """The HTTP response body was not the JSON the API documents."""
