@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 from . import streams
+from ._version import __version__
 from .exceptions import (
     BinanceAPIError,
     BinanceOptionsWSError,
@@ -41,8 +42,6 @@ from .models import (
     parse_message,
 )
 from .streams import OptionSide, OptionSymbol, StreamKind, StreamName, parse_stream
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BinanceAPIError",
