@@ -1,0 +1,833 @@
+"""``StreamClient``: subscribe to Binance options streams and receive typed events.
+
+Everything a user calls is here. The client connects on the first subscribe,
+keeps the connection alive in background threads (pings, reconnects with
+backoff, a seamless switch to a fresh connection before the exchange's 24-hour
+cut, more connections past 200 streams), and hands you events either on a
+queue or through callbacks::
+
+    from binance_options_ws import StreamClient
+
+    with StreamClient() as client:
+        client.subscribe_index("BTCUSDT")
+        for event in client.events(timeout=10):
+            print(event.symbol, event.price)
+
+Callbacks run on one dispatcher thread of the client, in arrival order, never on
+the thread that reads the socket; a callback that raises is logged, counted and
+handed to ``on_error``, and delivery goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import logging
+import queue as _queue
+import threading
+import time
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+import attrs
+
+from . import streams as _streams
+from ._version import __version__
+from .delivery import CallbackDispatcher, EventQueue
+from .exceptions import (
+    ClientClosedError,
+    InvalidArgumentError,
+    InvalidStreamError,
+    MessageParseError,
+    ServerError,
+)
+from .models import Event, Message
+from .pool import Pool, PoolSettings
+from .streams import OptionSymbol, StreamName
+
+__all__ = ["ClientStats", "StateChange", "StreamClient", "Subscription"]
+
+_log = logging.getLogger("binance_options_ws")
+_client_numbers = itertools.count(1)
+
+#: A function that receives one event.
+Callback = Callable[[Any], Any]
+#: What ``subscribe`` accepts: one stream name or several.
+Streams = Union[str, StreamName, Iterable[Union[str, StreamName]]]
+#: Seconds a user-facing ``close()`` may take at most.
+_CLOSE_BUDGET = 0.9
+
+
+@attrs.frozen
+class StateChange:
+    """A change in the client's connections, as given to ``on_state``.
+
+    Attributes:
+        state: ``"connecting"``, ``"connected"``, ``"disconnected"``,
+            ``"reconnecting"``, ``"rolled_over"`` or ``"closed"``.
+        detail: A readable explanation (the reason for a disconnect, the delay
+            before a reconnect, ...).
+        time: Wall-clock time of the change (``time.time()``).
+    """
+
+    state: str
+    detail: str
+    time: float
+
+
+@attrs.frozen
+class ClientStats:
+    """Counters since the client started, from :attr:`StreamClient.stats`.
+
+    Attributes:
+        messages: WebSocket messages received (data and replies).
+        events: Events parsed from them.
+        parse_errors: Messages that were not valid JSON text (counted, logged, skipped).
+        callback_errors: Exceptions raised by your callbacks (logged, skipped).
+        dropped_events: Events dropped because the queue (or the callback backlog)
+            was full; the oldest go first.
+        unrouted_events: Events for streams nobody is subscribed to any more.
+        reconnects: Connections re-opened after an unexpected drop.
+        rollovers: Connections replaced before their age limit.
+        connections: Connections open now.
+        last_message_age: Seconds since each open connection last received anything.
+    """
+
+    messages: int
+    events: int
+    parse_errors: int
+    callback_errors: int
+    dropped_events: int
+    unrouted_events: int
+    reconnects: int
+    rollovers: int
+    connections: int
+    last_message_age: Tuple[float, ...]
+
+
+class Subscription:
+    """A handle on what one subscribe call subscribed, as returned by every subscribe method.
+
+    Attributes:
+        streams: The stream names, exactly as sent to the exchange.
+        callback: The callback given to subscribe, or None (events go to the queue).
+
+    Example:
+        >>> sub = client.subscribe_trade("BTC")   # doctest: +SKIP
+        >>> sub.unsubscribe()                      # doctest: +SKIP
+    """
+
+    def __init__(
+        self, client: StreamClient, streams: Tuple[str, ...], callback: Optional[Callback]
+    ) -> None:
+        self.streams = streams
+        self.callback = callback
+        self._client = client
+        self._active = True
+
+    @property
+    def active(self) -> bool:
+        """True until :meth:`unsubscribe` (or the client closes)."""
+        return self._active and not self._client.closed
+
+    def unsubscribe(self, *, timeout: Optional[float] = None) -> None:
+        """Stop this subscription's delivery; streams nobody else uses are unsubscribed.
+
+        Blocks until the exchange confirms. Calling it twice does nothing.
+
+        Example:
+            >>> sub.unsubscribe()   # doctest: +SKIP
+        """
+        self._client._drop_subscription(self, timeout)
+
+    def __repr__(self) -> str:
+        target = "queue"
+        if self.callback is not None:
+            target = getattr(self.callback, "__name__", "callback")
+        ended = "" if self.active else " (ended)"
+        return f"<Subscription {list(self.streams)} -> {target}{ended}>"
+
+
+def _positive(name: str, value: Optional[float], allow_none: bool = False) -> Optional[float]:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        choices = "a positive number of seconds" + (" or None" if allow_none else "")
+        raise InvalidArgumentError(f"{name} must be {choices}, got {value!r}")
+    return float(value)
+
+
+class StreamClient:
+    """A connection to Binance's options market streams, run in background threads.
+
+    Args:
+        base_url: The endpoint, ``wss://nbstream.binance.com/eoptions`` by default
+            (a :class:`~binance_options_ws.testing.FakeExchange`'s ``url`` in tests).
+        queue_size: The most events kept waiting in :attr:`queue`; when full the
+            oldest is dropped and counted in ``stats.dropped_events``.
+        on_error: Called with every exception a callback raised, and with the
+            errors found in bad data from the network.
+        on_state: Called with a :class:`StateChange` on every connection change.
+        request_timeout: Seconds to wait for the exchange to confirm a request.
+        connect_timeout: Seconds allowed to open a connection.
+        ping_interval: Seconds between the client's pings.
+        stale_timeout: A connection that received nothing at all (no data, no pong)
+            for this long is treated as dead and replaced.
+        reconnect: Reconnect after an unexpected drop (forever, with backoff).
+        max_connection_age: Replace a connection after this many seconds, before the
+            exchange cuts it at 24 hours; None never replaces.
+        rollover_overlap: Seconds the old and the new connection overlap in a rollover.
+        backoff_initial: The first reconnect delay, in seconds.
+        backoff_factor: How much the delay grows after each failed attempt.
+        backoff_cap: The longest reconnect delay, in seconds.
+        max_streams_per_connection: Streams per connection before another one opens.
+        max_messages_per_second: The exchange's limit on messages a connection sends.
+
+    Example:
+        >>> client = StreamClient()                      # doctest: +SKIP
+        >>> client.subscribe_ticker("BTC-261225-100000-C", print)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        base_url: str = _streams.DEFAULT_BASE_URL,
+        *,
+        queue_size: int = 10_000,
+        on_error: Optional[Callable[[BaseException], Any]] = None,
+        on_state: Optional[Callable[[StateChange], Any]] = None,
+        request_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
+        ping_interval: float = 20.0,
+        stale_timeout: float = 60.0,
+        reconnect: bool = True,
+        max_connection_age: Optional[float] = 23 * 60 * 60,
+        rollover_overlap: float = 1.0,
+        backoff_initial: float = 0.5,
+        backoff_factor: float = 2.0,
+        backoff_cap: float = 30.0,
+        max_streams_per_connection: int = _streams.MAX_STREAMS_PER_CONNECTION,
+        max_messages_per_second: int = _streams.MAX_MESSAGES_PER_SECOND,
+    ) -> None:
+        if not isinstance(base_url, str) or not base_url.startswith(("ws://", "wss://")):
+            raise InvalidArgumentError(
+                f"base_url must start with ws:// or wss://, got {base_url!r} "
+                f"(the default is {_streams.DEFAULT_BASE_URL!r})"
+            )
+        if isinstance(queue_size, bool) or not isinstance(queue_size, int) or queue_size < 1:
+            raise InvalidArgumentError(
+                f"queue_size must be a whole number >= 1, got {queue_size!r}"
+            )
+        for name, value in (("on_error", on_error), ("on_state", on_state)):
+            if value is not None and not callable(value):
+                raise InvalidArgumentError(f"{name} must be callable or None, got {value!r}")
+        limit = max_streams_per_connection
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1024:
+            raise InvalidArgumentError(
+                f"max_streams_per_connection must be a whole number from 1 to 1024, got {limit!r}"
+            )
+        if backoff_factor is not None and (isinstance(backoff_factor, bool) or backoff_factor < 1):
+            raise InvalidArgumentError(f"backoff_factor must be at least 1, got {backoff_factor!r}")
+        self._number = next(_client_numbers)
+        self._name = f"binance-options-ws-{self._number}"
+        self._settings = PoolSettings(
+            base_url=base_url.rstrip("/"),
+            connect_timeout=_positive("connect_timeout", connect_timeout) or 10.0,
+            request_timeout=_positive("request_timeout", request_timeout) or 10.0,
+            ping_interval=_positive("ping_interval", ping_interval) or 20.0,
+            stale_timeout=_positive("stale_timeout", stale_timeout) or 60.0,
+            max_connection_age=_positive("max_connection_age", max_connection_age, True),
+            rollover_overlap=_positive("rollover_overlap", rollover_overlap) or 1.0,
+            reconnect=bool(reconnect),
+            backoff_initial=_positive("backoff_initial", backoff_initial) or 0.5,
+            backoff_factor=float(backoff_factor),
+            backoff_cap=_positive("backoff_cap", backoff_cap) or 30.0,
+            max_streams_per_connection=limit,
+            max_messages_per_second=_positive("max_messages_per_second", max_messages_per_second)
+            or 10.0,
+            max_request_bytes=4096,
+            headers=(f"User-Agent: binance-options-ws/{__version__}",),
+            name=self._name,
+        )
+        self._on_error = on_error
+        self._on_state = on_state
+        self._lock = threading.RLock()  # protects _subs, _routes rebuilds, _pool and _closed
+        self._closed = threading.Event()
+        self._pool: Optional[Pool] = None
+        self._subs: Dict[str, List[Subscription]] = {}
+        # stream -> handlers (None = the queue); replaced whole, read without a lock.
+        self._routes: Dict[str, Tuple[Optional[Callback], ...]] = {}
+        self._canonical: Dict[str, Optional[str]] = {}
+        self._unrouted = 0
+        self._problem_log_at = 0.0
+        #: The events of subscriptions without a callback (``get``, ``get_nowait``, ...).
+        self.queue: EventQueue[Event] = EventQueue(queue_size, self._overflow)
+        self._dispatcher = CallbackDispatcher(
+            f"{self._name}-dispatcher", queue_size, self._report_error, self._overflow
+        )
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{len(self._subs)} streams"
+        return f"<StreamClient {self._settings.base_url} ({state})>"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> StreamClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed.is_set()
+
+    def start(self) -> StreamClient:
+        """Connect now rather than on the first subscribe. Returns the client.
+
+        Example:
+            >>> client = StreamClient().start()   # doctest: +SKIP
+        """
+        self._ensure_pool().start()
+        return self
+
+    def close(self) -> None:
+        """Close every connection and stop every thread of the client, within a second.
+
+        Safe to call more than once, from any thread, including from a callback.
+        Events already in the queue can still be read with :meth:`get`.
+
+        Example:
+            >>> client.close()   # doctest: +SKIP
+        """
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            pool = self._pool
+        deadline = time.monotonic() + _CLOSE_BUDGET
+        alive = pool.close(deadline) if pool is not None else []
+        self.queue.close()
+        stopped = self._dispatcher.stop(max(0.0, deadline - time.monotonic()))
+        if not stopped and self._dispatcher.thread is not threading.current_thread():
+            alive.append(self._dispatcher.thread)
+        if alive:
+            _log.warning("threads still running after close(): %s", [t.name for t in alive])
+        _log.info("client closed")
+        if self._on_state is not None:
+            try:
+                self._on_state(StateChange("closed", "closed by the user", time.time()))
+            except Exception:
+                _log.exception("the on_state callback raised")
+
+    def run_forever(self) -> None:
+        """Block until the client is closed (by a callback or another thread) or Ctrl+C.
+
+        Ctrl+C closes the client and returns quietly, so a callback-driven script
+        can end with ``client.run_forever()``.
+
+        Example:
+            >>> client.subscribe_trade("BTC", print)   # doctest: +SKIP
+            >>> client.run_forever()                   # doctest: +SKIP
+        """
+        try:
+            while not self._closed.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            _log.info("interrupted: closing")
+            self.close()
+
+    # ------------------------------------------------------------------ receiving
+
+    def get(self, timeout: Optional[float] = None) -> Event:
+        """The next event from the queue.
+
+        Args:
+            timeout: Seconds to wait; None waits until an event comes.
+
+        Returns:
+            The oldest waiting event.
+
+        Raises:
+            queue.Empty: If no event came within ``timeout``.
+            ClientClosedError: If the client is closed and the queue is empty.
+
+        Example:
+            >>> event = client.get(timeout=5)   # doctest: +SKIP
+        """
+        try:
+            return self.queue.get(timeout=timeout)
+        except _queue.Empty:
+            if self.closed and self.queue.empty():
+                raise ClientClosedError("the client is closed and no event is left") from None
+            raise
+
+    def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
+        """Iterate over queued events until the client closes or ``timeout`` runs out.
+
+        Args:
+            timeout: Stop after this many seconds in total; None runs until close.
+
+        Yields:
+            Events, oldest first.
+
+        Example:
+            >>> for event in client.events(timeout=10):   # doctest: +SKIP
+            ...     print(event)
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                remaining = None
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return
+                try:
+                    yield self.queue.get(timeout=remaining)
+                except _queue.Empty:
+                    if self.closed:
+                        return
+        except KeyboardInterrupt:
+            self.close()
+            raise
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters: messages, events, errors, drops, reconnects, rollovers.
+
+        Example:
+            >>> client.stats.events   # doctest: +SKIP
+            1234
+        """
+        pool = self._pool
+        counts = pool.counters() if pool is not None else {}
+        conns = pool.open_connections() if pool is not None else []
+        now = time.monotonic()
+        return ClientStats(
+            messages=counts.get("messages", 0),
+            events=counts.get("events", 0),
+            parse_errors=counts.get("parse_errors", 0),
+            callback_errors=self._dispatcher.errors,
+            dropped_events=self.queue.dropped + self._dispatcher.dropped,
+            unrouted_events=self._unrouted,
+            reconnects=pool.reconnects if pool is not None else 0,
+            rollovers=pool.rollovers if pool is not None else 0,
+            connections=len(conns),
+            last_message_age=tuple(round(now - c.last_received, 3) for c in conns),
+        )
+
+    @property
+    def subscriptions(self) -> List[str]:
+        """The streams this client is subscribed to (as it knows them, without asking).
+
+        Example:
+            >>> client.subscriptions   # doctest: +SKIP
+            ['BTCUSDT@index']
+        """
+        with self._lock:
+            return list(self._subs)
+
+    # ------------------------------------------------------------------ subscribing
+
+    def subscribe(
+        self,
+        stream: Streams,
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Subscription:
+        """Subscribe to one stream name or a list of them.
+
+        Names are checked (and symbols upper-cased) before anything is sent; many
+        names go out together in as few SUBSCRIBE messages as the limits allow.
+        Subscribing a stream that is already subscribed only adds the callback.
+
+        Args:
+            stream: A name such as ``"BTCUSDT@index"``, or a list of names.
+            callback: Called with each event on the client's dispatcher thread; None
+                sends the events to :attr:`queue`.
+            timeout: Seconds to wait for the exchange's confirmation (default
+                ``request_timeout``).
+
+        Returns:
+            A :class:`Subscription` handle.
+
+        Raises:
+            InvalidStreamError: A name is not a valid stream.
+            ServerError: The exchange answered with an error.
+            RequestTimeoutError: The exchange did not confirm in time.
+            ConnectionFailedError: No connection could be opened in time.
+            ClientClosedError: The client is closed.
+
+        Example:
+            >>> client.subscribe(["BTCUSDT@index", "ETHUSDT@index"])   # doctest: +SKIP
+        """
+        if isinstance(stream, (str, StreamName)):
+            raw: List[Union[str, StreamName]] = [stream]
+        elif isinstance(stream, Iterable):
+            raw = list(stream)
+        else:
+            raise InvalidStreamError(
+                f"stream must be a stream name or a list of them, got {stream!r}"
+            )
+        if not raw:
+            raise InvalidStreamError("subscribe needs at least one stream name, got an empty list")
+        names = tuple(dict.fromkeys(_streams.parse_stream(name).name for name in raw))
+        if callback is not None and not callable(callback):
+            raise InvalidArgumentError(f"callback must be a function or None, got {callback!r}")
+        if timeout is not None:
+            _positive("timeout", timeout)
+        pool = self._ensure_pool()
+        subscription = Subscription(self, names, callback)
+        with self._lock:
+            for name in names:
+                self._subs.setdefault(name, []).append(subscription)
+            self._rebuild_routes(names)
+        try:
+            pool.subscribe(names, timeout)
+        except BaseException:
+            self._forget(subscription)
+            raise
+        return subscription
+
+    def subscribe_index(self, symbol: str, callback: Optional[Callback] = None) -> Subscription:
+        """Index prices of an underlying pair (``IndexPrice`` events, every second).
+
+        Args:
+            symbol: The pair, e.g. ``"BTCUSDT"``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_index("ETHUSDT")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.index(symbol), callback)
+
+    def subscribe_kline(
+        self, symbol: Union[str, OptionSymbol], interval: str, callback: Optional[Callback] = None
+    ) -> Subscription:
+        """Klines (candlesticks) of an option (``Kline`` events, every second).
+
+        Args:
+            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
+            interval: One of ``1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_kline("BTC-261225-100000-C", "1m")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.kline(symbol, interval), callback)
+
+    def subscribe_mark_price(
+        self, underlying: str, callback: Optional[Callback] = None
+    ) -> Subscription:
+        """Mark prices of every option on an underlying (``MarkPrice`` events, every second).
+
+        Args:
+            underlying: The base asset, e.g. ``"BTC"``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_mark_price("ETH")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.mark_price(underlying), callback)
+
+    def subscribe_new_symbols(self, callback: Optional[Callback] = None) -> Subscription:
+        """Newly listed options (``NewSymbol`` events).
+
+        Args:
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_new_symbols(print)   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.new_symbol_info(), callback)
+
+    def subscribe_open_interest(
+        self,
+        underlying: str,
+        expiration: Union[str, _dt.date],
+        callback: Optional[Callback] = None,
+    ) -> Subscription:
+        """Open interest per option of one underlying and expiry (``OpenInterest``, every 60 s).
+
+        Args:
+            underlying: The base asset, e.g. ``"ETH"``.
+            expiration: The expiry as ``"YYMMDD"`` or a ``datetime.date``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_open_interest("ETH", "261225")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.open_interest(underlying, expiration), callback)
+
+    def subscribe_depth(
+        self,
+        symbol: Union[str, OptionSymbol],
+        levels: int = 10,
+        speed: Union[str, int, None] = None,
+        callback: Optional[Callback] = None,
+    ) -> Subscription:
+        """The top bids and asks of an option (``BookDepth`` events).
+
+        Args:
+            symbol: The option symbol.
+            levels: 10, 20, 50 or 100.
+            speed: ``"100ms"``, ``"500ms"`` (the default) or ``"1000ms"``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_depth("BTC-261225-100000-C", levels=20)   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.depth(symbol, levels, speed), callback)
+
+    def subscribe_ticker(
+        self, symbol: Union[str, OptionSymbol], callback: Optional[Callback] = None
+    ) -> Subscription:
+        """The 24-hour ticker of an option, with greeks and IVs (``Ticker``, every second).
+
+        Args:
+            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_ticker("BTC-261225-100000-C")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.ticker(symbol), callback)
+
+    def subscribe_ticker_by_expiration(
+        self,
+        underlying: str,
+        expiration: Union[str, _dt.date],
+        callback: Optional[Callback] = None,
+    ) -> Subscription:
+        """Tickers of every option of one underlying and expiry: a whole chain.
+
+        Args:
+            underlying: The base asset, e.g. ``"BTC"``.
+            expiration: The expiry as ``"YYMMDD"`` or a ``datetime.date``.
+            callback: Called with each ``Ticker``; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_ticker_by_expiration("BTC", "261225")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.ticker_by_expiration(underlying, expiration), callback)
+
+    def subscribe_trade(
+        self, symbol_or_underlying: Union[str, OptionSymbol], callback: Optional[Callback] = None
+    ) -> Subscription:
+        """Trades of one option, or of every option on an underlying (``Trade`` events).
+
+        Args:
+            symbol_or_underlying: ``"BTC-261225-100000-C"`` or ``"BTC"``.
+            callback: Called with each event; None sends events to the queue.
+
+        Example:
+            >>> client.subscribe_trade("BTC")   # doctest: +SKIP
+        """
+        return self.subscribe(_streams.trade(symbol_or_underlying), callback)
+
+    def unsubscribe(
+        self, stream: Union[Streams, Subscription], *, timeout: Optional[float] = None
+    ) -> None:
+        """Unsubscribe a stream (every callback on it), a list of streams, or a Subscription.
+
+        Blocks until the exchange confirms.
+
+        Raises:
+            InvalidStreamError: A name is not a valid stream.
+            ServerError: The exchange answered with an error.
+            RequestTimeoutError: The exchange did not confirm in time.
+
+        Example:
+            >>> client.unsubscribe("BTCUSDT@index")   # doctest: +SKIP
+        """
+        if isinstance(stream, Subscription):
+            self._drop_subscription(stream, timeout)
+            return
+        raw = [stream] if isinstance(stream, (str, StreamName)) else list(stream)
+        names = [_streams.parse_stream(name).name for name in raw]
+        self._check_open()
+        with self._lock:
+            subs = {id(s): s for name in names for s in self._subs.get(name, ())}
+            for name in names:
+                self._subs.pop(name, None)
+            for sub in subs.values():
+                sub._active = False
+            self._rebuild_routes(names)
+        if self._pool is not None:
+            self._pool.unsubscribe(names, timeout)
+
+    def list_subscriptions(self, *, timeout: Optional[float] = None) -> List[str]:
+        """Ask the exchange which streams this client's connections are subscribed to.
+
+        Example:
+            >>> client.list_subscriptions()   # doctest: +SKIP
+            ['BTCUSDT@index']
+        """
+        self._check_open()
+        if self._pool is None:
+            return []
+        return self._pool.list_subscriptions(timeout)
+
+    def set_property(self, name: str, value: bool, *, timeout: Optional[float] = None) -> None:
+        """Send the documented SET_PROPERTY request to every connection.
+
+        The only property is ``"combined"``. The client reads each event's stream
+        from the combined envelope to route it, so it must stay ``True``.
+
+        Raises:
+            InvalidArgumentError: For any other property, or ``combined=False``.
+
+        Example:
+            >>> client.set_property("combined", True)   # doctest: +SKIP
+        """
+        self._check_open()
+        if name != "combined":
+            raise InvalidArgumentError(f"the only property is 'combined', got {name!r}")
+        if value is not True:
+            raise InvalidArgumentError(
+                f"combined must stay True, got {value!r}: the client tells streams apart by the "
+                "combined envelope {'stream': ..., 'data': ...}. To read raw payloads, use "
+                "parse_message() on your own connection."
+            )
+        if self._pool is not None:
+            self._pool.call_all("SET_PROPERTY", ["combined", True], timeout)
+
+    def get_property(self, name: str, *, timeout: Optional[float] = None) -> Any:
+        """Send the documented GET_PROPERTY request and return the exchange's answer.
+
+        Returns None when no connection is open.
+
+        Example:
+            >>> client.get_property("combined")   # doctest: +SKIP
+            True
+        """
+        self._check_open()
+        if name != "combined":
+            raise InvalidArgumentError(f"the only property is 'combined', got {name!r}")
+        if self._pool is None:
+            return None
+        results = self._pool.call_all("GET_PROPERTY", [name], timeout)
+        return results[0] if results else None
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            raise ClientClosedError(
+                "this StreamClient is closed; create a new one (tip: `with StreamClient() as c:`)"
+            )
+
+    def _ensure_pool(self) -> Pool:
+        with self._lock:
+            self._check_open()
+            if self._pool is None:
+                self._pool = Pool(self._settings, self._deliver, self._state, self._problem)
+            return self._pool
+
+    def _rebuild_routes(self, names: Sequence[str]) -> None:
+        """Recompute the handlers of ``names`` (called with ``_lock`` held)."""
+        routes = dict(self._routes)
+        for name in names:
+            subs = self._subs.get(name)
+            if subs:
+                routes[name] = tuple(dict.fromkeys(s.callback for s in subs))
+            else:
+                routes.pop(name, None)
+        self._routes = routes
+
+    def _forget(self, subscription: Subscription) -> List[str]:
+        """Remove a subscription's routes; returns the streams nobody uses any more."""
+        unused = []
+        with self._lock:
+            subscription._active = False
+            for name in subscription.streams:
+                subs = self._subs.get(name, [])
+                if subscription in subs:
+                    subs.remove(subscription)
+                if not subs:
+                    self._subs.pop(name, None)
+                    unused.append(name)
+            self._rebuild_routes(subscription.streams)
+        return unused
+
+    def _drop_subscription(self, subscription: Subscription, timeout: Optional[float]) -> None:
+        if not subscription._active or self.closed:
+            subscription._active = False
+            return
+        unused = self._forget(subscription)
+        if unused and self._pool is not None:
+            self._pool.unsubscribe(unused, timeout)
+
+    def _deliver(self, messages: List[Message]) -> None:
+        """Route one frame's events (on a reader thread: no waiting here)."""
+        routes = self._routes
+        put = self.queue.put
+        for event in messages:
+            handlers = routes.get(event.stream)  # type: ignore[union-attr, arg-type]
+            if handlers is None:
+                handlers = self._route_miss(event)
+                if handlers is None:
+                    continue
+            for handler in handlers:
+                if handler is None:
+                    put(event)  # type: ignore[arg-type]
+                else:
+                    self._dispatcher.submit(handler, event)
+
+    def _route_miss(self, event: Message) -> Optional[Tuple[Optional[Callback], ...]]:
+        stream = getattr(event, "stream", None)
+        if stream is not None:
+            if stream not in self._canonical:
+                try:
+                    self._canonical[stream] = _streams.parse_stream(stream).name
+                except InvalidStreamError:
+                    self._canonical[stream] = None
+            canonical = self._canonical[stream]
+            if canonical is not None and canonical in self._routes:
+                return self._routes[canonical]
+        self._unrouted += 1
+        return None
+
+    def _state(self, state: str, detail: str) -> None:
+        level = logging.WARNING if state in ("disconnected", "reconnecting") else logging.INFO
+        if self.closed and state in ("disconnected", "reconnecting"):
+            level = logging.DEBUG
+        _log.log(level, "%s: %s", state, detail)
+        if self._on_state is not None and not self.closed:
+            self._dispatcher.submit(self._on_state, StateChange(state, detail, time.time()))
+
+    def _problem(self, connection: int, what: str, detail: str) -> None:
+        now = time.monotonic()
+        if now - self._problem_log_at >= 1.0:  # at most one line a second
+            self._problem_log_at = now
+            _log.warning("connection #%d: skipped a %s: %s", connection, what, detail[:300])
+        if self._on_error is not None:
+            error: BaseException
+            if what == "error reply":
+                error = ServerError(None, detail)
+            else:
+                error = MessageParseError(f"connection #{connection}: {what}: {detail[:300]}")
+            self._dispatcher.submit(self._on_error, error)
+
+    def _report_error(self, error: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
+
+    def _overflow(self, dropped: int) -> None:
+        _log.warning(
+            "a consumer is too slow: dropping the oldest events (%d dropped so far); "
+            "read the queue faster, use a callback, or raise queue_size",
+            dropped,
+        )
