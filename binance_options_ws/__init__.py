@@ -1,20 +1,24 @@
 """Stream Binance options market data into a plain script or notebook, with no asyncio.
 
 Example:
-    >>> from binance_options_ws import streams
-    >>> streams.ticker("btc-260925-100000-c")
-    'BTC-260925-100000-C@ticker'
+    >>> from binance_options_ws import StreamClient
+    >>> with StreamClient() as client:                     # doctest: +SKIP
+    ...     client.subscribe_index("BTCUSDT")
+    ...     for event in client.events(timeout=10):
+    ...         print(event.symbol, event.price)
 """
 
 from __future__ import annotations
 
 from . import streams
 from ._version import __version__
+from .client import ClientStats, StateChange, StreamClient, Subscription
 from .exceptions import (
     BinanceAPIError,
     BinanceOptionsWSError,
     ClientClosedError,
     ConnectionFailedError,
+    InvalidArgumentError,
     InvalidResponseError,
     InvalidStreamError,
     MessageParseError,
@@ -25,6 +29,16 @@ from .exceptions import (
     RestTimeoutError,
     ServerError,
     UnknownOutcomeError,
+)
+from .exchange_info import (
+    ExchangeInfo,
+    LotSize,
+    OptionAsset,
+    OptionContract,
+    OptionSymbolInfo,
+    PriceFilter,
+    RateLimit,
+    parse_exchange_info,
 )
 from .models import (
     BookDepth,
@@ -41,41 +55,56 @@ from .models import (
     UnknownEvent,
     parse_message,
 )
+from .rest import RestClient
 from .streams import OptionSide, OptionSymbol, StreamKind, StreamName, parse_stream
 
 __all__ = [
+    "__version__",
     "BinanceAPIError",
     "BinanceOptionsWSError",
     "BookDepth",
     "ClientClosedError",
+    "ClientStats",
     "ConnectionFailedError",
     "ControlReply",
     "ErrorReply",
     "Event",
+    "ExchangeInfo",
     "IndexPrice",
+    "InvalidArgumentError",
     "InvalidResponseError",
     "InvalidStreamError",
     "Kline",
+    "LotSize",
     "MarkPrice",
     "MessageParseError",
     "NewSymbol",
     "OpenInterest",
+    "OptionAsset",
+    "OptionContract",
     "OptionSide",
     "OptionSymbol",
+    "OptionSymbolInfo",
+    "parse_exchange_info",
+    "parse_message",
+    "parse_stream",
+    "PriceFilter",
+    "RateLimit",
     "RateLimitError",
     "RequestTimeoutError",
+    "RestClient",
     "RestConnectionError",
     "RestError",
     "RestTimeoutError",
     "ServerError",
+    "StateChange",
+    "StreamClient",
     "StreamKind",
     "StreamName",
+    "streams",
+    "Subscription",
     "Ticker",
     "Trade",
     "UnknownEvent",
     "UnknownOutcomeError",
-    "__version__",
-    "parse_message",
-    "parse_stream",
-    "streams",
 ]

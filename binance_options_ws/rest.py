@@ -1,0 +1,359 @@
+"""The few REST look-ups a streaming user needs, over one ``requests.Session``.
+
+Which symbols can I subscribe to? Ask the exchange::
+
+    >>> from binance_options_ws.rest import RestClient
+    >>> with RestClient() as rest:
+    ...     info = rest.exchange_info()
+    >>> info.symbols("BTC", info.nearest_expiration("BTC"))[:2]
+    [OptionSymbol(...), OptionSymbol(...)]
+
+Every call has a timeout, sends a ``User-Agent: binance-options-ws/<version>``
+header and is made once: nothing is retried. Failures become the library's own
+errors (see :mod:`binance_options_ws.exceptions`):
+
+- an error body ``{"code": ..., "msg": ...}`` or any other non-2xx answer:
+  :class:`BinanceAPIError` with ``code``, ``msg`` and the HTTP ``status``;
+- HTTP 429 (rate limit) and 418 (IP banned): :class:`RateLimitError` with
+  ``retry_after`` from the Retry-After header. Until that time has passed the
+  client refuses to send, raising :class:`RateLimitError` at once, so a loop
+  cannot walk into a longer ban;
+- HTTP 503 "Unknown error, please check your request or try again later.":
+  :class:`UnknownOutcomeError`; Binance says the request may have succeeded;
+- a timeout: :class:`RestTimeoutError`; no connection: :class:`RestConnectionError`;
+  a body that is not the JSON expected: :class:`InvalidResponseError`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import json
+import logging
+import math
+import threading
+import time
+from types import TracebackType
+from typing import Any, Callable, NoReturn, Optional, Tuple, Type
+
+import requests
+
+from ._version import __version__
+from .exceptions import (
+    BinanceAPIError,
+    ClientClosedError,
+    InvalidResponseError,
+    RateLimitError,
+    RestConnectionError,
+    RestError,
+    RestTimeoutError,
+    UnknownOutcomeError,
+)
+from .exchange_info import ExchangeInfo, parse_exchange_info
+
+__all__ = ["DEFAULT_REST_URL", "USER_AGENT", "RestClient"]
+
+logger = logging.getLogger(__name__)
+
+#: Binance's options REST API.
+DEFAULT_REST_URL = "https://eapi.binance.com"
+#: Sent with every request, so Binance can tell this library's traffic apart.
+USER_AGENT = f"binance-options-ws/{__version__}"
+
+_PING = "/eapi/v1/ping"
+_TIME = "/eapi/v1/time"
+_EXCHANGE_INFO = "/eapi/v1/exchangeInfo"
+
+_RATE_LIMIT_STATUSES = (418, 429)
+# The 503 message that, per the documentation, means "sent, outcome unknown".
+_UNKNOWN_OUTCOME_MARKER = "unknown error"
+_SNIPPET = 200  # characters of a bad body quoted in an error message
+
+
+class RestClient:
+    """A small client for Binance's public options REST API.
+
+    Args:
+        base_url: Where the API lives, ``https://eapi.binance.com`` by default.
+        timeout: Seconds to wait for the server on every request (connecting and
+            each read), 10 by default.
+
+    Raises:
+        ValueError: If ``base_url`` is not an http(s) URL or ``timeout`` is not a
+            positive number.
+
+    Example:
+        >>> with RestClient(timeout=5) as rest:
+        ...     print(rest.exchange_info().underlyings())
+        ['BTC', 'ETH']
+    """
+
+    def __init__(self, base_url: str = DEFAULT_REST_URL, *, timeout: float = 10.0) -> None:
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise ValueError(f"base_url must start with https:// or http://, got {base_url!r}")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self._base_url = base_url.rstrip("/")
+        self._timeout = float(timeout)
+        self._session = requests.Session()
+        self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self._clock: Callable[[], float] = time.monotonic
+        # Protects _closed, _blocked_until and _blocked_status. The HTTP request
+        # itself runs outside the lock.
+        self._lock = threading.Lock()
+        self._closed = False
+        self._blocked_until: Optional[float] = None  # self._clock() value
+        self._blocked_status = 0
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, without a trailing slash."""
+        return self._base_url
+
+    @property
+    def timeout(self) -> float:
+        """Seconds allowed for each request."""
+        return self._timeout
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
+
+    # ----------------------------------------------------------------------
+    # The look-ups
+    # ----------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Check that the REST API answers (``GET /eapi/v1/ping``).
+
+        Raises:
+            RestError: A subclass saying what went wrong.
+            ClientClosedError: If the client has been closed.
+
+        Example:
+            >>> with RestClient() as rest:
+            ...     rest.ping()  # returns None, or raises a RestError
+        """
+        self._get(_PING, json_body=False)
+
+    def server_time(self) -> int:
+        """The exchange's clock (``GET /eapi/v1/time``).
+
+        Returns:
+            Milliseconds since the epoch.
+
+        Raises:
+            InvalidResponseError: If the answer has no whole-number ``serverTime``.
+            RestError: Another subclass for any other failure.
+            ClientClosedError: If the client has been closed.
+
+        Example:
+            >>> RestClient().server_time()
+            1789905600000
+        """
+        body = self._get(_TIME)
+        server_time = body.get("serverTime") if isinstance(body, dict) else None
+        if isinstance(server_time, bool) or not isinstance(server_time, int):
+            raise InvalidResponseError(
+                f"GET {_TIME} answered without a whole-number serverTime: "
+                f"{_snippet(json.dumps(body))}"
+            )
+        return server_time
+
+    def exchange_info(self) -> ExchangeInfo:
+        """Every listed option with its filters (``GET /eapi/v1/exchangeInfo``).
+
+        Returns:
+            The parsed :class:`ExchangeInfo`; see its helpers ``underlyings()``,
+            ``expirations()``, ``symbols()``, ``nearest_expiration()`` and
+            ``strikes_near()``.
+
+        Raises:
+            InvalidResponseError: If the body is not a JSON object.
+            RestError: Another subclass for any other failure.
+            ClientClosedError: If the client has been closed.
+
+        Example:
+            >>> RestClient().exchange_info().underlyings()
+            ['BTC', 'ETH']
+        """
+        return parse_exchange_info(self._get(_EXCHANGE_INFO))
+
+    # ----------------------------------------------------------------------
+    # Lifetime
+    # ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP session. Safe to call more than once.
+
+        Example:
+            >>> rest = RestClient()
+            >>> rest.close()
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._session.close()
+
+    def __enter__(self) -> RestClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"RestClient(base_url={self._base_url!r}, timeout={self._timeout!r}) [{state}]"
+
+    # ----------------------------------------------------------------------
+    # One request, and the translation of everything that can go wrong
+    # ----------------------------------------------------------------------
+
+    def _get(self, path: str, *, json_body: bool = True) -> Any:
+        self._before_request()
+        url = self._base_url + path
+        try:
+            response = self._session.get(url, timeout=self._timeout)
+        except requests.Timeout as exc:  # ConnectTimeout too, though it is also a ConnectionError
+            raise RestTimeoutError(
+                f"GET {url} did not complete within {self._timeout:g} seconds"
+            ) from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise RestConnectionError(f"GET {url} failed: could not connect: {exc}") from exc
+        except requests.RequestException as exc:
+            raise RestError(f"GET {url} failed: {exc}") from exc
+        status = response.status_code
+        if not 200 <= status < 300:
+            self._raise_for_error(response)
+        if not json_body:
+            return None
+        try:
+            body = json.loads(response.content)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+            raise InvalidResponseError(
+                f"GET {url} answered HTTP {status} with a body that is not JSON: "
+                f"{_snippet(response.text)}"
+            ) from exc
+        error = _error_fields(body)
+        if error is not None and error[0] is not None and error[0] < 0:
+            # An error payload under a 2xx status: still an error.
+            raise BinanceAPIError(error[0], error[1], status)
+        return body
+
+    def _before_request(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError(
+                    "this RestClient is closed; create a new one "
+                    "(or use `with RestClient() as rest:`)"
+                )
+            if self._blocked_until is None:
+                return
+            wait = self._blocked_until - self._clock()
+            if wait <= 0:
+                self._blocked_until = None
+                return
+            status = self._blocked_status
+        reason = "the IP is banned" if status == 418 else "the request rate limit was broken"
+        raise RateLimitError(
+            None,
+            f"request not sent: {reason} (HTTP {status}) and Binance asked to wait; "
+            f"try again in {wait:.1f} seconds",
+            status,
+            wait,
+        )
+
+    def _raise_for_error(self, response: requests.Response) -> NoReturn:
+        status = response.status_code
+        fields = _error_fields(_json_or_none(response.content))
+        if fields is None:
+            code: Optional[int] = None
+            body = _snippet(response.text)
+            msg = f"{response.reason or 'error'}: {body}" if body else (response.reason or "error")
+        else:
+            code, msg = fields
+        if status in _RATE_LIMIT_STATUSES:
+            retry_after = _retry_after(response.headers.get("Retry-After"), time.time())
+            if retry_after is not None and retry_after > 0:
+                with self._lock:
+                    self._blocked_until = self._clock() + retry_after
+                    self._blocked_status = status
+            logger.warning(
+                "Binance answered HTTP %s (%s); Retry-After: %s seconds",
+                status,
+                "IP banned" if status == 418 else "rate limit",
+                retry_after,
+            )
+            raise RateLimitError(code, msg, status, retry_after)
+        if status == 503 and _UNKNOWN_OUTCOME_MARKER in msg.lower():
+            raise UnknownOutcomeError(code, msg, status)
+        raise BinanceAPIError(code, msg, status)
+
+
+# --------------------------------------------------------------------------
+# Pure helpers
+# --------------------------------------------------------------------------
+
+
+def _snippet(text: str) -> str:
+    text = text.strip()
+    return text[:_SNIPPET] + ("..." if len(text) > _SNIPPET else "")
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def _error_fields(body: Any) -> Optional[Tuple[Optional[int], str]]:
+    """``(code, msg)`` of a Binance error payload ``{"code": -1121, "msg": "..."}``, else None."""
+    if not isinstance(body, dict) or "msg" not in body or "code" not in body:
+        return None
+    raw_code = body.get("code")
+    code: Optional[int] = None
+    if isinstance(raw_code, (int, str)) and not isinstance(raw_code, bool):
+        try:  # -1121, or "-1121" as some endpoints now send it
+            code = int(raw_code)
+        except ValueError:
+            code = None
+    msg = body.get("msg")
+    return code, msg if isinstance(msg, str) else str(msg)
+
+
+def _retry_after(value: Optional[str], now: float) -> Optional[float]:
+    """Seconds to wait from a Retry-After header: ``"120"`` or an HTTP date; None if unreadable.
+
+    Args:
+        value: The header, if present.
+        now: The current wall-clock time (``time.time()``), for HTTP dates.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+        seconds = when.timestamp() - now
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
