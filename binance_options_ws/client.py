@@ -501,20 +501,28 @@ class StreamClient:
             raise
         return subscription
 
-    def subscribe_index(self, symbol: str, callback: Optional[Callback] = None) -> Subscription:
+    def subscribe_index(
+        self, symbol: str, callback: Optional[Callback] = None, *, timeout: Optional[float] = None
+    ) -> Subscription:
         """Index prices of an underlying pair (``IndexPrice`` events, every second).
 
         Args:
             symbol: The pair, e.g. ``"BTCUSDT"``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_index("ETHUSDT")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.index(symbol), callback)
+        return self.subscribe(_streams.index(symbol), callback, timeout=timeout)
 
     def subscribe_kline(
-        self, symbol: Union[str, OptionSymbol], interval: str, callback: Optional[Callback] = None
+        self,
+        symbol: Union[str, OptionSymbol],
+        interval: str,
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """Klines (candlesticks) of an option (``Kline`` events, every second).
 
@@ -522,42 +530,53 @@ class StreamClient:
             symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
             interval: One of ``1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_kline("BTC-261225-100000-C", "1m")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.kline(symbol, interval), callback)
+        return self.subscribe(_streams.kline(symbol, interval), callback, timeout=timeout)
 
     def subscribe_mark_price(
-        self, underlying: str, callback: Optional[Callback] = None
+        self,
+        underlying: str,
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """Mark prices of every option on an underlying (``MarkPrice`` events, every second).
 
         Args:
             underlying: The base asset, e.g. ``"BTC"``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_mark_price("ETH")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.mark_price(underlying), callback)
+        return self.subscribe(_streams.mark_price(underlying), callback, timeout=timeout)
 
-    def subscribe_new_symbols(self, callback: Optional[Callback] = None) -> Subscription:
+    def subscribe_new_symbols(
+        self, callback: Optional[Callback] = None, *, timeout: Optional[float] = None
+    ) -> Subscription:
         """Newly listed options (``NewSymbol`` events).
 
         Args:
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_new_symbols(print)   # doctest: +SKIP
         """
-        return self.subscribe(_streams.new_symbol_info(), callback)
+        return self.subscribe(_streams.new_symbol_info(), callback, timeout=timeout)
 
     def subscribe_open_interest(
         self,
         underlying: str,
         expiration: Union[str, _dt.date],
         callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """Open interest per option of one underlying and expiry (``OpenInterest``, every 60 s).
 
@@ -565,11 +584,14 @@ class StreamClient:
             underlying: The base asset, e.g. ``"ETH"``.
             expiration: The expiry as ``"YYMMDD"`` or a ``datetime.date``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_open_interest("ETH", "261225")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.open_interest(underlying, expiration), callback)
+        return self.subscribe(
+            _streams.open_interest(underlying, expiration), callback, timeout=timeout
+        )
 
     def subscribe_depth(
         self,
@@ -577,6 +599,8 @@ class StreamClient:
         levels: int = 10,
         speed: Union[str, int, None] = None,
         callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """The top bids and asks of an option (``BookDepth`` events).
 
@@ -585,31 +609,39 @@ class StreamClient:
             levels: 10, 20, 50 or 100.
             speed: ``"100ms"``, ``"500ms"`` (the default) or ``"1000ms"``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_depth("BTC-261225-100000-C", levels=20)   # doctest: +SKIP
         """
-        return self.subscribe(_streams.depth(symbol, levels, speed), callback)
+        return self.subscribe(_streams.depth(symbol, levels, speed), callback, timeout=timeout)
 
     def subscribe_ticker(
-        self, symbol: Union[str, OptionSymbol], callback: Optional[Callback] = None
+        self,
+        symbol: Union[str, OptionSymbol],
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """The 24-hour ticker of an option, with greeks and IVs (``Ticker``, every second).
 
         Args:
             symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_ticker("BTC-261225-100000-C")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.ticker(symbol), callback)
+        return self.subscribe(_streams.ticker(symbol), callback, timeout=timeout)
 
     def subscribe_ticker_by_expiration(
         self,
         underlying: str,
         expiration: Union[str, _dt.date],
         callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """Tickers of every option of one underlying and expiry: a whole chain.
 
@@ -617,25 +649,33 @@ class StreamClient:
             underlying: The base asset, e.g. ``"BTC"``.
             expiration: The expiry as ``"YYMMDD"`` or a ``datetime.date``.
             callback: Called with each ``Ticker``; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_ticker_by_expiration("BTC", "261225")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.ticker_by_expiration(underlying, expiration), callback)
+        return self.subscribe(
+            _streams.ticker_by_expiration(underlying, expiration), callback, timeout=timeout
+        )
 
     def subscribe_trade(
-        self, symbol_or_underlying: Union[str, OptionSymbol], callback: Optional[Callback] = None
+        self,
+        symbol_or_underlying: Union[str, OptionSymbol],
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """Trades of one option, or of every option on an underlying (``Trade`` events).
 
         Args:
             symbol_or_underlying: ``"BTC-261225-100000-C"`` or ``"BTC"``.
             callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
 
         Example:
             >>> client.subscribe_trade("BTC")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.trade(symbol_or_underlying), callback)
+        return self.subscribe(_streams.trade(symbol_or_underlying), callback, timeout=timeout)
 
     def unsubscribe(
         self, stream: Union[Streams, Subscription], *, timeout: Optional[float] = None

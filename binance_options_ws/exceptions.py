@@ -6,7 +6,8 @@ a ``ValueError``, a reply that never came is a ``TimeoutError``), so code that
 already catches the built-ins keeps working::
 
     BinanceOptionsWSError
-    ├── InvalidStreamError (ValueError)      a bad stream name, symbol or parameter
+    ├── InvalidArgumentError (ValueError)    a bad argument or option value
+    │   └── InvalidStreamError               a bad stream name, symbol or parameter
     ├── MessageParseError (ValueError)       a WebSocket message that is not JSON
     ├── ClientClosedError (RuntimeError)     a method called on a closed client
     ├── ServerError                          the exchange answered a request with an error
@@ -38,6 +39,7 @@ __all__ = [
     "BinanceOptionsWSError",
     "ClientClosedError",
     "ConnectionFailedError",
+    "InvalidArgumentError",
     "InvalidResponseError",
     "InvalidStreamError",
     "MessageParseError",
@@ -55,7 +57,14 @@ class BinanceOptionsWSError(Exception):
     """The root of every error this library raises."""
 
 
-class InvalidStreamError(BinanceOptionsWSError, ValueError):
+class InvalidArgumentError(BinanceOptionsWSError, ValueError):
+    """An argument or option has a value the library cannot use.
+
+    Raised at the call site. The message names the bad value and the valid choices.
+    """
+
+
+class InvalidStreamError(InvalidArgumentError):
     """A stream name, symbol or stream parameter is not valid.
 
     Raised at the call site, before anything is sent. The message names the bad
@@ -123,7 +132,8 @@ class BinanceAPIError(RestError):
     """
 
     def __init__(self, code: Optional[int], msg: str, status: int) -> None:
-        super().__init__(f"HTTP {status}, Binance error {code}: {msg}")
+        code_text = f", Binance error {code}" if code is not None else ""
+        super().__init__(f"HTTP {status}{code_text}: {msg}")
         self.code = code
         self.msg = msg
         self.status = status

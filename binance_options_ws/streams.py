@@ -138,7 +138,7 @@ def _text(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise _fail(f"{what} must be a string, got {value!r} ({type(value).__name__})")
     if not value:
-        raise _fail(f"{what} must not be empty")
+        raise _fail(f"{what} must not be empty, got {value!r}")
     for char in value:
         if char in _FORBIDDEN or char.isspace() or not char.isprintable():
             raise _fail(
@@ -154,16 +154,7 @@ def _parse_yymmdd(text: str, what: str) -> _dt.date:
     try:
         return _dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
     except ValueError:
-        raise _fail(f"{what} {text!r} is not a real calendar date (YYMMDD)") from None
-
-
-def _expiration(value: object) -> str:
-    """An expiration as YYMMDD, from a string or a ``datetime.date``."""
-    if isinstance(value, _dt.date):  # datetime.datetime is a date too
-        return value.strftime("%y%m%d")
-    text = _text(value, "expiration")
-    _parse_yymmdd(text, "expiration")
-    return text
+        raise _fail(f"{what} must be a real calendar date as YYMMDD, got {text!r}") from None
 
 
 def _underlying_asset(value: object) -> str:
@@ -245,7 +236,9 @@ def _to_strike(value: object) -> Decimal:
         raise _fail(f"strike must be a positive number, got {value!r}") from None
     if not strike.is_finite() or strike <= 0:
         raise _fail(f"strike must be a positive number, got {value!r}")
-    return strike
+    # The exchange writes strikes without trailing zeros or exponents: 100000.0 and
+    # 1E+5 are the strike 100000, whose symbol is ...-100000-C.
+    return Decimal(format(strike.normalize(), "f"))
 
 
 def _to_side(value: object) -> OptionSide:
@@ -262,9 +255,15 @@ def _to_underlying(value: object) -> str:
 
 
 def _to_date(value: object) -> _dt.date:
+    """An expiration from ``"YYMMDD"`` or a ``datetime.date`` (or ``datetime``)."""
     if isinstance(value, _dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, _dt.date):
+        if not 2000 <= value.year <= 2099:  # YYMMDD cannot write any other year
+            raise _fail(
+                f"expiration must be a date from 2000-01-01 to 2099-12-31 (YYMMDD), "
+                f"got {value.isoformat()!r}"
+            )
         return value
     return _parse_yymmdd(_text(value, "expiration"), "expiration")
 
@@ -320,7 +319,7 @@ class OptionSymbol:
                 f"such as {_EXAMPLE_SYMBOL!r}, got {text!r}"
             )
         underlying, yymmdd, strike, side = match.groups()
-        expiration = _parse_yymmdd(yymmdd, f"symbol {text!r} has expiration")
+        expiration = _parse_yymmdd(yymmdd, f"the expiration in symbol {text!r}")
         return cls(underlying, expiration, Decimal(strike), side)
 
     @property
@@ -399,12 +398,12 @@ def _make_mark_price(underlying: object) -> StreamName:
 
 
 def _make_open_interest(underlying: object, expiration: object) -> StreamName:
-    asset, exp = _underlying_asset(underlying), _expiration(expiration)
+    asset, exp = _underlying_asset(underlying), _to_date(expiration)
     return StreamName(
-        f"{asset}@openInterest@{exp}",
+        f"{asset}@openInterest@{exp:%y%m%d}",
         StreamKind.OPEN_INTEREST,
         underlying=asset,
-        expiration=_parse_yymmdd(exp, "expiration"),
+        expiration=exp,
     )
 
 
@@ -422,12 +421,12 @@ def _make_ticker(symbol: object) -> StreamName:
 
 
 def _make_ticker_by_expiration(underlying: object, expiration: object) -> StreamName:
-    asset, exp = _underlying_asset(underlying), _expiration(expiration)
+    asset, exp = _underlying_asset(underlying), _to_date(expiration)
     return StreamName(
-        f"{asset}@ticker@{exp}",
+        f"{asset}@ticker@{exp:%y%m%d}",
         StreamKind.TICKER_BY_EXPIRATION,
         underlying=asset,
-        expiration=_parse_yymmdd(exp, "expiration"),
+        expiration=exp,
     )
 
 
@@ -533,6 +532,7 @@ def open_interest(underlying: str, expiration: Union[str, _dt.date]) -> str:
         InvalidStreamError: If the underlying or the expiration is not valid.
 
     Example:
+        >>> import datetime
         >>> open_interest("ETH", datetime.date(2026, 12, 25))
         'ETH@openInterest@261225'
     """
@@ -702,15 +702,18 @@ def raw_url(base_url: str, stream: str) -> str:
     return f"{base_url.rstrip('/')}/ws/{parse_stream(stream).name}"
 
 
-def combined_url(base_url: str, names: Iterable[str] = ()) -> str:
+def combined_url(base_url: str, names: Union[str, Iterable[str]] = ()) -> str:
     """The URL of a combined-stream connection: ``<base>/stream?streams=<a>/<b>``.
 
-    With no names it is ``<base>/stream``, ready for live SUBSCRIBE messages.
+    With no names it is ``<base>/stream``, ready for live SUBSCRIBE messages. A
+    single name may be given as a plain string.
 
     Example:
         >>> combined_url("wss://nbstream.binance.com/eoptions", ["ETHUSDT@index"])
         'wss://nbstream.binance.com/eoptions/stream?streams=ETHUSDT@index'
     """
+    if isinstance(names, str):  # one name, not an iterable of its characters
+        names = [names]
     joined = "/".join(parse_stream(name).name for name in names)
     url = f"{base_url.rstrip('/')}/stream"
     return f"{url}?streams={joined}" if joined else url
