@@ -390,8 +390,12 @@ class Connection:
     def _on_pong(self, app: websocket.WebSocketApp, data: bytes) -> None:
         self.last_received = time.monotonic()
 
-    def _on_error(self, app: websocket.WebSocketApp, error: BaseException) -> None:
-        if self._error is None:
+    def _on_error(self, app: websocket.WebSocketApp, error: Any) -> None:
+        if isinstance(error, websocket.ABNF):  # older websocket-client: the close frame itself
+            data = bytes(error.data or b"")
+            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+            self._on_ws_close(app, code, data[2:].decode("utf-8", "replace") or None)
+        elif isinstance(error, BaseException) and self._error is None:
             self._error = error
 
     def _on_ws_close(
@@ -402,7 +406,11 @@ class Connection:
             self._server_close = f"closed by the server (code {detail})"
 
     def _finish(self) -> None:
-        error = _translate(self.url, self._error)
+        try:
+            error = _translate(self.url, self._error)
+        except Exception:  # never lose the close over an odd error object
+            _log.exception("could not describe the error of connection #%d", self.number)
+            error = ConnectionFailedError(repr(self._error))
         if self._closing.is_set():
             reason = self._close_detail
         elif error is not None:
