@@ -392,7 +392,8 @@ class Connection:
 
     def _on_error(self, app: websocket.WebSocketApp, error: Any) -> None:
         if isinstance(error, websocket.ABNF):  # older websocket-client: the close frame itself
-            data = bytes(error.data or b"")
+            raw = error.data or b""
+            data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             self._on_ws_close(app, code, data[2:].decode("utf-8", "replace") or None)
         elif isinstance(error, BaseException) and self._error is None:
