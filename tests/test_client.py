@@ -141,7 +141,8 @@ STREAM_CASES = [
         "subscribe_depth",
         (SYMBOL, 20, "100ms"),
         f"{SYMBOL}@depth20@100ms",
-        {"e": "depth", "E": 1, "s": SYMBOL, "u": 5, "pu": 5, "b": [["10", "1"]], "a": [["11", "2"]]},
+        {"e": "depth", "E": 1, "s": SYMBOL, "u": 5, "pu": 5, "b": [["10", "1"]],
+         "a": [["11", "2"]]},
         BookDepth,
         "asks",
         ((11.0, 2.0),),
@@ -205,11 +206,12 @@ def test_each_stream_method_subscribes_and_delivers_typed_events(
 def test_subscribe_with_a_callback_delivers_on_the_dispatcher_thread(
     exchange: FakeExchange, client: StreamClient
 ) -> None:
-    received: "queue.Queue[Any]" = queue.Queue()
+    received: queue.Queue[Any] = queue.Queue()
     client.subscribe_trade(SYMBOL, lambda event: received.put((event, threading.current_thread())))
     exchange.publish(f"{SYMBOL}@trade", trade_payload(1))
     event, thread = received.get(timeout=5)
-    assert isinstance(event, Trade) and event.trade_id == 1
+    assert isinstance(event, Trade)
+    assert event.trade_id == 1
     assert thread.name.endswith("-dispatcher")
     assert client.queue.empty()  # callback events do not also go to the queue
 
@@ -352,9 +354,10 @@ def test_abrupt_drop_reconnects_resubscribes_and_events_resume(exchange: FakeExc
         exchange.publish("BTCUSDT@index", {"e": "index", "s": "BTCUSDT", "p": "3"})
         wait_for(lambda: seen == [2], what="the trade after the reconnect")
         assert client.get(timeout=5).price == 3.0
-        assert len([m for m in subscribe_messages(exchange)]) == 3  # 2 first, 1 restore batch
+        assert len(subscribe_messages(exchange)) == 3  # 2 first, 1 restore batch
     names = [s.state for s in states]
-    assert "disconnected" in names and "reconnecting" in names
+    assert "disconnected" in names
+    assert "reconnecting" in names
     assert names.count("connected") >= 2
 
 
@@ -572,7 +575,8 @@ def test_two_clients_in_one_process_do_not_interfere(exchange: FakeExchange) -> 
         exchange.publish("ETHUSDT@index", {"e": "index", "s": "ETHUSDT", "p": "2"})
         assert first.get(timeout=5).symbol == "BTCUSDT"
         assert second.get(timeout=5).symbol == "ETHUSDT"
-        assert first.queue.empty() and second.queue.empty()
+        assert first.queue.empty()
+        assert second.queue.empty()
 
 
 def test_constructor_options_are_checked() -> None:

@@ -1,0 +1,59 @@
+"""A fake Binance options exchange for tests, examples and offline demos.
+
+:class:`FakeExchange` is a real WebSocket server on 127.0.0.1 that speaks the
+options stream protocol (paths, control messages, limits, pings) and can inject
+every fault a client must survive. :class:`SyntheticMarket` generates plausible
+data for all nine streams; attach one with ``FakeExchange(market=True)``.
+
+Needs the ``testing`` extra (``pip install binance-options-ws[testing]``), which
+brings the ``websockets`` library. Nothing is imported until a name is used, so
+``import binance_options_ws.testing`` (and the pytest plugin) work without it.
+
+Example:
+    >>> from binance_options_ws.testing import FakeExchange
+    >>> with FakeExchange(market=True) as exchange:
+    ...     exchange.url.startswith("ws://127.0.0.1:")
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .market import SyntheticMarket
+    from .server import ConnectionInfo, ControlMessage, FakeExchange, IncomingFrame, MarketFeed
+
+__all__ = [
+    "ConnectionInfo",
+    "ControlMessage",
+    "FakeExchange",
+    "IncomingFrame",
+    "MarketFeed",
+    "SyntheticMarket",
+]
+
+# Where each public name lives. server.py needs websockets; market.py does not.
+_HOMES = {
+    "ConnectionInfo": ".server",
+    "ControlMessage": ".server",
+    "FakeExchange": ".server",
+    "IncomingFrame": ".server",
+    "MarketFeed": ".server",
+    "SyntheticMarket": ".market",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
