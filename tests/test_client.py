@@ -586,3 +586,50 @@ def test_constructor_options_are_checked() -> None:
         StreamClient(queue_size=0)
     with pytest.raises(InvalidArgumentError, match="ping_interval must be a positive number"):
         StreamClient(ping_interval=-1)
+
+
+_CTRL_C_SCRIPT = """
+import sys
+from binance_options_ws import StreamClient
+from binance_options_ws.testing import FakeExchange
+
+with FakeExchange() as exchange:
+    client = StreamClient(exchange.url)
+    client.subscribe_index("BTCUSDT")
+    print("ready", flush=True)
+    if sys.argv[1] == "run_forever":
+        client.run_forever()
+        print("returned", client.closed, flush=True)
+    else:
+        try:
+            for event in client.events():
+                pass
+        except KeyboardInterrupt:
+            print("interrupted", client.closed, flush=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["run_forever", "events"])
+def test_ctrl_c_ends_a_blocked_script_cleanly(how: str, tmp_path: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(_CTRL_C_SCRIPT)
+    process = subprocess.Popen(
+        [sys.executable, str(script), how], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(0.2)  # let the main thread block in the wait
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    expected = "returned True" if how == "run_forever" else "interrupted True"
+    assert out.strip() == expected, err
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
