@@ -16,6 +16,11 @@ combined-stream message: a dict, or a list for array streams):
   delisted and the next expiries of the grid are listed, announced on
   ``option_pair``. :meth:`SyntheticMarket.list_new_expiry` lists one by hand.
 
+Simplifications: the rate is zero; 24-hour statistics start from a plausible
+prior day and accumulate without rolling off; a trade's price is the best bid or
+ask at that instant; trades more than 5 s older than a poll are skipped, so a
+market polled rarely stays cheap (the fake exchange polls every ~20 ms).
+
 The market is pure: no sockets, threads or clocks. Time comes in as ``now_ms``
 (milliseconds since the epoch, the clock of ``start``) and never runs
 backwards; a poll earlier than the latest one seen counts as the latest. Every
@@ -91,6 +96,7 @@ _ESTIMATE_WINDOW_MS = 30 * _MINUTE_MS  # eep is published half an hour before ex
 _MIN_YEARS = _MINUTE_MS / YEAR_MS
 _WEEK_ORIGIN_MS = 4 * _DAY_MS  # 1970-01-05 was a Monday: weekly klines start on Mondays
 _ORDER_ID_BASE = 4_611_686_018_427_387_904  # 2**62, like the documented order ids
+_TEXT_CACHE = 50_000  # cached price and quantity texts per underlying
 _DEPTH_SPEEDS_MS = {"100ms": 100, "500ms": 500, "1000ms": 1000}
 _FIXED_INTERVALS_MS = {
     "1m": _MINUTE_MS,
@@ -137,7 +143,6 @@ _ASSETS: Dict[str, _AssetSpec] = {
 
 #: The underlyings :class:`SyntheticMarket` can simulate.
 SUPPORTED_UNDERLYINGS: Tuple[str, ...] = tuple(_ASSETS)
-_TEXT_CACHE = 50_000  # cached price and quantity texts per underlying
 
 
 # --------------------------------------------------------------------------
@@ -344,10 +349,10 @@ class _Units:
 class _IndexWalk:
     """Geometric Brownian motion sampled on a fixed 100 ms grid.
 
-    The path does not depend on when it is read: each grid step draws one normal
-    number. A gap longer than a minute is crossed with one exact step for the
-    excess, capped at a day of variance so that a market polled far from its
-    start keeps plausible prices.
+    Read at least once a minute, the path does not depend on when it is read:
+    each grid step draws one normal number. A longer gap is crossed with one
+    exact step for the excess, capped at a day of variance, so that a market
+    polled far from its start keeps plausible prices.
     """
 
     __slots__ = ("_diffusion", "_drift", "_rng", "_vol", "time", "value")
