@@ -328,7 +328,7 @@ class UnknownEvent:
     """
 
     event_type: Optional[str] = None
-    data: Any = attrs.field(default=None, eq=False)
+    data: Any = attrs.field(default=None, hash=False)  # compared, but JSON is unhashable
     event_time: Optional[int] = None
     stream: Optional[str] = None
 
@@ -344,12 +344,15 @@ class ControlReply:
     """
 
     id: Optional[int] = None
-    result: Any = attrs.field(default=None, eq=False)
+    result: Any = attrs.field(default=None, hash=False)  # compared, but a list is unhashable
 
 
 @attrs.frozen
 class ErrorReply:
     """An error from the exchange: ``{"code": ..., "msg": ..., "id": ...}``.
+
+    The nested form ``{"error": {"code": ..., "msg": ...}, "id": ...}``, which
+    Binance's stream servers also send, parses into this class as well.
 
     Attributes:
         code: The error code (0 unknown property, 1 invalid value, 2 invalid
@@ -378,14 +381,14 @@ Message = Union[Event, ControlReply, ErrorReply]
 def _float(value: Any) -> Optional[float]:
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1e308
         return None
 
 
 def _int(value: Any) -> Optional[int]:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON 1e999 is inf
         pass
     try:  # "1.6711317692476314E7", 27.0, "27.0"
         return int(float(value))
@@ -421,7 +424,7 @@ def _levels(value: Any) -> Tuple[PriceLevel, ...]:
     for level in value:
         try:
             levels.append((float(level[0]), float(level[1])))
-        except (TypeError, ValueError, IndexError, KeyError):
+        except (TypeError, ValueError, IndexError, KeyError, OverflowError):
             continue  # one bad level does not spoil the book
     return tuple(levels)
 
@@ -631,7 +634,7 @@ def parse_message(message: Union[str, bytes, bytearray, Any]) -> List[Message]:
     if isinstance(message, (str, bytes, bytearray)):
         try:
             data = json.loads(message)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
             text = message[:200] if isinstance(message, str) else repr(bytes(message[:200]))
             raise MessageParseError(f"message is not JSON: {exc}", text) from exc
     else:
@@ -642,8 +645,16 @@ def parse_message(message: Union[str, bytes, bytearray, Any]) -> List[Message]:
             return _payload(data["data"], stream if stream.__class__ is str else None)
         if "e" in data:
             return [_event(data, None)]
-        if "code" in data and "msg" in data:
-            return [ErrorReply(_int(data["code"]), str(data["msg"]), _int(data.get("id")))]
+        if "code" in data:  # an error, even without "msg": never a successful reply
+            msg = str(data.get("msg", ""))
+            return [ErrorReply(_int(data["code"]), msg, _int(data.get("id")))]
+        if "error" in data:  # {"error": {"code": 2, "msg": "..."}, "id": 1}
+            error = data["error"]
+            if error.__class__ is dict:
+                code, msg = _int(error.get("code")), str(error.get("msg", ""))
+            else:
+                code, msg = None, str(error)
+            return [ErrorReply(code, msg, _int(data.get("id")))]
         if "id" in data:
             return [ControlReply(_int(data["id"]), data.get("result"))]
         return [UnknownEvent(None, data, _int(data.get("E")), None)]

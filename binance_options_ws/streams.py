@@ -278,7 +278,8 @@ class OptionSymbol:
     Attributes:
         underlying: The base asset, e.g. ``"BTC"``.
         expiration: The expiry date.
-        strike: The strike price, kept exact as a ``Decimal``.
+        strike: The strike price, kept exact as a ``Decimal`` without trailing zeros
+            (``100000.0`` is ``Decimal('100000')``, as the exchange writes it).
         side: ``OptionSide.CALL`` or ``OptionSide.PUT`` (equal to ``"CALL"``/``"PUT"``).
 
     Example:

@@ -1,0 +1,1107 @@
+"""Tests of binance_options_ws.models: the events and parse_message."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import re
+import typing
+
+import attrs
+import pytest
+
+from binance_options_ws import MessageParseError, models
+from binance_options_ws.models import (
+    BookDepth,
+    ControlReply,
+    ErrorReply,
+    IndexPrice,
+    Kline,
+    MarkPrice,
+    NewSymbol,
+    OpenInterest,
+    Ticker,
+    Trade,
+    UnknownEvent,
+    parse_message,
+)
+
+EVENT_CLASSES = [IndexPrice, Kline, MarkPrice, NewSymbol, OpenInterest, BookDepth, Ticker, Trade]
+
+# --------------------------------------------------------------------------
+# The spec's response examples, copied with the comments removed.
+# --------------------------------------------------------------------------
+
+NEW_SYMBOL_EXAMPLE = """
+{
+    "e":"OPTION_PAIR",
+    "E":1668573571842,
+    "u":"BTCUSDT",
+    "qa":"USDT",
+    "s":"BTC-221116-21000-C",
+    "unit":1,
+    "mq":"0.01",
+    "d":"CALL",
+    "sp":"21000",
+    "ed":1668585600000
+}
+"""
+
+OPEN_INTEREST_EXAMPLE = """
+[
+    {
+      "e":"openInterest",
+      "E":1668759300045,
+      "s":"ETH-221125-2700-C",
+      "o":"1580.87",
+      "h":"1912992.178168204"
+    }
+]
+"""
+
+MARK_PRICE_EXAMPLE = """
+[
+    {
+      "e":"markPrice",
+      "E":1663684594227,
+      "s":"ETH-220930-1500-C",
+      "mp":"30.3"
+    },
+    {
+      "e":"markPrice",
+      "E":1663684594228,
+      "s":"ETH-220923-1000-C",
+      "mp":"341.5"
+    }
+]
+"""
+
+KLINE_EXAMPLE = """
+{
+    "e":"kline",
+    "E":1638747660000,
+    "s":"BTC-200630-9000-P",
+    "k":{
+        "t":1638747660000,
+        "T":1638747719999,
+        "s":"BTC-200630-9000-P",
+        "i":"1m",
+        "F":0,
+        "L":0,
+        "o":"1000",
+        "c":"1000",
+        "h":"1000",
+        "l":"1000",
+        "v":"0",
+        "n":0,
+        "x":false,
+        "q":"0",
+        "V":"0",
+        "Q":"0"
+    }
+}
+"""
+
+TICKER_BY_EXPIRATION_EXAMPLE = """
+[{
+      "e":"24hrTicker",
+      "E":1657706425200,
+      "T":1657706425220,
+      "s":"ETH-220930-1600-C",
+      "o":"2000",
+      "h":"2020",
+      "l":"2000",
+      "c":"2020",
+      "V":"1.42",
+      "A":"2841",
+      "P":"0.01",
+      "p":"20",
+      "Q":"0.01",
+      "F":"27",
+      "L":"48",
+      "n":22,
+      "bo":"2012",
+      "ao":"2020",
+      "bq":"4.9",
+      "aq":"0.03",
+      "b":"0.1202",
+      "a":"0.1318",
+      "d":"0.98911",
+      "t":"-0.16961",
+      "g":"0.00004",
+      "v":"2.66584",
+      "vo":"0.10001",
+      "mp":"2003.5102",
+      "hl":"2023.511",
+      "ll":"1983.511",
+      "eep":"0"
+    },
+    {
+      "e":"24hrTicker",
+      "E":1663685112123,
+      "s":"ETH-220930-1500-C",
+      "o":"34.9",
+      "h":"44.6",
+      "l":"26.8",
+      "c":"26.8",
+      "V":"11.84",
+      "A":"444.37",
+      "P":"-0.232",
+      "p":"-8.1",
+      "Q":"0",
+      "F":"91",
+      "L":"129",
+      "n":39,
+      "bo":"26.8",
+      "ao":"33.9",
+      "bq":"0.65",
+      "aq":"0.01",
+      "b":"0.88790536",
+      "a":"0.98729014",
+      "d":"0.2621153",
+      "t":"-3.44806807",
+      "g":"0.00158298",
+      "v":"0.7148147",
+      "vo":"0.93759775",
+      "mp":"30.3",
+      "hl":"228.7",
+      "ll":"0.1",
+      "eep":"0"
+    }
+]
+"""
+
+INDEX_EXAMPLE = """
+{
+    "e":"index",
+    "E":1661415480351,
+    "s":"ETHUSDT",
+    "p":"1707.89008607"
+}
+"""
+
+TICKER_EXAMPLE = """
+{
+    "e":"24hrTicker",
+    "E":1657706425200,
+    "T":1657706425220,
+    "s":"BTC-220930-18000-C",
+    "o":"2000",
+    "h":"2020",
+    "l":"2000",
+    "c":"2020",
+    "V":"1.42",
+    "A":"2841",
+    "P":"0.01",
+    "p":"20",
+    "Q":"0.01",
+    "F":"27",
+    "L":"48",
+    "n":22,
+    "bo":"2012",
+    "ao":"2020",
+    "bq":"4.9",
+    "aq":"0.03",
+    "b":"0.1202",
+    "a":"0.1318",
+    "d":"0.98911",
+    "t":"-0.16961",
+    "g":"0.00004",
+    "v":"2.66584",
+    "vo":"0.10001",
+    "mp":"2003.5102",
+    "hl":"2023.511",
+    "ll":"1983.511",
+    "eep":"0"
+}
+"""
+
+# The spec's example lacks the comma after "S":"-1"; it is added here.
+TRADE_EXAMPLE = """
+{
+    "e":"trade",
+    "E":1591677941092,
+    "s":"BTC-200630-9000-P",
+    "t":1,
+    "p":"1000",
+    "q":"-2",
+    "b":4611781675939004417,
+    "a":4611781675939004418,
+    "T":1591677567872,
+    "S":"-1",
+    "X": "MARKET"
+}
+"""
+
+# The spec's example has a trailing comma after "3"; it is removed here.
+DEPTH_EXAMPLE = """
+{
+    "e":"depth",
+    "E":1591695934010,
+    "T":1591695934000,
+    "s":"BTC-200630-9000-P",
+    "u":162,
+    "pu":162,
+    "b":[
+      [
+          "200",
+          "3"
+      ],
+      [
+          "101",
+          "1"
+      ],
+      [
+          "100",
+          "2"
+      ]
+    ],
+    "a":[
+        [
+            "1000",
+            "89"
+        ]
+    ]
+}
+"""
+
+EXPECTED_NEW_SYMBOL = NewSymbol(
+    symbol="BTC-221116-21000-C",
+    underlying="BTCUSDT",
+    quote_asset="USDT",
+    side="CALL",
+    strike_price=21000.0,
+    expiration_time=1668585600000,
+    unit=1,
+    min_quantity=0.01,
+    event_time=1668573571842,
+    stream=None,
+)
+EXPECTED_OPEN_INTEREST = OpenInterest(
+    symbol="ETH-221125-2700-C",
+    open_interest=1580.87,
+    open_interest_usdt=1912992.178168204,
+    event_time=1668759300045,
+    stream=None,
+)
+EXPECTED_MARK_PRICES = [
+    MarkPrice(symbol="ETH-220930-1500-C", mark_price=30.3, event_time=1663684594227, stream=None),
+    MarkPrice(symbol="ETH-220923-1000-C", mark_price=341.5, event_time=1663684594228, stream=None),
+]
+EXPECTED_KLINE = Kline(
+    symbol="BTC-200630-9000-P",
+    interval="1m",
+    start_time=1638747660000,
+    end_time=1638747719999,
+    open=1000.0,
+    high=1000.0,
+    low=1000.0,
+    close=1000.0,
+    volume=0.0,
+    quote_volume=0.0,
+    taker_volume=0.0,
+    taker_quote_volume=0.0,
+    trade_count=0,
+    first_trade_id=0,
+    last_trade_id=0,
+    is_closed=False,
+    event_time=1638747660000,
+    stream=None,
+)
+EXPECTED_TICKERS_BY_EXPIRATION = [
+    Ticker(
+        symbol="ETH-220930-1600-C",
+        last_price=2020.0,
+        open=2000.0,
+        high=2020.0,
+        low=2000.0,
+        price_change=20.0,
+        price_change_percent=0.01,
+        volume=1.42,
+        quote_volume=2841.0,
+        last_quantity=0.01,
+        first_trade_id=27,
+        last_trade_id=48,
+        trade_count=22,
+        best_bid_price=2012.0,
+        best_ask_price=2020.0,
+        best_bid_quantity=4.9,
+        best_ask_quantity=0.03,
+        bid_iv=0.1202,
+        ask_iv=0.1318,
+        mark_iv=0.10001,
+        mark_price=2003.5102,
+        delta=0.98911,
+        theta=-0.16961,
+        gamma=0.00004,
+        vega=2.66584,
+        max_buy_price=2023.511,
+        min_sell_price=1983.511,
+        estimated_exercise_price=0.0,
+        transaction_time=1657706425220,
+        event_time=1657706425200,
+        stream=None,
+    ),
+    Ticker(
+        symbol="ETH-220930-1500-C",
+        last_price=26.8,
+        open=34.9,
+        high=44.6,
+        low=26.8,
+        price_change=-8.1,
+        price_change_percent=-0.232,
+        volume=11.84,
+        quote_volume=444.37,
+        last_quantity=0.0,
+        first_trade_id=91,
+        last_trade_id=129,
+        trade_count=39,
+        best_bid_price=26.8,
+        best_ask_price=33.9,
+        best_bid_quantity=0.65,
+        best_ask_quantity=0.01,
+        bid_iv=0.88790536,
+        ask_iv=0.98729014,
+        mark_iv=0.93759775,
+        mark_price=30.3,
+        delta=0.2621153,
+        theta=-3.44806807,
+        gamma=0.00158298,
+        vega=0.7148147,
+        max_buy_price=228.7,
+        min_sell_price=0.1,
+        estimated_exercise_price=0.0,
+        transaction_time=None,  # the spec's second element has no "T"
+        event_time=1663685112123,
+        stream=None,
+    ),
+]
+EXPECTED_INDEX = IndexPrice(
+    symbol="ETHUSDT", price=1707.89008607, event_time=1661415480351, stream=None
+)
+EXPECTED_TICKER = Ticker(
+    symbol="BTC-220930-18000-C",
+    last_price=2020.0,
+    open=2000.0,
+    high=2020.0,
+    low=2000.0,
+    price_change=20.0,
+    price_change_percent=0.01,
+    volume=1.42,
+    quote_volume=2841.0,
+    last_quantity=0.01,
+    first_trade_id=27,
+    last_trade_id=48,
+    trade_count=22,
+    best_bid_price=2012.0,
+    best_ask_price=2020.0,
+    best_bid_quantity=4.9,
+    best_ask_quantity=0.03,
+    bid_iv=0.1202,
+    ask_iv=0.1318,
+    mark_iv=0.10001,
+    mark_price=2003.5102,
+    delta=0.98911,
+    theta=-0.16961,
+    gamma=0.00004,
+    vega=2.66584,
+    max_buy_price=2023.511,
+    min_sell_price=1983.511,
+    estimated_exercise_price=0.0,
+    transaction_time=1657706425220,
+    event_time=1657706425200,
+    stream=None,
+)
+EXPECTED_TRADE = Trade(
+    symbol="BTC-200630-9000-P",
+    trade_id=1,
+    price=1000.0,
+    quantity=-2.0,
+    direction=-1,
+    trade_type="MARKET",
+    buy_order_id=4611781675939004417,
+    sell_order_id=4611781675939004418,
+    trade_time=1591677567872,
+    event_time=1591677941092,
+    stream=None,
+)
+EXPECTED_DEPTH = BookDepth(
+    symbol="BTC-200630-9000-P",
+    bids=((200.0, 3.0), (101.0, 1.0), (100.0, 2.0)),
+    asks=((1000.0, 89.0),),
+    update_id=162,
+    previous_update_id=162,
+    transaction_time=1591695934000,
+    event_time=1591695934010,
+    stream=None,
+)
+
+# (example text, stream name it arrives on, expected events)
+SPEC_EXAMPLES = [
+    pytest.param(NEW_SYMBOL_EXAMPLE, "option_pair", [EXPECTED_NEW_SYMBOL], id="new_symbol"),
+    pytest.param(
+        OPEN_INTEREST_EXAMPLE, "ETH@openInterest@221125", [EXPECTED_OPEN_INTEREST], id="oi"
+    ),
+    pytest.param(MARK_PRICE_EXAMPLE, "ETH@markPrice", EXPECTED_MARK_PRICES, id="mark_price"),
+    pytest.param(KLINE_EXAMPLE, "BTC-200630-9000-P@kline_1m", [EXPECTED_KLINE], id="kline"),
+    pytest.param(
+        TICKER_BY_EXPIRATION_EXAMPLE,
+        "ETH@ticker@220930",
+        EXPECTED_TICKERS_BY_EXPIRATION,
+        id="ticker_by_expiration",
+    ),
+    pytest.param(INDEX_EXAMPLE, "ETHUSDT@index", [EXPECTED_INDEX], id="index"),
+    pytest.param(TICKER_EXAMPLE, "BTC-220930-18000-C@ticker", [EXPECTED_TICKER], id="ticker"),
+    pytest.param(TRADE_EXAMPLE, "BTC-200630-9000-P@trade", [EXPECTED_TRADE], id="trade"),
+    pytest.param(DEPTH_EXAMPLE, "BTC-200630-9000-P@depth10", [EXPECTED_DEPTH], id="depth"),
+]
+
+
+def _with_stream(events: list, stream: str | None) -> list:
+    return [attrs.evolve(event, stream=stream) for event in events]
+
+
+def _envelope(text: str, stream: str) -> str:
+    return f'{{"stream": {json.dumps(stream)}, "data": {text}}}'
+
+
+@pytest.mark.parametrize(("text", "stream", "expected"), SPEC_EXAMPLES)
+def test_spec_example_raw(text: str, stream: str, expected: list) -> None:
+    assert parse_message(text) == expected
+
+
+@pytest.mark.parametrize(("text", "stream", "expected"), SPEC_EXAMPLES)
+def test_spec_example_in_combined_envelope(text: str, stream: str, expected: list) -> None:
+    events = parse_message(_envelope(text, stream))
+    assert events == _with_stream(expected, stream)
+    assert all(event.stream == stream for event in events)
+
+
+@pytest.mark.parametrize(("text", "stream", "expected"), SPEC_EXAMPLES)
+def test_spec_example_as_bytes_and_as_decoded_json(text: str, stream: str, expected: list) -> None:
+    assert parse_message(text.encode()) == expected
+    assert parse_message(bytearray(text.encode())) == expected
+    assert parse_message(json.loads(text)) == expected
+    assert parse_message(json.loads(_envelope(text, stream))) == _with_stream(expected, stream)
+
+
+@pytest.mark.parametrize(("text", "stream", "expected"), SPEC_EXAMPLES)
+def test_spec_example_fills_every_field_with_the_documented_type(
+    text: str, stream: str, expected: list
+) -> None:
+    for event in parse_message(_envelope(text, stream)):
+        hints = typing.get_type_hints(type(event))
+        for field in attrs.fields(type(event)):
+            value = getattr(event, field.name)
+            if value is None:
+                # Only the second ticker-by-expiration element lacks a key ("T").
+                assert (type(event), field.name) == (Ticker, "transaction_time")
+                continue
+            wanted = typing.get_args(hints[field.name]) or (hints[field.name],)
+            assert type(value) in wanted or type(value) is tuple, (field.name, value)
+
+
+# --------------------------------------------------------------------------
+# Every documented wire key lands in the right field (distinct values).
+# --------------------------------------------------------------------------
+
+# Wire key -> field, from the spec's comments. "k.x" is key "x" inside "k".
+WIRE_KEYS = {
+    IndexPrice: ("index", {"E": "event_time", "s": "symbol", "p": "price"}),
+    MarkPrice: ("markPrice", {"E": "event_time", "s": "symbol", "mp": "mark_price"}),
+    NewSymbol: (
+        "OPTION_PAIR",
+        {
+            "E": "event_time", "u": "underlying", "qa": "quote_asset", "s": "symbol",
+            "unit": "unit", "mq": "min_quantity", "d": "side", "sp": "strike_price",
+            "ed": "expiration_time",
+        },
+    ),
+    OpenInterest: (
+        "openInterest",
+        {"E": "event_time", "s": "symbol", "o": "open_interest", "h": "open_interest_usdt"},
+    ),
+    Kline: (
+        "kline",
+        {
+            "E": "event_time", "s": "symbol", "k.t": "start_time", "k.T": "end_time",
+            "k.i": "interval", "k.F": "first_trade_id", "k.L": "last_trade_id",
+            "k.o": "open", "k.c": "close", "k.h": "high", "k.l": "low", "k.v": "volume",
+            "k.n": "trade_count", "k.x": "is_closed", "k.q": "quote_volume",
+            "k.V": "taker_volume", "k.Q": "taker_quote_volume",
+        },
+    ),
+    Ticker: (
+        "24hrTicker",
+        {
+            "E": "event_time", "T": "transaction_time", "s": "symbol", "o": "open",
+            "h": "high", "l": "low", "c": "last_price", "V": "volume", "A": "quote_volume",
+            "P": "price_change_percent", "p": "price_change", "Q": "last_quantity",
+            "F": "first_trade_id", "L": "last_trade_id", "n": "trade_count",
+            "bo": "best_bid_price", "ao": "best_ask_price", "bq": "best_bid_quantity",
+            "aq": "best_ask_quantity", "b": "bid_iv", "a": "ask_iv", "d": "delta",
+            "t": "theta", "g": "gamma", "v": "vega", "vo": "mark_iv", "mp": "mark_price",
+            "hl": "max_buy_price", "ll": "min_sell_price", "eep": "estimated_exercise_price",
+        },
+    ),
+    Trade: (
+        "trade",
+        {
+            "E": "event_time", "s": "symbol", "t": "trade_id", "p": "price", "q": "quantity",
+            "b": "buy_order_id", "a": "sell_order_id", "T": "trade_time", "S": "direction",
+            "X": "trade_type",
+        },
+    ),
+    BookDepth: (
+        "depth",
+        {
+            "E": "event_time", "T": "transaction_time", "s": "symbol", "u": "update_id",
+            "pu": "previous_update_id", "b": "bids", "a": "asks",
+        },
+    ),
+}  # fmt: skip
+
+
+def _distinct_payload(cls: type) -> tuple[dict, dict]:
+    """A payload whose every key has its own value, and the field values it must give."""
+    event_type, keys = WIRE_KEYS[cls]
+    hints = typing.get_type_hints(cls)
+    payload: dict = {"e": event_type}
+    expected: dict = {}
+    for number, (key, field) in enumerate(sorted(keys.items()), start=1):
+        kind = hints[field]
+        if field in ("bids", "asks"):
+            wire: object = [[str(number), str(number + 0.5)]]
+            value: object = ((float(number), number + 0.5),)
+        elif kind == typing.Optional[str]:
+            wire = value = f"text{number}"
+        elif kind == typing.Optional[bool]:
+            wire = value = True
+        elif kind == typing.Optional[int]:
+            wire, value = str(number), number
+        else:
+            wire, value = f"{number}.25", number + 0.25
+        target = payload
+        if key.startswith("k."):
+            target = payload.setdefault("k", {})
+            key = key[2:]
+        target[key] = wire
+        expected[field] = value
+    return payload, expected
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES)
+def test_every_documented_key_lands_in_its_field(cls: type) -> None:
+    payload, expected = _distinct_payload(cls)
+    [event] = parse_message(json.dumps(payload))
+    assert type(event) is cls
+    for field, value in expected.items():
+        assert getattr(event, field) == value, field
+    # every field but the stream comes from a documented key
+    assert set(expected) == {f.name for f in attrs.fields(cls)} - {"stream"}
+
+
+_DOC_KEY = re.compile(r"^\s+(\w+): ``([\w.]+)``", re.MULTILINE)
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES)
+def test_class_docstring_names_the_wire_key_of_each_field(cls: type) -> None:
+    documented = dict(_DOC_KEY.findall(cls.__doc__ or ""))
+    _, keys = WIRE_KEYS[cls]
+    assert documented == {field: key for key, field in keys.items()}
+
+
+# --------------------------------------------------------------------------
+# The event classes
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES)
+def test_events_are_frozen_slotted_and_have_time_and_stream(cls: type) -> None:
+    names = [field.name for field in attrs.fields(cls)]
+    assert names[-2:] == ["event_time", "stream"]
+    hints = typing.get_type_hints(cls)
+    assert hints["event_time"] == typing.Optional[int]
+    assert hints["stream"] == typing.Optional[str]
+    assert "__slots__" in vars(cls)
+    event = cls()
+    assert not hasattr(event, "__dict__")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        event.stream = "x"  # type: ignore[misc]
+    assert hash(event) == hash(cls())
+    assert all(name == name.lower() and name.isidentifier() for name in names)
+
+
+def _field_category(name: str) -> object:
+    if name in ("bids", "asks"):
+        return typing.Tuple[typing.Tuple[float, float], ...]
+    if name.endswith(("_time", "_id", "_count")) or name in ("direction", "unit"):
+        return typing.Optional[int]
+    if name.startswith("is_"):
+        return typing.Optional[bool]
+    if name in ("symbol", "stream", "interval", "underlying", "quote_asset", "side", "trade_type"):
+        return typing.Optional[str]
+    return typing.Optional[float]
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES)
+def test_field_types_follow_the_rules(cls: type) -> None:
+    # prices, quantities, greeks, volatilities, amounts: float; ids, counts, times: int;
+    # flags: bool; depth levels: tuples of (price, quantity) floats
+    hints = typing.get_type_hints(cls)
+    for field in attrs.fields(cls):
+        assert hints[field.name] == _field_category(field.name), field.name
+
+
+def test_book_depth_best_bid_and_ask() -> None:
+    [book] = parse_message(DEPTH_EXAMPLE)
+    assert isinstance(book, BookDepth)
+    assert book.best_bid == (200.0, 3.0)
+    assert book.best_ask == (1000.0, 89.0)
+    empty = BookDepth()
+    assert empty.best_bid is None
+    assert empty.best_ask is None
+
+
+# --------------------------------------------------------------------------
+# Messier messages: numbers as numbers or strings, exponents, ids as strings
+# --------------------------------------------------------------------------
+
+
+def _numbers_as_json_numbers(data: dict) -> dict:
+    out: dict = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out[key] = _numbers_as_json_numbers(value)
+        elif isinstance(value, list):
+            out[key] = [[float(x) for x in level] for level in value]
+        elif isinstance(value, str) and re.fullmatch(r"-?[\d.]+", value):
+            out[key] = float(value) if "." in value else int(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _numbers_as_strings(data: dict) -> dict:
+    out: dict = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out[key] = _numbers_as_strings(value)
+        elif isinstance(value, list):
+            out[key] = [[str(x) for x in level] for level in value]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
+SINGLE_EXAMPLES = [
+    (NEW_SYMBOL_EXAMPLE, EXPECTED_NEW_SYMBOL),
+    (KLINE_EXAMPLE, EXPECTED_KLINE),
+    (INDEX_EXAMPLE, EXPECTED_INDEX),
+    (TICKER_EXAMPLE, EXPECTED_TICKER),
+    (TRADE_EXAMPLE, EXPECTED_TRADE),
+    (DEPTH_EXAMPLE, EXPECTED_DEPTH),
+    (OPEN_INTEREST_EXAMPLE, EXPECTED_OPEN_INTEREST),
+]
+SINGLE_IDS = ["new_symbol", "kline", "index", "ticker", "trade", "depth", "open_interest"]
+
+
+def _single(text: str) -> dict:
+    data = json.loads(text)
+    return data[0] if isinstance(data, list) else data
+
+
+@pytest.mark.parametrize(("text", "expected"), SINGLE_EXAMPLES, ids=SINGLE_IDS)
+def test_numbers_as_json_numbers_parse_the_same(text: str, expected: object) -> None:
+    data = _numbers_as_json_numbers(_single(text))
+    assert parse_message(json.dumps(data)) == [expected]
+
+
+@pytest.mark.parametrize(("text", "expected"), SINGLE_EXAMPLES, ids=SINGLE_IDS)
+def test_numbers_as_json_strings_parse_the_same(text: str, expected: object) -> None:
+    data = _numbers_as_strings(_single(text))
+    assert parse_message(json.dumps(data)) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "expected"),
+    [
+        # exponent form, as strings and as numbers
+        ({"e": "24hrTicker", "A": "1.6711317692476314E7"}, "quote_volume", 16711317.692476314),
+        ({"e": "24hrTicker", "A": 1.6711317692476314e7}, "quote_volume", 16711317.692476314),
+        ({"e": "24hrTicker", "g": "4.0E-5"}, "gamma", 0.00004),
+        ({"e": "24hrTicker", "g": "4e-05"}, "gamma", 0.00004),
+        ({"e": "24hrTicker", "E": "1.6577064252E12"}, "event_time", 1657706425200),
+        ({"e": "24hrTicker", "E": 1.6577064252e12}, "event_time", 1657706425200),
+        ({"e": "24hrTicker", "F": "2.7E1"}, "first_trade_id", 27),
+        ({"e": "24hrTicker", "n": "22"}, "trade_count", 22),
+        # zeros
+        ({"e": "24hrTicker", "eep": "0.0"}, "estimated_exercise_price", 0.0),
+        ({"e": "24hrTicker", "eep": "0"}, "estimated_exercise_price", 0.0),
+        ({"e": "24hrTicker", "eep": 0}, "estimated_exercise_price", 0.0),
+        ({"e": "24hrTicker", "n": "0.0"}, "trade_count", 0),
+        ({"e": "24hrTicker", "n": 22.0}, "trade_count", 22),
+        ({"e": "24hrTicker", "t": "-0.0"}, "theta", 0.0),
+        # ids as strings, exact even beyond float precision
+        ({"e": "trade", "t": "1"}, "trade_id", 1),
+        ({"e": "trade", "b": "4611781675939004417"}, "buy_order_id", 4611781675939004417),
+        ({"e": "trade", "a": 4611781675939004418}, "sell_order_id", 4611781675939004418),
+        ({"e": "depth", "u": "162"}, "update_id", 162),
+        # direction, signed
+        ({"e": "trade", "S": "-1"}, "direction", -1),
+        ({"e": "trade", "S": 1}, "direction", 1),
+        ({"e": "trade", "S": "1"}, "direction", 1),
+        # flags
+        ({"e": "kline", "k": {"x": True}}, "is_closed", True),
+        ({"e": "kline", "k": {"x": "true"}}, "is_closed", True),
+        ({"e": "kline", "k": {"x": "false"}}, "is_closed", False),
+        ({"e": "kline", "k": {"x": 0}}, "is_closed", False),
+        ({"e": "kline", "k": {"x": 1}}, "is_closed", True),
+        # the kline's symbol from "s", or from "k.s" when "s" is missing
+        ({"e": "kline", "k": {"s": "BTC-200630-9000-P"}}, "symbol", "BTC-200630-9000-P"),
+        ({"e": "kline", "s": "A", "k": {"s": "B"}}, "symbol", "A"),
+        # unreadable values become None rather than an error
+        ({"e": "24hrTicker", "c": "abc"}, "last_price", None),
+        ({"e": "24hrTicker", "c": ""}, "last_price", None),
+        ({"e": "24hrTicker", "c": None}, "last_price", None),
+        ({"e": "24hrTicker", "c": {"x": 1}}, "last_price", None),
+        ({"e": "24hrTicker", "c": [1]}, "last_price", None),
+        ({"e": "trade", "t": "x"}, "trade_id", None),
+        ({"e": "trade", "t": 1e999}, "trade_id", None),
+        ({"e": "trade", "t": "1e999"}, "trade_id", None),
+        ({"e": "trade", "p": 10**400}, "price", None),
+        ({"e": "kline", "k": {"x": "maybe"}}, "is_closed", None),
+        ({"e": "kline", "k": "not a dict"}, "open", None),
+        # strings stay strings, other scalars are written as text
+        ({"e": "index", "s": 123}, "symbol", "123"),
+    ],
+)
+def test_messy_values(payload: dict, field: str, expected: object) -> None:
+    [event] = parse_message(json.dumps(payload))
+    value = getattr(event, field)
+    assert value == expected
+    if expected is not None:
+        assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ([["1.5", "2"], [1, 3]], ((1.5, 2.0), (1.0, 3.0))),
+        ([["1.0E3", "8.9E1"]], ((1000.0, 89.0),)),
+        ([["1", "2", "extra"]], ((1.0, 2.0),)),
+        # one bad level does not spoil the book
+        ([["x", "1"], ["2", "3"]], ((2.0, 3.0),)),
+        ([["1"], None, 5, {}, ["2", "3"]], ((2.0, 3.0),)),
+        ([[10**400, "1"], ["2", "3"]], ((2.0, 3.0),)),
+        ([], ()),
+        ("not a list", ()),
+        (None, ()),
+    ],
+)
+def test_depth_levels(levels: object, expected: tuple) -> None:
+    [book] = parse_message(json.dumps({"e": "depth", "b": levels, "a": levels}))
+    assert isinstance(book, BookDepth)
+    assert book.bids == expected
+    assert book.asks == expected
+    assert type(book.bids) is tuple
+
+
+@pytest.mark.parametrize(("text", "expected"), SINGLE_EXAMPLES, ids=SINGLE_IDS)
+def test_extra_keys_are_ignored(text: str, expected: object) -> None:
+    data = _single(text)
+    extra = dict(data, zz="1", newKey={"nested": [1, 2]}, E2=5)
+    if "k" in extra:
+        extra["k"] = dict(extra["k"], zz="2")
+    assert parse_message(json.dumps(extra)) == [expected]
+
+
+@pytest.mark.parametrize(("text", "expected"), SINGLE_EXAMPLES, ids=SINGLE_IDS)
+def test_a_missing_key_leaves_only_its_field_empty(text: str, expected: object) -> None:
+    _, keys = WIRE_KEYS[type(expected)]
+    for key, field in keys.items():
+        data = _single(text)
+        if key.startswith("k."):
+            del data["k"][key[2:]]
+        else:
+            del data[key]
+        if (type(expected), key) == (Kline, "s"):
+            want = expected  # the kline's own "k.s" names the symbol too
+        else:
+            want = attrs.evolve(expected, **{field: () if field in ("bids", "asks") else None})
+        assert parse_message(json.dumps(data)) == [want], key
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES)
+def test_only_the_event_type_gives_an_empty_event(cls: type) -> None:
+    event_type, _ = WIRE_KEYS[cls]
+    assert parse_message(json.dumps({"e": event_type})) == [cls()]
+    assert parse_message(_envelope(json.dumps({"e": event_type}), "X")) == [cls(stream="X")]
+
+
+# --------------------------------------------------------------------------
+# Envelopes and arrays
+# --------------------------------------------------------------------------
+
+
+def test_array_payload_gives_one_event_per_element_in_order() -> None:
+    items = [
+        {"e": "markPrice", "E": i, "s": f"ETH-220930-{1000 + i}-C", "mp": str(i)} for i in range(50)
+    ]
+    events = parse_message({"stream": "ETH@markPrice", "data": items})
+    assert [event.symbol for event in events] == [item["s"] for item in items]  # type: ignore[union-attr]
+    assert all(isinstance(event, MarkPrice) for event in events)
+    assert {event.stream for event in events} == {"ETH@markPrice"}
+
+
+@pytest.mark.parametrize("message", ["[]", '{"stream":"ETH@markPrice","data":[]}'])
+def test_empty_array_gives_no_events(message: str) -> None:
+    assert parse_message(message) == []
+
+
+def test_raw_array_events_have_no_stream() -> None:
+    events = parse_message(MARK_PRICE_EXAMPLE)
+    assert [event.stream for event in events] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("stream", "data", "cls"),
+    [
+        ("ETHUSDT@index", {"s": "ETHUSDT", "p": "1"}, IndexPrice),
+        ("ETH@markPrice", [{"s": "ETH-220930-1500-C", "mp": "1"}], MarkPrice),
+        ("option_pair", {"s": "BTC-221116-21000-C"}, NewSymbol),
+        ("ETH@openInterest@221125", [{"s": "ETH-221125-2700-C", "o": "1"}], OpenInterest),
+        ("BTC-200630-9000-P@kline_1m", {"k": {"o": "1"}}, Kline),
+        ("BTC-200630-9000-P@depth10@100ms", {"b": [["1", "2"]]}, BookDepth),
+        ("BTC-200630-9000-P@ticker", {"c": "1"}, Ticker),
+        ("ETH@ticker@220930", [{"c": "1"}], Ticker),
+        ("BTC-200630-9000-P@trade", {"p": "1"}, Trade),
+        ("ETH@trade", {"p": "1"}, Trade),
+    ],
+)
+def test_payload_without_event_type_is_read_by_its_stream(
+    stream: str, data: object, cls: type
+) -> None:
+    [event] = parse_message({"stream": stream, "data": data})
+    assert type(event) is cls
+    assert event.stream == stream
+
+
+def test_stream_that_is_not_a_string_is_dropped() -> None:
+    [event] = parse_message({"stream": 5, "data": json.loads(INDEX_EXAMPLE)})
+    assert event == EXPECTED_INDEX
+
+
+# --------------------------------------------------------------------------
+# Control and error replies
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # the spec's replies
+        ('{  "result": null,  "id": 1}', ControlReply(id=1, result=None)),
+        ('{  "result": null,  "id": 312}', ControlReply(id=312, result=None)),
+        (
+            '{  "result": [    "BTC-210630-9000-P@ticker"  ],  "id": 3}',
+            ControlReply(id=3, result=["BTC-210630-9000-P@ticker"]),
+        ),
+        ('{  "result": null,  "id": 5}', ControlReply(id=5, result=None)),
+        ('{  "result": true,  "id": 2}', ControlReply(id=2, result=True)),
+        # ids as strings
+        ('{"result": null, "id": "7"}', ControlReply(id=7, result=None)),
+        ('{"result": false, "id": 8, "extra": 1}', ControlReply(id=8, result=False)),
+    ],
+)
+def test_control_replies(message: str, expected: ControlReply) -> None:
+    assert parse_message(message) == [expected]
+
+
+def test_control_replies_with_different_results_differ() -> None:
+    assert ControlReply(1, ["A@trade"]) != ControlReply(1, ["B@trade"])
+    assert ControlReply(1, True) != ControlReply(1, None)
+    assert hash(ControlReply(1, ["A@trade"])) == hash(ControlReply(1, ["A@trade"]))
+
+
+SPEC_ERRORS = [
+    (0, "Unknown property"),
+    (1, "Invalid value type: expected Boolean"),
+    (2, "Invalid request: property name must be a string"),
+    (2, "Invalid request: request ID must be an unsigned integer"),
+    (
+        2,
+        "Invalid request: unknown variant %s, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, "
+        "`LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY` at line 1 column 28",
+    ),
+    (2, "Invalid request: too many parameters"),
+    (2, "Invalid request: missing field `method` at line 1 column 73"),
+    (3, "Invalid JSON: expected value at line %s column %s"),
+]
+
+
+@pytest.mark.parametrize(("code", "msg"), SPEC_ERRORS)
+def test_spec_error_replies_without_and_with_id(code: int, msg: str) -> None:
+    text = json.dumps({"code": code, "msg": msg})
+    assert parse_message(text) == [ErrorReply(code=code, msg=msg, id=None)]
+    with_id = json.dumps({"code": code, "msg": msg, "id": 9})
+    assert parse_message(with_id) == [ErrorReply(code=code, msg=msg, id=9)]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('{"code":3,"msg":"Invalid JSON"}', ErrorReply(3, "Invalid JSON", None)),
+        ('{"code":"2","msg":"bad","id":"4"}', ErrorReply(2, "bad", 4)),
+        ('{"code":2,"msg":"bad","id":null}', ErrorReply(2, "bad", None)),
+        # a code alone is an error too, never a successful reply
+        ('{"code":2,"id":6}', ErrorReply(2, "", 6)),
+        ('{"code":2}', ErrorReply(2, "", None)),
+        # the nested form is an error too, never a successful reply
+        (
+            '{"error":{"code":2,"msg":"Invalid request: invalid stream"},"id":2}',
+            ErrorReply(2, "Invalid request: invalid stream", 2),
+        ),
+        ('{"error":{"code":3,"msg":"Invalid JSON"}}', ErrorReply(3, "Invalid JSON", None)),
+        ('{"error":"Invalid request","id":7}', ErrorReply(None, "Invalid request", 7)),
+    ],
+)
+def test_error_reply_variants(message: str, expected: ErrorReply) -> None:
+    assert parse_message(message) == [expected]
+
+
+# --------------------------------------------------------------------------
+# Unknown messages: kept, never an exception
+# --------------------------------------------------------------------------
+
+
+def test_unknown_event_type_is_kept_whole() -> None:
+    data = {"e": "brandNewEvent", "E": 1700000000000, "x": [1, 2]}
+    assert parse_message(json.dumps(data)) == [
+        UnknownEvent(event_type="brandNewEvent", data=data, event_time=1700000000000, stream=None)
+    ]
+    [wrapped] = parse_message({"stream": "ETH@brandNew", "data": data})
+    assert wrapped == UnknownEvent("brandNewEvent", data, 1700000000000, "ETH@brandNew")
+
+
+def test_unknown_events_with_different_data_differ() -> None:
+    assert UnknownEvent("x", {"a": 1}) != UnknownEvent("x", {"a": 2})
+    assert hash(UnknownEvent("x", {"a": 1})) == hash(UnknownEvent("x", {"a": 1}))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "null",
+        "true",
+        "42",
+        '"text"',
+        "[1, [2], null]",
+        "{}",
+        '{"E": 5}',
+        '{"e": 5}',
+        '{"e": null}',
+        '{"e": ["trade"]}',
+        '{"e": "kline", "k": [1]}',
+        '{"e": "depth", "b": "x", "a": [["1"]]}',
+        '{"stream": null, "data": null}',
+        '{"stream": "ETH@markPrice", "data": [1, "x", null, {"e": "markPrice"}]}',
+        '{"stream": "nonsense", "data": {"x": 1}}',
+        '{"data": {"e": "trade"}}',
+        '{"result": null}',
+        '{"code": 2}',
+        '{"error": "text", "id": 1}',
+        "NaN",
+        '{"e": "trade", "p": NaN, "q": Infinity, "t": -Infinity}',
+    ],
+)
+def test_odd_json_never_raises(message: str) -> None:
+    events = parse_message(message)
+    assert isinstance(events, list)
+    for event in events:
+        assert isinstance(event, (*EVENT_CLASSES, UnknownEvent, ControlReply, ErrorReply))
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("42", [UnknownEvent(None, 42)]),
+        ("{}", [UnknownEvent(None, {})]),
+        ('{"E": 5}', [UnknownEvent(None, {"E": 5}, event_time=5)]),
+        ('{"e": 5}', [UnknownEvent("5", {"e": 5})]),
+        ('[1, {"e": "x"}]', [UnknownEvent(None, 1), UnknownEvent("x", {"e": "x"})]),
+    ],
+)
+def test_unknown_messages(message: str, expected: list) -> None:
+    assert parse_message(message) == expected
+
+
+# --------------------------------------------------------------------------
+# Text that is not JSON
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "not json",
+        "{",
+        INDEX_EXAMPLE[:40],  # truncated
+        '{"e":"trade",}',
+        "{'e': 'trade'}",
+        b"",
+        b'{"e":"trade","s":"\xff\xfe"}',  # invalid UTF-8
+        b"\xc3\x28",
+        bytearray(b"{"),
+        "[" * 100_000 + "]" * 100_000,  # nested beyond what the decoder can follow
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "words",
+        "brace",
+        "truncated",
+        "trailing_comma",
+        "single_quotes",
+        "empty_bytes",
+        "invalid_utf8",
+        "invalid_utf8_2",
+        "bytearray",
+        "too_deep",
+    ],
+)
+def test_text_that_is_not_json_raises_message_parse_error(message: object) -> None:
+    with pytest.raises(MessageParseError) as exc:
+        parse_message(message)
+    assert isinstance(exc.value, ValueError)
+    assert "not JSON" in str(exc.value)
+    # a bounded excerpt, for logs: the first 200 characters (bytes are shown as a repr)
+    if isinstance(message, str):
+        assert exc.value.text == message[:200]
+    else:
+        assert exc.value.text == repr(bytes(message[:200]))  # type: ignore[index]
+    assert exc.value.__cause__ is not None
+
+
+def test_message_parse_error_keeps_an_excerpt_of_the_text() -> None:
+    with pytest.raises(MessageParseError) as exc:
+        parse_message('{"e":"trade", oops')
+    assert exc.value.text == '{"e":"trade", oops'
+    with pytest.raises(MessageParseError) as exc:
+        parse_message(b"\xff" * 500)
+    assert exc.value.text.startswith("b'\\xff")
+
+
+# --------------------------------------------------------------------------
+# Docstring examples
+# --------------------------------------------------------------------------
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(models)
+    assert result.attempted >= 3
+    assert result.failed == 0
