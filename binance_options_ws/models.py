@@ -151,7 +151,7 @@ class NewSymbol:
     side: Optional[str] = None
     strike_price: Optional[float] = None
     expiration_time: Optional[int] = None
-    unit: Optional[int] = None
+    unit: Optional[float] = None
     min_quantity: Optional[float] = None
     event_time: Optional[int] = None
     stream: Optional[str] = None
@@ -224,7 +224,7 @@ class Ticker:
         high: ``h``.
         low: ``l``.
         price_change: ``p``.
-        price_change_percent: ``P``.
+        price_change_percent: ``P``, as a fraction (0.01 means 1 %).
         volume: ``V``, trading volume in contracts.
         quote_volume: ``A``, trade amount in the quote asset.
         last_quantity: ``Q``, volume of the last completed trade.
@@ -482,7 +482,7 @@ def _new_symbol(d: _Data, stream: Optional[str]) -> NewSymbol:
         _str(g("d")),
         _float(g("sp")),
         _int(g("ed")),
-        _int(g("unit")),
+        _float(g("unit")),
         _float(g("mq")),
         _int(g("E")),
         stream,

@@ -635,7 +635,7 @@ def test_events_are_frozen_slotted_and_have_time_and_stream(cls: type) -> None:
 def _field_category(name: str) -> object:
     if name in ("bids", "asks"):
         return typing.Tuple[typing.Tuple[float, float], ...]
-    if name.endswith(("_time", "_id", "_count")) or name in ("direction", "unit"):
+    if name.endswith(("_time", "_id", "_count")) or name == "direction":
         return typing.Optional[int]
     if name.startswith("is_"):
         return typing.Optional[bool]
