@@ -934,3 +934,16 @@ def test_exports() -> None:
     for name in testing.__all__:
         assert getattr(testing, name) is not None
     assert isinstance(testing.FakeExchange(), testing.FakeExchange)
+
+
+def test_a_missing_testing_extra_says_how_to_install_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['websockets'] = None\n"
+        "from binance_options_ws.testing import FakeExchange\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert 'pip install "binance-options-ws[testing]"' in result.stderr

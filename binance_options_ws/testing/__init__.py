@@ -50,7 +50,17 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
+    try:
+        module = importlib.import_module(home, __name__)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "websockets":
+            raise
+        raise ModuleNotFoundError(
+            f"binance_options_ws.testing.{name} needs the 'testing' extra: "
+            'pip install "binance-options-ws[testing]"',
+            name=exc.name,
+        ) from exc
+    value = getattr(module, name)
     globals()[name] = value
     return value
 
