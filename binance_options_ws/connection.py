@@ -6,14 +6,19 @@ its listener what happened, and is then thrown away. Reconnecting, rolling over
 and sharding are the pool's job (``_pool.py``).
 
 Everything the reader thread does is short: decode a frame, hand the events to
-the listener, resolve a pending request. It never waits on user code.
+the listener, resolve a pending request. It never waits on user code. While its
+socket already holds the next frame, it holds back the wake-ups of napping
+consumers, so that a burst wakes them once rather than once per event
+(``delivery.py`` explains why and bounds the delay).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
+import select
 import socket
 import ssl
 import threading
@@ -24,6 +29,7 @@ from urllib.parse import urlparse
 import websocket
 
 from .backoff import retry_after_seconds, should_retry_status
+from .delivery import WakeupHold, wakeup_hold
 from .exceptions import ConnectionFailedError, MessageParseError
 from .models import ControlReply, ErrorReply, Message, parse_message
 
@@ -175,6 +181,10 @@ class Connection:
         self._lock = threading.Lock()  # protects _pending, _sock and _app
         self._pending: Dict[int, Callable[[Reply], None]] = {}
         self._sock: Optional[socket.socket] = None
+        # Made by the reader thread on first use: whether the socket has bytes waiting
+        # now, and the reader thread's hold on consumers' wake-ups (see _on_data).
+        self._readable: Optional[Callable[[], Any]] = None
+        self._hold: Optional[WakeupHold] = None
         self._app: Optional[websocket.WebSocketApp] = None
         self._close_detail = "closed"
         self._server_close = "closed by the server without a close frame"
@@ -353,23 +363,48 @@ class Connection:
     def _on_data(self, app: websocket.WebSocketApp, data: Any, opcode: int, fin: bool) -> None:
         self.last_received = time.monotonic()
         self.messages += 1
-        if opcode != _OPCODE_TEXT:
-            self.parse_errors += 1
-            self._listener.on_problem(self, "binary frame", f"{len(data)} bytes, not JSON text")
-            return
+        # While the socket already holds the next frame, the consumers are woken once
+        # for the whole burst rather than once per event (see delivery.py).
+        hold = self._hold
+        if hold is None:
+            hold = self._hold = wakeup_hold()  # the reader thread's
+        more = self._more_to_read()
+        hold.active = more
         try:
-            messages = parse_message(data)
-        except MessageParseError as exc:
-            self.parse_errors += 1
-            self._listener.on_problem(self, "malformed frame", f"{exc}: {exc.text!r}")
-            return
-        if messages:
-            first = messages[0]
-            if first.__class__ is ControlReply or first.__class__ is ErrorReply:
-                self._on_reply(first)
+            if opcode != _OPCODE_TEXT:
+                self.parse_errors += 1
+                detail = f"{len(data)} bytes, not JSON text"
+                self._listener.on_problem(self, "binary frame", detail)
                 return
-        self.events += len(messages)
-        self._listener.on_events(self, data, messages)
+            try:
+                messages = parse_message(data)
+            except MessageParseError as exc:
+                self.parse_errors += 1
+                self._listener.on_problem(self, "malformed frame", f"{exc}: {exc.text!r}")
+                return
+            if messages:
+                first = messages[0]
+                if first.__class__ is ControlReply or first.__class__ is ErrorReply:
+                    self._on_reply(first)
+                    return
+            self.events += len(messages)
+            self._listener.on_events(self, data, messages)
+        finally:
+            if not more:
+                hold.release()
+
+    def _more_to_read(self) -> bool:
+        """Whether the socket already holds more data, so that the reader will not wait."""
+        sock = self._sock
+        if sock is None:
+            return False
+        try:
+            readable = self._readable
+            if readable is None:
+                readable = self._readable = _readable_now(sock)
+            return bool(readable())
+        except (OSError, ValueError):  # closed meanwhile: the reader will find out
+            return False
 
     def _on_reply(self, reply: Union[ControlReply, ErrorReply]) -> None:
         callback = None
@@ -429,6 +464,24 @@ class Connection:
         for callback in pending.values():
             callback(lost)
         self._listener.on_close(self, reason, error)
+
+
+def _readable_now(sock: socket.socket) -> Callable[[], Any]:
+    """A function that returns something true when ``sock`` has bytes to read now."""
+    check: Callable[[], Any]
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        check = functools.partial(poller.poll, 0)
+    else:  # Windows has no poll()
+
+        def check() -> Any:
+            return select.select([sock], [], [], 0)[0]
+
+    if isinstance(sock, ssl.SSLSocket):  # bytes already decrypted count too
+        pending, kernel = sock.pending, check
+        return lambda: pending() or kernel()
+    return check
 
 
 def _translate(url: str, error: Optional[BaseException]) -> Optional[BaseException]:

@@ -5,26 +5,107 @@ standard library queue's ``get``/``get_nowait``/``qsize``/``empty`` and
 ``queue.Empty``. :class:`CallbackDispatcher` runs user callbacks on one thread
 of its own, in arrival order, and survives callbacks that raise.
 
-Both are built on a ``collections.deque`` (whose appends and pops are atomic)
-plus a ``threading.Event`` that is set only when a consumer may be asleep, so the
-reader pays for one append and one flag check per event.
+Under the GIL, waking a thread costs more than parsing an event, so the queue is
+built to wake its consumer as seldom as latency allows:
+
+* Items live in a ``collections.deque`` (appends and pops are atomic). A consumer
+  that finds it empty parks on a lock of its own (a wait in C, where
+  ``threading.Condition`` runs a dozen lines of Python on both sides) and a
+  ``put`` releases that lock. When nobody waits, a put is an append and a check.
+* When events come back to back, the consumer drains the queue faster than the
+  reader fills it, and would be woken once per event, handing the GIL over and
+  back each time. So a reader whose socket already holds the next frame marks
+  its :func:`wakeup_hold` active: a consumer that is *napping* is then woken once,
+  when the reader has drained its socket and releases the hold, instead of once
+  per event. A consumer naps (sleeps at most ``_NAP`` seconds) only if, since it
+  last went to sleep, a put found it parked while its reader was holding;
+  otherwise it sleeps longer and every put wakes it at once. Holding therefore
+  adds at most ``_NAP`` to an event's latency, and nothing when events are sparse.
 """
 
 from __future__ import annotations
 
+import _thread
 import collections
+import contextlib
 import logging
 import queue
 import threading
 import time
-from typing import Any, Callable, Deque, Generic, Optional, Tuple, TypeVar
+from typing import Any, Callable, Deque, Dict, Generic, Optional, Tuple, TypeVar
 
-__all__ = ["CallbackDispatcher", "EventQueue"]
+__all__ = ["CallbackDispatcher", "EventQueue", "WakeupHold", "wakeup_hold"]
 
 _log = logging.getLogger("binance_options_ws")
 _T = TypeVar("_T")
 # Longest single wait, so that Ctrl+C reaches a blocked main thread on every platform.
 _WAIT_SLICE = 0.5
+# Longest sleep of a consumer whose wake-up a reader may be holding back.
+_NAP = 0.002
+
+#: A parked consumer: the lock it waits on (locked until a put releases it), and
+#: whether it is napping (a reader that holds wake-ups may leave it asleep).
+_Waiter = Tuple["_thread.LockType", bool]
+
+
+class WakeupHold:
+    """The wake-ups that one producer thread holds back (see :func:`wakeup_hold`).
+
+    Attributes:
+        active: True while the thread will put more items at once; set and cleared
+            by that thread only.
+    """
+
+    __slots__ = ("_waiters", "active")
+
+    def __init__(self) -> None:
+        self.active = False
+        # The wake-up held back for each queue: one at most, so that a reader whose
+        # socket never drains (it never releases) holds a bounded number. A later one
+        # replaces the earlier, whose consumer has woken up by itself (or will, within
+        # _NAP: another consumer of the same queue).
+        self._waiters: Dict[object, _thread.LockType] = {}
+
+    def keep(self, queue: object, waiter: _thread.LockType) -> None:
+        """Hold back a napping consumer's wake-up until :meth:`release`."""
+        self._waiters[queue] = waiter
+
+    def release(self) -> None:
+        """Stop holding, and wake the consumers held back.
+
+        Example:
+            >>> hold = wakeup_hold(); hold.active = True
+            >>> hold.release()
+        """
+        self.active = False
+        waiters = self._waiters
+        if waiters:
+            self._waiters = {}
+            for waiter in waiters.values():
+                waiter.release()
+
+
+_local = threading.local()  # .hold: the current thread's WakeupHold, made on first use
+
+
+def wakeup_hold() -> WakeupHold:
+    """The calling thread's :class:`WakeupHold`.
+
+    A connection's reader thread sets ``active`` while its socket already holds
+    the next frame, so that it will put more items at once: the wake-ups its puts
+    owe to napping consumers are then held back until it calls ``release()``,
+    when the socket is drained (napping consumers wake up by themselves after
+    ``_NAP`` seconds in any case).
+
+    Example:
+        >>> wakeup_hold() is wakeup_hold()
+        True
+    """
+    try:
+        hold: WakeupHold = _local.hold
+    except AttributeError:
+        hold = _local.hold = WakeupHold()
+    return hold
 
 
 class EventQueue(Generic[_T]):
@@ -49,10 +130,16 @@ class EventQueue(Generic[_T]):
             raise ValueError(f"maxsize must be at least 1, got {maxsize!r}")
         self.maxsize = maxsize
         self._items: Deque[_T] = collections.deque(maxlen=maxsize)
-        self._ready = threading.Event()  # set when items may be waiting or the queue closed
+        # Parked consumers, oldest first; a put pops one and releases it.
+        self._waiters: Deque[_Waiter] = collections.deque()
         self._closed = False
         self._on_overflow = on_overflow
         self._in_burst = False
+        # Puts that found a consumer parked while their reader was holding wake-ups,
+        # and the count when a consumer last went to sleep: a difference means that
+        # events are coming back to back, so the consumer naps.
+        self._burst_puts = 0
+        self._burst_puts_seen = 0
         #: How many items were dropped because the queue was full.
         self.dropped = 0
 
@@ -65,9 +152,22 @@ class EventQueue(Generic[_T]):
                 self._in_burst = True
                 if self._on_overflow is not None:
                     self._on_overflow(self.dropped)
-        items.append(item)
-        if not self._ready.is_set():
-            self._ready.set()
+        items.append(item)  # the deque's maxlen drops the oldest
+        if self._waiters:
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        try:
+            waiter, napping = self._waiters.popleft()
+        except IndexError:  # it stopped waiting meanwhile
+            return
+        hold: Optional[WakeupHold] = getattr(_local, "hold", None)
+        if hold is not None and hold.active:  # more puts are coming at once:
+            self._burst_puts += 1  # the consumer will nap next time
+            if napping:
+                hold.keep(self, waiter)
+                return
+        waiter.release()
 
     def get(self, block: bool = True, timeout: Optional[float] = None) -> _T:
         """Remove and return the oldest item.
@@ -80,34 +180,51 @@ class EventQueue(Generic[_T]):
             queue.Empty: If no item came in time (or at once, with ``block=False``),
                 or the queue was closed and is empty.
         """
-        items = self._items
         try:
-            item = items.popleft()
+            item = self._items.popleft()
         except IndexError:
-            pass
-        else:
+            if not block:
+                raise queue.Empty from None
+            return self._wait(timeout)
+        if self._in_burst:
             self._end_burst()
-            return item
-        if not block:
-            raise queue.Empty
+        return item
+
+    def _wait(self, timeout: Optional[float]) -> _T:
         deadline = None if timeout is None else time.monotonic() + timeout
+        items, waiters = self._items, self._waiters
         while True:
-            self._ready.clear()
+            burst_puts = self._burst_puts
+            napping = burst_puts != self._burst_puts_seen
+            lock = _thread.allocate_lock()
+            lock.acquire()
+            waiter = (lock, napping)
+            waiters.append(waiter)  # before looking, so that no put can be missed
+            got = woken = False
             try:
-                item = items.popleft()
-            except IndexError:
-                pass
-            else:
-                self._end_burst()
+                try:
+                    item = items.popleft()
+                    got = True
+                except IndexError:
+                    if self._closed:
+                        raise queue.Empty from None
+                    wait = _NAP if napping else _WAIT_SLICE
+                    if deadline is not None:
+                        wait = min(wait, deadline - time.monotonic())
+                        if wait <= 0:
+                            raise queue.Empty from None
+                    self._burst_puts_seen = burst_puts
+                    woken = lock.acquire(True, wait)
+            finally:
+                if not woken:  # still parked, unless a put popped it just now
+                    with contextlib.suppress(ValueError):
+                        waiters.remove(waiter)
+            if got:
+                if self._in_burst:
+                    self._end_burst()
+                if items and waiters:  # a put may have woken us after we looked:
+                    self._wake_one()  # pass the wake-up on to the next consumer
                 return item
-            if self._closed:
-                raise queue.Empty
-            wait = _WAIT_SLICE
-            if deadline is not None:
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    raise queue.Empty
-            self._ready.wait(wait)
 
     def get_nowait(self) -> _T:
         """Remove and return the oldest item, or raise ``queue.Empty`` at once."""
@@ -128,7 +245,12 @@ class EventQueue(Generic[_T]):
     def close(self) -> None:
         """Wake every waiting consumer; later gets on an empty queue raise ``queue.Empty``."""
         self._closed = True
-        self._ready.set()
+        while True:
+            try:
+                lock, _ = self._waiters.popleft()
+            except IndexError:
+                return
+            lock.release()
 
     @property
     def closed(self) -> bool:

@@ -1,0 +1,424 @@
+"""Run the whole benchmark and print one table: ``python bench/run.py [--quick]``.
+
+Each measurement starts a fresh blaster (``blaster.py``) and a fresh consumer
+(``consumers.py``), each in its own process, so that the CPU time and memory
+reported are the consumer's alone. Everything listens on 127.0.0.1, port 0, and
+every process has a time limit.
+
+Absolute numbers move with the machine's load; the ratios against the plain
+websocket-client frame loop, measured in the same round, are what to compare.
+See ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+__all__ = ["main"]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON = sys.executable
+
+#: The consumers in the saturation rounds, the limit first.
+SATURATION_KINDS = ("frames", "json", "queue", "callback")
+PACED_KINDS = ("frames", "queue", "callback")
+LABELS = {
+    "frames": "websocket-client frame loop (the limit)",
+    "json": "frame loop + json.loads",
+    "queue": "StreamClient, queue (client.get)",
+    "callback": "StreamClient, callback",
+}
+
+# Targets from the issue.
+TARGET_SATURATION_RATIO = 0.50
+DEFECT_SATURATION_RATIO = 0.35
+TARGET_CPU_AT_2000 = 0.15
+TARGET_P99_AT_2000_MS = 2.0
+TARGET_RSS_GROWTH_MIB = 10.0
+TARGET_PARSE_RATIO = 2.0
+
+
+class Settings:
+    """How much to measure (the full run, or ``--quick``)."""
+
+    def __init__(self, quick: bool, runs: Optional[int], count: Optional[int]) -> None:
+        self.quick = quick
+        self.runs = runs or (3 if quick else 5)
+        self.count = count or (40_000 if quick else 200_000)
+        self.paced_runs = 1 if quick else 3
+        self.paced_seconds = {2000: 2.5 if quick else 5.0, 10000: 2.0 if quick else 4.0}
+        self.rss_count = 300_000 if quick else 1_000_000
+        self.micro_number = 5_000 if quick else 10_000
+        self.micro_runs = 1 if quick else 3
+
+
+# ---------------------------------------------------------------------- running one pair
+
+
+def _run_pair(
+    kind: str, blaster_args: List[str], consumer_args: List[str], limit: float
+) -> Dict[str, Any]:
+    """Start a blaster and a consumer against it; returns the consumer's JSON line."""
+    server = subprocess.Popen(
+        [PYTHON, os.path.join(HERE, "blaster.py"), "--timeout", str(limit), *blaster_args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    consumer: Optional[subprocess.Popen[str]] = None
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        if not first:
+            problem = server.stderr.read() if server.stderr is not None else ""
+            return {"kind": kind, "error": "the blaster did not start: " + problem}
+        port = json.loads(first)["port"]
+        consumer = subprocess.Popen(
+            [
+                PYTHON,
+                os.path.join(HERE, "consumers.py"),
+                kind,
+                "--port",
+                str(port),
+                "--timeout",
+                str(limit),
+                *consumer_args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out, err = consumer.communicate(timeout=limit + 15)
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        if consumer.returncode != 0 or not lines:
+            return {"kind": kind, "error": (err.strip().splitlines() or ["no output"])[-1]}
+        result: Dict[str, Any] = json.loads(lines[-1])
+        server_out, _ = server.communicate(timeout=20)
+        summary = [line for line in server_out.splitlines() if line.startswith("{")]
+        if summary:
+            result["blaster"] = json.loads(summary[-1])
+        return result
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, "error": "timed out"}
+    finally:
+        for process in (consumer, server):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def _micro(settings: Settings) -> Dict[str, Any]:
+    """The micro benchmark in ``micro_runs`` fresh processes; the run with the median ratio."""
+    runs: List[Dict[str, Any]] = []
+    for _ in range(settings.micro_runs):
+        completed = subprocess.run(
+            [
+                PYTHON,
+                os.path.join(HERE, "consumers.py"),
+                "micro",
+                "--number",
+                str(settings.micro_number),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+        if completed.returncode != 0 or not lines:
+            return {"error": completed.stderr.strip()[-300:]}
+        runs.append(json.loads(lines[-1]))
+    runs.sort(key=lambda run: float(run["ticker"]["ratio"]))
+    result = runs[len(runs) // 2]
+    result["ticker_ratios"] = [run["ticker"]["ratio"] for run in runs]
+    return result
+
+
+def _saturation(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]:
+    results: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in SATURATION_KINDS}
+    for round_number in range(settings.runs):
+        for kind in SATURATION_KINDS:  # interleaved, so drift hits every consumer alike
+            result = _run_pair(
+                kind,
+                ["--mode", "saturate", "--count", str(settings.count)],
+                ["--count", str(settings.count)],
+                limit=120.0,
+            )
+            result["round"] = round_number
+            results[kind].append(result)
+            log(f"saturate {kind:<8} round {round_number + 1}: {_brief(result)}")
+    return results
+
+
+def _paced(settings: Settings, log: Any) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
+    results: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
+    for rate, seconds in settings.paced_seconds.items():
+        per_kind: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in PACED_KINDS}
+        count = int(rate * seconds)
+        for _ in range(settings.paced_runs):
+            for kind in PACED_KINDS:
+                result = _run_pair(
+                    kind,
+                    ["--mode", "paced", "--rate", str(rate), "--seconds", str(seconds)],
+                    ["--paced", "--count", str(count), "--idle", "2"],
+                    limit=seconds + 60.0,
+                )
+                per_kind[kind].append(result)
+                log(f"paced {rate}/s {kind:<8}: {_brief(result)}")
+        results[str(rate)] = per_kind
+    return results
+
+
+def _memory(settings: Settings, log: Any) -> Dict[str, Any]:
+    count = settings.rss_count
+    result = _run_pair(
+        "queue",
+        ["--mode", "saturate", "--count", str(count)],
+        ["--count", str(count), "--rss-marks", f"100000,{count}"],
+        limit=300.0,
+    )
+    log(f"memory queue {count}: {_brief(result)}")
+    return result
+
+
+def _brief(result: Dict[str, Any]) -> str:
+    if "error" in result:
+        return "ERROR " + str(result["error"])
+    text = f"{result['rate']:,.0f}/s, {result['cpu_per_100k']:.2f} CPU s/100k"
+    if "latency_ms" in result:
+        lat = result["latency_ms"]
+        text += f", p50 {lat['p50']:.2f} ms, p99 {lat['p99']:.2f} ms"
+    if result.get("dropped"):
+        text += f", dropped {result['dropped']}"
+    return text
+
+
+# ---------------------------------------------------------------------- the table
+
+
+def _ok(results: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [r for r in results if "error" not in r]
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _round_ratios(saturation: Dict[str, List[Dict[str, Any]]], kind: str) -> List[float]:
+    """The kind's rate over the frame loop's, round by round."""
+    limits = {r["round"]: r["rate"] for r in _ok(saturation["frames"])}
+    return [
+        r["rate"] / limits[r["round"]]
+        for r in _ok(saturation[kind])
+        if limits.get(r["round"])
+    ]
+
+
+def render(report: Dict[str, Any]) -> str:
+    """The table printed at the end (also stored in the JSON report)."""
+    lines: List[str] = []
+    meta = report["meta"]
+    lines.append(
+        f"binance-options-ws benchmark: Python {meta['python']}, websocket-client "
+        f"{meta['websocket_client']}, {meta['cpus']} CPUs, {meta['mode']} "
+        f"({meta['seconds']:.0f} s)"
+    )
+    if any(report["saturation"].values()):
+        _render_saturation(report, lines)
+    if report["paced"]:
+        _render_paced(report, lines)
+    if report["memory"].get("error") != "skipped":
+        _render_memory(report, lines)
+    if report["micro"].get("error") != "skipped":
+        _render_micro(report, lines)
+    return "\n".join(lines)
+
+
+def _render_saturation(report: Dict[str, Any], lines: List[str]) -> None:
+    saturation = report["saturation"]
+    runs = report["settings"]["runs"]
+    count = report["settings"]["count"]
+    lines.append("")
+    sizes = report["micro"].get("bytes")
+    shape = f" (tickers of {sizes['ticker']} B, books of {sizes['depth']} B)" if sizes else ""
+    lines.append(f"Saturation: {count:,} messages{shape}, {runs} rounds")
+    lines.append(
+        f"  {'consumer':<40} {'events/s median':>15} {'[min - max]':>19} "
+        f"{'vs limit':>9} {'CPU s/100k':>11} {'switches/1k':>12}"
+    )
+    for kind in SATURATION_KINDS:
+        ok = _ok(saturation[kind])
+        if not ok:
+            lines.append(f"  {LABELS[kind]:<40} {'error':>15}")
+            continue
+        rates = [r["rate"] for r in ok]
+        cpu = _median([r["cpu_per_100k"] for r in ok])
+        switches = _median([r.get("switches_per_1000", float("nan")) for r in ok])
+        ratio = _median(_round_ratios(saturation, kind)) if kind != "frames" else 1.0
+        mark = ""
+        if kind in ("queue", "callback"):
+            mark = f"  {_verdict(ratio >= TARGET_SATURATION_RATIO)} (>= 50 %)"
+            if ratio < DEFECT_SATURATION_RATIO:
+                mark += " DEFECT (< 35 %)"
+        lines.append(
+            f"  {LABELS[kind]:<40} {_median(rates):>15,.0f} "
+            f"{f'[{min(rates):,.0f} - {max(rates):,.0f}]':>19} {ratio:>8.0%} {cpu:>11.2f} "
+            f"{switches:>12.0f}{mark}"
+        )
+
+
+def _render_paced(report: Dict[str, Any], lines: List[str]) -> None:
+    lines.append("")
+    lines.append("Paced: latency from the server's send to the consumer holding the event")
+    lines.append(
+        f"  {'msg/s':>7}  {'consumer':<40} {'CPU % core':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8}"
+    )
+    for rate, per_kind in report["paced"].items():
+        for kind in PACED_KINDS:
+            ok = _ok(per_kind[kind])
+            if not ok:
+                lines.append(f"  {int(rate):>7,}  {LABELS[kind]:<40} error")
+                continue
+            cpu = _median([r["cpu_core_fraction"] for r in ok])
+            p50 = _median([r["latency_ms"]["p50"] for r in ok if "latency_ms" in r])
+            p99 = _median([r["latency_ms"]["p99"] for r in ok if "latency_ms" in r])
+            worst = max(r["latency_ms"]["max"] for r in ok if "latency_ms" in r)
+            mark = ""
+            if rate == "2000" and kind in ("queue", "callback"):
+                mark = (
+                    f"  CPU {_verdict(cpu <= TARGET_CPU_AT_2000)} (<= 15 %),"
+                    f" p99 {_verdict(p99 <= TARGET_P99_AT_2000_MS)} (<= 2 ms)"
+                )
+            lines.append(
+                f"  {int(rate):>7,}  {LABELS[kind]:<40} {cpu:>10.1%} {p50:>8.3f} "
+                f"{p99:>8.3f} {worst:>8.3f}{mark}"
+            )
+
+
+def _render_memory(report: Dict[str, Any], lines: List[str]) -> None:
+    memory = report["memory"]
+    lines.append("")
+    if "error" in memory or "rss_kib" not in memory:
+        lines.append(f"Memory: error {memory.get('error', 'no marks')}")
+    else:
+        marks = memory["rss_kib"]
+        last = str(report["settings"]["rss_count"])
+        first_peak = marks["100000"] / 1024
+        last_peak = marks[last] / 1024
+        growth = last_peak - first_peak
+        lines.append(
+            f"Memory (StreamClient queue, saturated): peak RSS {first_peak:.1f} MiB at 100,000 "
+            f"messages, {last_peak:.1f} MiB at {int(last):,}: +{growth:.1f} MiB  "
+            f"{_verdict(growth <= TARGET_RSS_GROWTH_MIB)} (<= 10 MB)"
+        )
+        if memory.get("dropped"):
+            lines.append(f"  (the queue dropped {memory['dropped']:,} events: drop-oldest)")
+
+
+def _render_micro(report: Dict[str, Any], lines: List[str]) -> None:
+    micro = report["micro"]
+    lines.append("")
+    if "error" in micro:
+        lines.append(f"Micro: error {micro['error']}")
+    else:
+        ticker = micro["ticker"]
+        runs = micro.get("ticker_ratios", [])
+        spread = f" (median of {', '.join(f'{r:.2f}' for r in runs)})" if len(runs) > 1 else ""
+        lines.append(
+            f"Micro: parse_message(24hrTicker, {micro['bytes']['ticker']} B) "
+            f"{ticker['parse_message_us']:.2f} us vs json.loads {ticker['json_loads_us']:.2f} us:"
+            f" {ticker['ratio']:.2f}x{spread}  {_verdict(ticker['ratio'] <= TARGET_PARSE_RATIO)}"
+            " (<= 2x)"
+        )
+        depth = micro["depth"]
+        lines.append(
+            f"       parse_message(depth20, {micro['bytes']['depth']} B) "
+            f"{depth['parse_message_us']:.2f} us vs json.loads {depth['json_loads_us']:.2f} us:"
+            f" {depth['ratio']:.2f}x"
+        )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Benchmark binance-options-ws on loopback.")
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument("--runs", type=int, help="saturation rounds (default 5, quick 3)")
+    parser.add_argument("--count", type=int, help="messages per saturation run")
+    parser.add_argument(
+        "--only",
+        default="micro,saturation,paced,memory",
+        help="comma-separated parts: micro, saturation, paced, memory",
+    )
+    parser.add_argument("--json", help="also write the full results to this file")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(argv)
+    settings = Settings(args.quick, args.runs, args.count)
+    parts = set(args.only.split(","))
+
+    def log(text: str) -> None:
+        if not args.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    import websocket
+
+    report: Dict[str, Any] = {
+        "settings": {
+            "runs": settings.runs,
+            "count": settings.count,
+            "paced_runs": settings.paced_runs,
+            "paced_seconds": settings.paced_seconds,
+            "rss_count": settings.rss_count,
+        },
+        "micro": {"error": "skipped"},
+        "saturation": {kind: [] for kind in SATURATION_KINDS},
+        "paced": {},
+        "memory": {"error": "skipped"},
+    }
+    if "micro" in parts:
+        report["micro"] = _micro(settings)
+        log(f"micro: {json.dumps(report['micro'])}")
+    if "saturation" in parts:
+        report["saturation"] = _saturation(settings, log)
+    if "paced" in parts:
+        report["paced"] = _paced(settings, log)
+    if "memory" in parts:
+        report["memory"] = _memory(settings, log)
+    report["meta"] = {
+        "python": platform.python_version(),
+        "websocket_client": websocket.__version__,
+        "cpus": os.cpu_count(),
+        "mode": "quick" if settings.quick else "full",
+        "seconds": time.monotonic() - started,
+        "load_average": _load_average(),
+    }
+    table = render(report)
+    report["table"] = table
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(report, out, indent=1)
+    print(table)
+    return 0
+
+
+def _load_average() -> Optional[Tuple[float, float, float]]:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
