@@ -158,13 +158,17 @@ class Subscription:
         return f"<Subscription {list(self.streams)} -> {target}{ended}>"
 
 
-def _positive(name: str, value: Optional[float], allow_none: bool = False) -> Optional[float]:
-    if value is None and allow_none:
-        return None
+def _positive(name: str, value: object, unit: str = " of seconds") -> float:
+    """``value`` as a float, or an error naming it when it is not a positive number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        choices = "a positive number of seconds" + (" or None" if allow_none else "")
-        raise InvalidArgumentError(f"{name} must be {choices}, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be a positive number{unit}, got {value!r}")
     return float(value)
+
+
+def _positive_or_none(name: str, value: object) -> Optional[float]:
+    if value is None:
+        return None
+    return _positive(name, value, " of seconds or None")
 
 
 class StreamClient:
@@ -235,25 +239,26 @@ class StreamClient:
             raise InvalidArgumentError(
                 f"max_streams_per_connection must be a whole number from 1 to 1024, got {limit!r}"
             )
-        if backoff_factor is not None and (isinstance(backoff_factor, bool) or backoff_factor < 1):
+        if _positive("backoff_factor", backoff_factor, " (at least 1)") < 1:
             raise InvalidArgumentError(f"backoff_factor must be at least 1, got {backoff_factor!r}")
         self._number = next(_client_numbers)
         self._name = f"binance-options-ws-{self._number}"
         self._settings = PoolSettings(
             base_url=base_url.rstrip("/"),
-            connect_timeout=_positive("connect_timeout", connect_timeout) or 10.0,
-            request_timeout=_positive("request_timeout", request_timeout) or 10.0,
-            ping_interval=_positive("ping_interval", ping_interval) or 20.0,
-            stale_timeout=_positive("stale_timeout", stale_timeout) or 60.0,
-            max_connection_age=_positive("max_connection_age", max_connection_age, True),
-            rollover_overlap=_positive("rollover_overlap", rollover_overlap) or 1.0,
+            connect_timeout=_positive("connect_timeout", connect_timeout),
+            request_timeout=_positive("request_timeout", request_timeout),
+            ping_interval=_positive("ping_interval", ping_interval),
+            stale_timeout=_positive("stale_timeout", stale_timeout),
+            max_connection_age=_positive_or_none("max_connection_age", max_connection_age),
+            rollover_overlap=_positive("rollover_overlap", rollover_overlap),
             reconnect=bool(reconnect),
-            backoff_initial=_positive("backoff_initial", backoff_initial) or 0.5,
+            backoff_initial=_positive("backoff_initial", backoff_initial),
             backoff_factor=float(backoff_factor),
-            backoff_cap=_positive("backoff_cap", backoff_cap) or 30.0,
+            backoff_cap=_positive("backoff_cap", backoff_cap),
             max_streams_per_connection=limit,
-            max_messages_per_second=_positive("max_messages_per_second", max_messages_per_second)
-            or 10.0,
+            max_messages_per_second=_positive(
+                "max_messages_per_second", max_messages_per_second, ""
+            ),
             max_request_bytes=4096,
             headers=(f"User-Agent: binance-options-ws/{__version__}",),
             name=self._name,

@@ -586,6 +586,8 @@ def test_constructor_options_are_checked() -> None:
         StreamClient(queue_size=0)
     with pytest.raises(InvalidArgumentError, match="ping_interval must be a positive number"):
         StreamClient(ping_interval=-1)
+    with pytest.raises(InvalidArgumentError, match="backoff_factor must be a positive number"):
+        StreamClient(backoff_factor="fast")  # type: ignore[arg-type]
 
 
 _CTRL_C_SCRIPT = """
