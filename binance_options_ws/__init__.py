@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from . import streams
+from . import fstream, streams
 from ._version import __version__
 from .client import ClientStats, StateChange, StreamClient, Subscription
 from .exceptions import (
@@ -31,6 +31,7 @@ from .exceptions import (
     UnknownOutcomeError,
 )
 from .exchange_info import (
+    DepthSnapshot,
     ExchangeInfo,
     LotSize,
     OptionAsset,
@@ -42,7 +43,9 @@ from .exchange_info import (
 )
 from .models import (
     BookDepth,
+    BookTicker,
     ControlReply,
+    DepthUpdate,
     ErrorReply,
     Event,
     IndexPrice,
@@ -55,6 +58,7 @@ from .models import (
     UnknownEvent,
     parse_message,
 )
+from .order_book import OrderBook
 from .rest import RestClient
 from .streams import OptionSide, OptionSymbol, StreamKind, StreamName, parse_stream
 
@@ -63,13 +67,17 @@ __all__ = [
     "BinanceAPIError",
     "BinanceOptionsWSError",
     "BookDepth",
+    "BookTicker",
     "ClientClosedError",
     "ClientStats",
     "ConnectionFailedError",
     "ControlReply",
+    "DepthSnapshot",
+    "DepthUpdate",
     "ErrorReply",
     "Event",
     "ExchangeInfo",
+    "fstream",
     "IndexPrice",
     "InvalidArgumentError",
     "InvalidResponseError",
@@ -85,6 +93,7 @@ __all__ = [
     "OptionSide",
     "OptionSymbol",
     "OptionSymbolInfo",
+    "OrderBook",
     "parse_exchange_info",
     "parse_message",
     "parse_stream",

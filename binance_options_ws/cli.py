@@ -4,11 +4,16 @@ Three commands::
 
     binance-options-ws demo                          # offline: a fake exchange in this process
     binance-options-ws stream BTCUSDT@index BTC@trade --seconds 30
+    binance-options-ws stream --endpoint fstream btcusdt@optionMarkPrice
     binance-options-ws symbols --underlying BTC --expiration 261225
 
 ``stream`` prints one readable line per event (``--json`` for JSON lines with
 every field), ``demo`` runs the real client against the fake exchange and its
 synthetic market, and ``symbols`` lists tradable options through the REST API.
+``stream`` and ``demo`` take ``--endpoint nbstream`` (the default, the documented
+endpoint) or ``--endpoint fstream`` (where Binance moved the streams in 2026);
+each endpoint has its own stream names, and a name of the other one is refused
+with the right flag and the equivalent name.
 
 A user mistake (a bad stream name, an unknown interval, a bad option) prints
 one line naming the bad value and the valid choices and exits with status 2.
@@ -29,15 +34,31 @@ import signal
 import sys
 import threading
 import time
-from typing import IO, Any, Callable, Dict, Iterator, List, NoReturn, Optional, Sequence
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import attrs
 
+from . import fstream
 from ._version import __version__
 from .client import StreamClient
+from .endpoints import ENDPOINTS, Endpoint, get_endpoint, other_endpoint
 from .exceptions import BinanceOptionsWSError, InvalidArgumentError, RestError
 from .models import (
     BookDepth,
+    BookTicker,
+    DepthUpdate,
     Event,
     IndexPrice,
     Kline,
@@ -48,7 +69,7 @@ from .models import (
     Trade,
 )
 from .rest import DEFAULT_REST_URL, RestClient
-from .streams import DEFAULT_BASE_URL, OptionSymbol, parse_stream
+from .streams import OptionSymbol, StreamKind
 
 __all__ = ["build_parser", "event_to_dict", "format_event", "main"]
 
@@ -110,32 +131,120 @@ def _level(level: Any) -> str:
     return "-" if level is None else f"{_num(level[0])} x {_num(level[1])}"
 
 
-def _describe(event: Event) -> str:
-    """The fields that matter for one event, as readable text (without the symbol)."""
-    if isinstance(event, IndexPrice):
-        return f"price {_num(event.price)}"
-    if isinstance(event, MarkPrice):
-        return f"mark {_num(event.mark_price)}"
-    if isinstance(event, Ticker):
+def _present(*parts: Tuple[str, Any, Callable[[Any], str]]) -> str:
+    """``label value`` for each part whose value is not None, two spaces apart.
+
+    Each endpoint leaves some fields of a shared event class as None (fstream's
+    ticker has no greeks, nbstream's mark price has nothing but the mark): those
+    are left out rather than printed as noise.
+    """
+    return "  ".join(f"{label} {show(value)}" for label, value, show in parts if value is not None)
+
+
+def _spread(bid: Optional[float], ask: Optional[float]) -> str:
+    return "" if bid is None or ask is None else f"  spread {_num(ask - bid)}"
+
+
+def _is_fstream_ticker(event: Ticker) -> bool:
+    """True for fstream's 24-hour statistics ticker (no book, no greeks)."""
+    return (
+        event.weighted_average_price is not None
+        or event.open_time is not None
+        or event.close_time is not None
+        or "@optionticker" in (event.stream or "").lower()
+    )
+
+
+def _describe_ticker(event: Ticker) -> str:
+    if not _is_fstream_ticker(event):  # nbstream: the book top and greeks, always the same columns
         return (
             f"last {_num(event.last_price)}  bid {_num(event.best_bid_price)}"
             f"  ask {_num(event.best_ask_price)}  mark {_num(event.mark_price)}"
             f"  iv {_pct(event.mark_iv)}  delta {_num(event.delta, 3)}"
             f"  volume {_num(event.volume)}"
         )
-    if isinstance(event, Trade):
-        direction = "" if event.direction is None else f"  direction {event.direction:+d}"
-        return (
-            f"{_num(event.quantity)} @ {_num(event.price)}{direction}"
-            f"  {event.trade_type or '-'}  id {event.trade_id}"
+    change = "-" if event.price_change is None else f"{event.price_change:+g}"
+    return "  ".join(
+        part
+        for part in (
+            f"last {_num(event.last_price)}  change {change}",
+            _present(
+                ("volume", event.volume, _num),
+                ("weighted avg", event.weighted_average_price, _num),
+                ("trades", event.trade_count, str),
+                # fstream sends greeks in MarkPrice; show them only if a ticker ever has them
+                ("mark", event.mark_price, _num),
+                ("iv", event.mark_iv, _pct),
+                ("delta", event.delta, lambda v: _num(v, 3)),
+            ),
         )
+        if part
+    )
+
+
+def _describe_mark_price(event: MarkPrice) -> str:
+    # nbstream sends the mark only; fstream adds the book top, IVs and greeks.
+    return "  ".join(
+        part
+        for part in (
+            f"mark {_num(event.mark_price)}",
+            _present(
+                ("bid", event.best_bid_price, _num),
+                ("ask", event.best_ask_price, _num),
+                ("iv", event.mark_iv, _pct),
+                ("delta", event.delta, lambda v: _num(v, 3)),
+                ("index", event.index_price, lambda v: _num(v)),
+            ),
+        )
+        if part
+    )
+
+
+def _describe_trade(event: Trade) -> str:
+    if event.side is not None:  # fstream: "BUY" or "SELL"
+        how = f"  {event.side}"
+    elif event.direction is not None:  # nbstream: 1 or -1
+        how = f"  direction {event.direction:+d}"
+    else:
+        how = ""
+    return (
+        f"{_num(event.quantity)} @ {_num(event.price)}{how}"
+        f"  {event.trade_type or '-'}  id {event.trade_id}"
+    )
+
+
+def _describe_update_ids(first: Optional[int], last: Optional[int], previous: Optional[int]) -> str:
+    ids = f"update {'-' if first is None else first}..{'-' if last is None else last}"
+    return ids if previous is None else f"{ids}  pu {previous}"
+
+
+def _describe(event: Event) -> str:
+    """The fields that matter for one event, as readable text (without the symbol)."""
+    if isinstance(event, IndexPrice):
+        return f"price {_num(event.price)}"
+    if isinstance(event, MarkPrice):
+        return _describe_mark_price(event)
+    if isinstance(event, Ticker):
+        return _describe_ticker(event)
+    if isinstance(event, Trade):
+        return _describe_trade(event)
     if isinstance(event, BookDepth):
-        spread = ""
-        if event.best_bid is not None and event.best_ask is not None:
-            spread = f"  spread {_num(event.best_ask[0] - event.best_bid[0])}"
+        bid, ask = event.best_bid, event.best_ask
         return (
-            f"bid {_level(event.best_bid)}  ask {_level(event.best_ask)}{spread}"
+            f"bid {_level(bid)}  ask {_level(ask)}"
+            f"{_spread(None if bid is None else bid[0], None if ask is None else ask[0])}"
             f"  ({len(event.bids)} bids, {len(event.asks)} asks)"
+        )
+    if isinstance(event, BookTicker):
+        return (
+            f"bid {_num(event.best_bid_price)} x {_num(event.best_bid_quantity)}"
+            f"  ask {_num(event.best_ask_price)} x {_num(event.best_ask_quantity)}"
+            f"{_spread(event.best_bid_price, event.best_ask_price)}"
+        )
+    if isinstance(event, DepthUpdate):
+        return (
+            f"{len(event.bids)} bid and {len(event.asks)} ask levels changed  "
+            + _describe_update_ids(event.first_update_id, event.update_id, event.previous_update_id)
         )
     if isinstance(event, Kline):
         state = "closed" if event.is_closed else "open"
@@ -151,9 +260,10 @@ def _describe(event: Event) -> str:
             f" ({_num(event.open_interest_usdt)} USDT)"
         )
     if isinstance(event, NewSymbol):
+        status = "" if event.status is None else f"  status {event.status}"
         return (
             f"listed: {event.side or '?'} strike {_num(event.strike_price)}"
-            f"  expires {_utc(event.expiration_time)}  on {event.underlying or '?'}"
+            f"  expires {_utc(event.expiration_time)}  on {event.underlying or '?'}{status}"
         )
     # What is left is an UnknownEvent: a message the library does not know.
     data = json.dumps(event.data, separators=(",", ":"), default=str)
@@ -181,7 +291,8 @@ def format_event(event: Event, *, stream_width: int = 0) -> str:
     stream = event.stream or "-"
     symbol = getattr(event, "symbol", None)
     text = _describe(event)
-    if symbol and not stream.startswith(f"{symbol}@"):
+    # fstream names carry the symbol in lowercase: compare without case.
+    if symbol and not stream.lower().startswith(f"{symbol.lower()}@"):
         text = f"{symbol}  {text}"
     return f"{_clock(event.event_time)}  {stream:<{stream_width}}  {text}"
 
@@ -349,12 +460,39 @@ def _library_logging(verbose: bool) -> Iterator[None]:
 # --------------------------------------------------------------------------
 
 
-def _stream_names(raw: Sequence[str]) -> List[str]:
+def _wrong_endpoint_hint(text: str, endpoint: Endpoint) -> str:
+    """If ``text`` is a stream of the other endpoint: which flag to add, and the name here."""
+    found = other_endpoint(text, endpoint)
+    if found is None:
+        return ""
+    if found.name is None:
+        instead = f" ({endpoint.name}: {found.problem})"
+    else:
+        per_pair = ""
+        if endpoint.parse_stream(found.name).kind is StreamKind.INDEX:
+            per_pair = (
+                " (one stream per pair)"
+                if endpoint.name == "nbstream"
+                else " (every underlying in one stream)"
+            )
+        instead = f", or use {found.name!r}{per_pair} on {endpoint.name}"
+    return (
+        f"that is a stream of the {found.endpoint} endpoint, not of {endpoint.name}: "
+        f"add --endpoint {found.endpoint}{instead}"
+    )
+
+
+def _stream_names(raw: Sequence[str], endpoint: str = "nbstream") -> List[str]:
+    """Check every name against the endpoint's parser; a mistake is a :class:`_UsageError`."""
+    chosen = get_endpoint(endpoint)
     names: List[str] = []
     for text in raw:
         try:
-            name = parse_stream(text).name
+            name = chosen.parse_stream(text).name
         except BinanceOptionsWSError as exc:
+            hint = _wrong_endpoint_hint(text, chosen)
+            if hint:
+                raise _UsageError(f"bad stream {text!r}: {hint}") from None
             tip = " (separate streams with spaces, not commas)" if "," in text else ""
             raise _UsageError(f"bad stream {text!r}{tip}: {exc}") from None
         if name not in names:
@@ -362,23 +500,24 @@ def _stream_names(raw: Sequence[str]) -> List[str]:
     return names
 
 
-def _new_client(url: str) -> StreamClient:
+def _new_client(url: Optional[str], endpoint: str) -> StreamClient:
     try:
-        return StreamClient(url)
+        return StreamClient(url, endpoint=endpoint)
     except InvalidArgumentError as exc:
         raise _UsageError(f"bad --url: {exc}") from None
 
 
 def _cmd_stream(args: argparse.Namespace) -> int:
-    names = _stream_names(args.streams)
+    names = _stream_names(args.streams, args.endpoint)
     width = min(max(len(name) for name in names), _MAX_STREAM_COLUMN)
     printer = _Printer(sys.stdout, args.json, width)
     hint = (
         f"{args.prog}: no events after {_NO_EVENT_HINT_AFTER:g} s; a stream of a symbol that "
         f"is not listed stays silent: check with '{args.base_prog} symbols --underlying BTC'"
     )
-    with _new_client(args.url) as client:
-        print(f"subscribing to {', '.join(names)} at {args.url}", file=sys.stderr)
+    with _new_client(args.url, args.endpoint) as client:
+        url = args.url or get_endpoint(args.endpoint).default_base_url
+        print(f"subscribing to {', '.join(names)} at {url}", file=sys.stderr)
         try:
             client.subscribe(names)
         except KeyboardInterrupt:
@@ -394,46 +533,93 @@ def _cmd_stream(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------
 
 
-class _ChainBoard:
-    """Keeps the latest ticker of every option of a chain (fed by a client callback)."""
+_Quote = Union[Ticker, MarkPrice]
 
-    def __init__(self, stream: str) -> None:
+
+class _ChainBoard:
+    """Keeps the latest quote of every option of one expiry (fed by a client callback).
+
+    The quotes are nbstream tickers (``BTC@ticker@<YYMMDD>``) or fstream mark
+    prices (``btcusdt@optionMarkPrice``, every expiry: the others are skipped);
+    both carry the mark, the implied volatility and the greeks.
+    """
+
+    def __init__(self, stream: str, expiration: _dt.date) -> None:
         self.stream = stream
+        self.expiration = expiration
         self.updates = 0
-        self._latest: Dict[str, Ticker] = {}
+        self._latest: Dict[OptionSymbol, _Quote] = {}
         self._lock = threading.Lock()  # protects _latest between the callback and the printer
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, Ticker) and event.symbol:
+        with self._lock:
+            self.updates += 1  # every event the stream delivered, shown or not
+        if not isinstance(event, (Ticker, MarkPrice)) or not event.symbol:
+            return
+        try:
+            option = OptionSymbol.parse(event.symbol)
+        except BinanceOptionsWSError:
+            return
+        if option.expiration == self.expiration:
             with self._lock:
-                self._latest[event.symbol] = event
-                self.updates += 1
+                self._latest[option] = event
 
     def line(self, spot: Optional[float], width: int) -> Optional[str]:
         """One line: how many options, and the call and put nearest the money."""
         with self._lock:
-            tickers = list(self._latest.values())
-        if not tickers:
+            latest = list(self._latest.items())
+        if not latest:
             return None
-        by_strike: Dict[Any, Dict[str, Ticker]] = {}
-        for ticker in tickers:
-            try:
-                option = OptionSymbol.parse(ticker.symbol or "")
-            except BinanceOptionsWSError:
-                continue
-            by_strike.setdefault(option.strike, {})[option.side.value] = ticker
-        if not by_strike:
-            return None
+        by_strike: Dict[Any, Dict[str, _Quote]] = {}
+        for option, quote in latest:
+            by_strike.setdefault(option.strike, {})[option.side.value] = quote
         reference = spot if spot is not None else float(sorted(by_strike)[len(by_strike) // 2])
         strike = min(by_strike, key=lambda k: abs(float(k) - reference))
         sides = [
-            f"{side.lower()} mark {_num(t.mark_price)} iv {_pct(t.mark_iv)}"
-            for side, t in sorted(by_strike[strike].items())
+            f"{side.lower()} mark {_num(q.mark_price)} iv {_pct(q.mark_iv)}"
+            + ("" if q.delta is None else f" delta {_num(q.delta, 3)}")
+            for side, q in sorted(by_strike[strike].items())
         ]
         return (
-            f"{_clock(None)}  {self.stream:<{width}}  {len(tickers)} options;"
+            f"{_clock(None)}  {self.stream:<{width}}  {len(latest)} options;"
             f" nearest the money {_num(float(strike))}: {' | '.join(sides)}"
         )
+
+
+@attrs.frozen
+class _DemoPlan:
+    """What the demo subscribes to on one endpoint, and how to say it."""
+
+    streams: Tuple[Tuple[str, str], ...]  # (name, what it is), in the order shown
+    chain: str  # the stream summarised by the board, one line a second
+    next_step: str  # the command to try next on the real market
+
+
+def _demo_plan(endpoint: str, option: str, expiry: _dt.date) -> _DemoPlan:
+    if endpoint == "fstream":
+        chain = fstream.mark_price("BTC")
+        return _DemoPlan(
+            (
+                (fstream.index(), "index prices of every underlying in one stream (BTCUSDT kept)"),
+                (fstream.ticker(option), "one option's 24-hour statistics (no greeks on fstream)"),
+                (chain, "mark, IV and greeks of every BTC option: a summary line a second"),
+                (fstream.trade("BTC"), "every trade on BTC options, with its side"),
+                (fstream.book_ticker(option), "one option's best bid and ask, on every change"),
+            ),
+            chain,
+            f"stream --endpoint fstream {chain}",
+        )
+    chain = f"BTC@ticker@{expiry:%y%m%d}"
+    return _DemoPlan(
+        (
+            ("BTCUSDT@index", "the BTC index price, every second"),
+            (f"{option}@ticker", "one option's ticker: prices, implied volatility, greeks"),
+            (chain, "every option of the nearest expiry: one summary line a second"),
+            ("BTC@trade", "every trade on BTC options"),
+        ),
+        chain,
+        "stream BTCUSDT@index",
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -455,16 +641,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if name.endswith("-C") and OptionSymbol.parse(name).expiration == expiry
     ]
     option = min(calls, key=lambda s: abs(float(s.strike) - spot)).name
-    chain = f"{underlying}@ticker@{expiry:%y%m%d}"
-    plan = [
-        (f"{pair}@index", "the BTC index price, every second"),
-        (f"{option}@ticker", "one option's ticker: prices, implied volatility, greeks"),
-        (chain, "every option of the nearest expiry: one summary line a second"),
-        (f"{underlying}@trade", "every trade on BTC options"),
-    ]
-    width = max(len(name) for name, _ in plan)
+    plan = _demo_plan(args.endpoint, option, expiry)
+    width = max(len(name) for name, _ in plan.streams)
     printer = _Printer(sys.stdout, args.json, width)
-    board = _ChainBoard(chain)
+    board = _ChainBoard(plan.chain, expiry)
     latest_spot: List[Optional[float]] = [spot]
 
     def print_chain() -> None:
@@ -476,19 +656,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(
             f"binance-options-ws {__version__} demo, no network needed.\n"
             f"A fake exchange with a synthetic market runs in this process at {exchange.url}\n"
-            "and the real StreamClient subscribes to it as it would to Binance:",
+            f"and the real StreamClient subscribes to it on the {args.endpoint} endpoint "
+            "as it would to Binance:",
             file=err,
         )
-        for name, what in plan:
+        for name, what in plan.streams:
             print(f"  {name:<{width}}  {what}", file=err)
         print(f"Stops after {args.seconds:g} s (Ctrl+C stops sooner).", file=err)
-        with StreamClient(exchange.url) as client:
-            client.subscribe([name for name, _ in plan if name != chain])
+        with StreamClient(exchange.url, endpoint=args.endpoint) as client:
+            others = [name for name, _ in plan.streams if name != plan.chain]
+            if args.endpoint == "fstream":  # one index stream for all: keep BTCUSDT only
+                others.remove(fstream.index())
+                client.subscribe_index(pair)
+            client.subscribe(others)
             if args.json:
-                client.subscribe(chain)  # every ticker of the chain, one JSON line each
+                client.subscribe(plan.chain)  # every quote of the chain, one JSON line each
                 every_second = None
             else:
-                client.subscribe(chain, board)  # a callback collects the chain
+                client.subscribe(plan.chain, board)  # a callback collects the chain
                 every_second = print_chain
 
             def remember_spot(event: Event) -> None:
@@ -506,7 +691,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             run.printed += board.updates
             print(_summary(run, client, "demo finished"), file=err)
     print(
-        f"Next: '{args.base_prog} stream {pair}@index' streams the real market; "
+        f"Next: '{args.base_prog} {plan.next_step}' streams the real market; "
         "README.md and examples/ show the code.",
         file=err,
     )
@@ -590,6 +775,16 @@ def _side(text: str) -> str:
     return text.upper()
 
 
+def _add_endpoint_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--endpoint",
+        choices=list(ENDPOINTS),
+        default="nbstream",
+        help="nbstream (the default: the endpoint of Binance's options documentation) or "
+        "fstream (where Binance moved the options streams in 2026; its own stream names)",
+    )
+
+
 def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
     """The argument parser of the command line (see the module docstring).
 
@@ -613,19 +808,27 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
         help="print live events of one or more streams",
         description="Subscribe to streams and print one line per event until --seconds, "
         "--count or Ctrl+C. A one-line summary goes to stderr at the end.",
-        epilog="Stream names: BTCUSDT@index, BTC-261225-100000-C@kline_1m, BTC@markPrice, "
-        "option_pair, BTC@openInterest@261225, BTC-261225-100000-C@depth10[@100ms], "
-        "BTC-261225-100000-C@ticker, BTC@ticker@261225, BTC@trade or "
-        f"BTC-261225-100000-C@trade. List symbols with '{prog} symbols'.",
+        epilog="Stream names on nbstream (the default): BTCUSDT@index, "
+        "BTC-261225-100000-C@kline_1m, BTC@markPrice, option_pair, BTC@openInterest@261225, "
+        "BTC-261225-100000-C@depth10[@100ms], BTC-261225-100000-C@ticker, BTC@ticker@261225, "
+        "BTC@trade or BTC-261225-100000-C@trade. "
+        "On --endpoint fstream: !index@arr, btc-261225-100000-c@kline_1m, "
+        "btcusdt@optionMarkPrice, !optionSymbol, btcusdt@openInterest@261225, "
+        "btc-261225-100000-c@depth10@100ms, btc-261225-100000-c@depth@100ms, "
+        "btc-261225-100000-c@bookTicker, btc-261225-100000-c@optionTicker, "
+        "btcusdt@optionTicker@261225, btcusdt@optionTrade or btc-261225-100000-c@optionTrade. "
+        f"List symbols with '{prog} symbols'.",
     )
     stream.add_argument("streams", nargs="+", metavar="STREAM", help="a stream name")
     stream.add_argument("--json", action="store_true", help="print JSON lines with every field")
     stream.add_argument("--seconds", type=_positive_float, metavar="N", help="stop after N seconds")
     stream.add_argument("--count", type=_positive_int, metavar="N", help="stop after N events")
+    _add_endpoint_argument(stream)
     stream.add_argument(
         "--url",
-        default=DEFAULT_BASE_URL,
-        help=f"the WebSocket endpoint (default: {DEFAULT_BASE_URL})",
+        help="where to connect (default: the endpoint's own, "
+        + ", ".join(f"{e.default_base_url} for {e.name}" for e in ENDPOINTS.values())
+        + ")",
     )
     stream.add_argument(
         "-v", "--verbose", action="store_true", help="log connections and subscriptions"
@@ -636,7 +839,8 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
         help="offline: stream from a fake exchange running in this process",
         description="Start the fake exchange with a synthetic market in this process and "
         "stream an index, one option's ticker, the nearest expiry's chain and trades "
-        "through the real client. No network needed.",
+        "through the real client (with --endpoint fstream: the chain from mark prices, and "
+        "a book ticker). No network needed.",
     )
     demo.add_argument(
         "--seconds",
@@ -646,6 +850,7 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
         help=f"stop after N seconds (default: {_DEMO_SECONDS:g})",
     )
     demo.add_argument("--json", action="store_true", help="print JSON lines with every field")
+    _add_endpoint_argument(demo)
     demo.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed of the synthetic market (default: 0)"
     )

@@ -30,6 +30,7 @@ from typing import (
     Any,
     Callable,
     Dict,
+    FrozenSet,
     Iterable,
     Iterator,
     List,
@@ -41,9 +42,11 @@ from typing import (
 
 import attrs
 
+from . import fstream as _fstream
 from . import streams as _streams
 from ._version import __version__
 from .delivery import CallbackDispatcher, EventQueue
+from .endpoints import get_endpoint, other_endpoint
 from .exceptions import (
     ClientClosedError,
     InvalidArgumentError,
@@ -121,6 +124,9 @@ class Subscription:
     Attributes:
         streams: The stream names, exactly as sent to the exchange.
         callback: The callback given to subscribe, or None (events go to the queue).
+        symbols: The symbols this subscription keeps, or None for every event of its
+            streams (``subscribe_index("BTCUSDT")`` on fstream, whose index stream
+            carries every underlying, keeps only ``BTCUSDT``).
 
     Example:
         >>> sub = client.subscribe_trade("BTC")   # doctest: +SKIP
@@ -128,10 +134,15 @@ class Subscription:
     """
 
     def __init__(
-        self, client: StreamClient, streams: Tuple[str, ...], callback: Optional[Callback]
+        self,
+        client: StreamClient,
+        streams: Tuple[str, ...],
+        callback: Optional[Callback],
+        symbols: Optional[FrozenSet[str]] = None,
     ) -> None:
         self.streams = streams
         self.callback = callback
+        self.symbols = symbols
         self._client = client
         self._active = True
 
@@ -155,7 +166,16 @@ class Subscription:
         if self.callback is not None:
             target = getattr(self.callback, "__name__", "callback")
         ended = "" if self.active else " (ended)"
-        return f"<Subscription {list(self.streams)} -> {target}{ended}>"
+        only = f" for {sorted(self.symbols)}" if self.symbols is not None else ""
+        return f"<Subscription {list(self.streams)}{only} -> {target}{ended}>"
+
+
+@attrs.frozen
+class _Only:
+    """A route that passes on only the events of some symbols."""
+
+    target: Optional[Callback]  # None: the queue
+    symbols: FrozenSet[str]
 
 
 def _positive(name: str, value: object, unit: str = " of seconds") -> float:
@@ -175,8 +195,14 @@ class StreamClient:
     """A connection to Binance's options market streams, run in background threads.
 
     Args:
-        base_url: The endpoint, ``wss://nbstream.binance.com/eoptions`` by default
+        base_url: Where to connect; None (the default) means the endpoint's own URL,
+            ``wss://nbstream.binance.com/eoptions`` or ``wss://fstream.binance.com``
             (a :class:`~binance_options_ws.testing.FakeExchange`'s ``url`` in tests).
+        endpoint: ``"nbstream"`` (the default: the endpoint of Binance's options
+            WebSocket documentation) or ``"fstream"`` (where Binance moved the
+            options streams in 2026: new stream names, lowercase symbols, two URL
+            paths). The subscribe methods and events work the same on both; see the
+            README for which to pick.
         queue_size: The most events kept waiting in :attr:`queue`; when full the
             oldest is dropped and counted in ``stats.dropped_events``.
         on_error: Called with every exception a callback raised, and with the
@@ -204,8 +230,9 @@ class StreamClient:
 
     def __init__(
         self,
-        base_url: str = _streams.DEFAULT_BASE_URL,
+        base_url: Optional[str] = None,
         *,
+        endpoint: str = "nbstream",
         queue_size: int = 10_000,
         on_error: Optional[Callable[[BaseException], Any]] = None,
         on_state: Optional[Callable[[StateChange], Any]] = None,
@@ -222,10 +249,13 @@ class StreamClient:
         max_streams_per_connection: int = _streams.MAX_STREAMS_PER_CONNECTION,
         max_messages_per_second: int = _streams.MAX_MESSAGES_PER_SECOND,
     ) -> None:
+        self._endpoint = get_endpoint(endpoint)
+        if base_url is None:
+            base_url = self._endpoint.default_base_url
         if not isinstance(base_url, str) or not base_url.startswith(("ws://", "wss://")):
             raise InvalidArgumentError(
                 f"base_url must start with ws:// or wss://, got {base_url!r} "
-                f"(the default is {_streams.DEFAULT_BASE_URL!r})"
+                f"(None means {self._endpoint.default_base_url!r})"
             )
         if isinstance(queue_size, bool) or not isinstance(queue_size, int) or queue_size < 1:
             raise InvalidArgumentError(
@@ -245,6 +275,7 @@ class StreamClient:
         self._name = f"binance-options-ws-{self._number}"
         self._settings = PoolSettings(
             base_url=base_url.rstrip("/"),
+            endpoint=self._endpoint,
             connect_timeout=_positive("connect_timeout", connect_timeout),
             request_timeout=_positive("request_timeout", request_timeout),
             ping_interval=_positive("ping_interval", ping_interval),
@@ -265,12 +296,16 @@ class StreamClient:
         )
         self._on_error = on_error
         self._on_state = on_state
+        # Helpers of this package (OrderBook) that follow the connection state; each
+        # is called with the state on the thread that changes it and must not block.
+        # Replaced whole, read without a lock.
+        self._state_hooks: Tuple[Callable[[str], None], ...] = ()
         self._lock = threading.RLock()  # protects _subs, _routes rebuilds, _pool and _closed
         self._closed = threading.Event()
         self._pool: Optional[Pool] = None
         self._subs: Dict[str, List[Subscription]] = {}
         # stream -> handlers (None = the queue); replaced whole, read without a lock.
-        self._routes: Dict[str, Tuple[Optional[Callback], ...]] = {}
+        self._routes: Dict[str, Tuple[Union[Callback, _Only, None], ...]] = {}
         self._canonical: Dict[str, Optional[str]] = {}
         self._unrouted = 0
         self._problem_log_at = 0.0
@@ -282,7 +317,12 @@ class StreamClient:
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._subs)} streams"
-        return f"<StreamClient {self._settings.base_url} ({state})>"
+        return f"<StreamClient {self._endpoint.name} {self._settings.base_url} ({state})>"
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint this client talks to: ``"nbstream"`` or ``"fstream"``."""
+        return self._endpoint.name
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -329,6 +369,7 @@ class StreamClient:
         if alive:
             _log.warning("threads still running after close(): %s", [t.name for t in alive])
         _log.info("client closed")
+        self._run_state_hooks("closed")
         if self._on_state is not None:
             try:
                 self._on_state(StateChange("closed", "closed by the user", time.time()))
@@ -454,12 +495,14 @@ class StreamClient:
     ) -> Subscription:
         """Subscribe to one stream name or a list of them.
 
-        Names are checked (and symbols upper-cased) before anything is sent; many
-        names go out together in as few SUBSCRIBE messages as the limits allow.
-        Subscribing a stream that is already subscribed only adds the callback.
+        Names are checked (and symbols put in the endpoint's case) before anything
+        is sent; many names go out together in as few SUBSCRIBE messages as the
+        limits allow. Subscribing a stream that is already subscribed only adds the
+        callback.
 
         Args:
-            stream: A name such as ``"BTCUSDT@index"``, or a list of names.
+            stream: A name such as ``"BTCUSDT@index"`` (or, on fstream,
+                ``"btcusdt@optionTrade"``), or a list of names.
             callback: Called with each event on the client's dispatcher thread; None
                 sends the events to :attr:`queue`.
             timeout: Seconds to wait for the exchange's confirmation (default
@@ -488,13 +531,22 @@ class StreamClient:
             )
         if not raw:
             raise InvalidStreamError("subscribe needs at least one stream name, got an empty list")
-        names = tuple(dict.fromkeys(_streams.parse_stream(name).name for name in raw))
+        names = tuple(dict.fromkeys(self._parse_stream(name).name for name in raw))
+        return self._subscribe(names, callback, timeout)
+
+    def _subscribe(
+        self,
+        names: Tuple[str, ...],
+        callback: Optional[Callback],
+        timeout: Optional[float],
+        symbols: Optional[FrozenSet[str]] = None,
+    ) -> Subscription:
         if callback is not None and not callable(callback):
             raise InvalidArgumentError(f"callback must be a function or None, got {callback!r}")
         if timeout is not None:
             _positive("timeout", timeout)
         pool = self._ensure_pool()
-        subscription = Subscription(self, names, callback)
+        subscription = Subscription(self, names, callback, symbols)
         with self._lock:
             for name in names:
                 self._subs.setdefault(name, []).append(subscription)
@@ -507,9 +559,17 @@ class StreamClient:
         return subscription
 
     def subscribe_index(
-        self, symbol: str, callback: Optional[Callback] = None, *, timeout: Optional[float] = None
+        self,
+        symbol: Optional[str] = None,
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Subscription:
         """Index prices of an underlying pair (``IndexPrice`` events, every second).
+
+        On fstream one stream (``!index@arr``) carries every underlying: with a
+        ``symbol`` you get only that pair's events, with None all of them. On
+        nbstream ``symbol`` is required.
 
         Args:
             symbol: The pair, e.g. ``"BTCUSDT"``.
@@ -519,6 +579,16 @@ class StreamClient:
         Example:
             >>> client.subscribe_index("ETHUSDT")   # doctest: +SKIP
         """
+        if self._endpoint.name == "fstream":
+            only = None
+            if symbol is not None:
+                only = frozenset([_fstream.index_pair(symbol)])
+            return self._subscribe((_fstream.index(),), callback, timeout, only)
+        if symbol is None:
+            raise InvalidArgumentError(
+                "subscribe_index needs an index pair such as 'BTCUSDT' on the nbstream "
+                "endpoint (only fstream has one stream for every underlying)"
+            )
         return self.subscribe(_streams.index(symbol), callback, timeout=timeout)
 
     def subscribe_kline(
@@ -540,7 +610,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_kline("BTC-261225-100000-C", "1m")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.kline(symbol, interval), callback, timeout=timeout)
+        return self.subscribe(self._names.kline(symbol, interval), callback, timeout=timeout)
 
     def subscribe_mark_price(
         self,
@@ -559,7 +629,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_mark_price("ETH")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.mark_price(underlying), callback, timeout=timeout)
+        return self.subscribe(self._names.mark_price(underlying), callback, timeout=timeout)
 
     def subscribe_new_symbols(
         self, callback: Optional[Callback] = None, *, timeout: Optional[float] = None
@@ -573,7 +643,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_new_symbols(print)   # doctest: +SKIP
         """
-        return self.subscribe(_streams.new_symbol_info(), callback, timeout=timeout)
+        return self.subscribe(self._names.new_symbol_info(), callback, timeout=timeout)
 
     def subscribe_open_interest(
         self,
@@ -595,7 +665,7 @@ class StreamClient:
             >>> client.subscribe_open_interest("ETH", "261225")   # doctest: +SKIP
         """
         return self.subscribe(
-            _streams.open_interest(underlying, expiration), callback, timeout=timeout
+            self._names.open_interest(underlying, expiration), callback, timeout=timeout
         )
 
     def subscribe_depth(
@@ -619,7 +689,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_depth("BTC-261225-100000-C", levels=20)   # doctest: +SKIP
         """
-        return self.subscribe(_streams.depth(symbol, levels, speed), callback, timeout=timeout)
+        return self.subscribe(self._names.depth(symbol, levels, speed), callback, timeout=timeout)
 
     def subscribe_ticker(
         self,
@@ -638,7 +708,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_ticker("BTC-261225-100000-C")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.ticker(symbol), callback, timeout=timeout)
+        return self.subscribe(self._names.ticker(symbol), callback, timeout=timeout)
 
     def subscribe_ticker_by_expiration(
         self,
@@ -660,7 +730,7 @@ class StreamClient:
             >>> client.subscribe_ticker_by_expiration("BTC", "261225")   # doctest: +SKIP
         """
         return self.subscribe(
-            _streams.ticker_by_expiration(underlying, expiration), callback, timeout=timeout
+            self._names.ticker_by_expiration(underlying, expiration), callback, timeout=timeout
         )
 
     def subscribe_trade(
@@ -680,7 +750,51 @@ class StreamClient:
         Example:
             >>> client.subscribe_trade("BTC")   # doctest: +SKIP
         """
-        return self.subscribe(_streams.trade(symbol_or_underlying), callback, timeout=timeout)
+        return self.subscribe(self._names.trade(symbol_or_underlying), callback, timeout=timeout)
+
+    def subscribe_book_ticker(
+        self,
+        symbol: Union[str, OptionSymbol],
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Subscription:
+        """The best bid and ask of an option on every change (``BookTicker``; fstream only).
+
+        Args:
+            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
+            callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
+
+        Example:
+            >>> client.subscribe_book_ticker("BTC-261225-100000-C")   # doctest: +SKIP
+        """
+        self._fstream_only("subscribe_book_ticker")
+        return self.subscribe(_fstream.book_ticker(symbol), callback, timeout=timeout)
+
+    def subscribe_diff_depth(
+        self,
+        symbol: Union[str, OptionSymbol],
+        speed: Union[str, int, None] = None,
+        callback: Optional[Callback] = None,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Subscription:
+        """Changes to an option's order book (``DepthUpdate`` events; fstream only).
+
+        To keep a whole local book from them, use :class:`~binance_options_ws.OrderBook`.
+
+        Args:
+            symbol: The option symbol.
+            speed: ``"100ms"`` or ``"500ms"`` (the default).
+            callback: Called with each event; None sends events to the queue.
+            timeout: Seconds to wait for the exchange's confirmation.
+
+        Example:
+            >>> client.subscribe_diff_depth("BTC-261225-100000-C", "100ms")   # doctest: +SKIP
+        """
+        self._fstream_only("subscribe_diff_depth")
+        return self.subscribe(_fstream.diff_depth(symbol, speed), callback, timeout=timeout)
 
     def unsubscribe(
         self, stream: Union[Streams, Subscription], *, timeout: Optional[float] = None
@@ -701,7 +815,7 @@ class StreamClient:
             self._drop_subscription(stream, timeout)
             return
         raw = [stream] if isinstance(stream, (str, StreamName)) else list(stream)
-        names = [_streams.parse_stream(name).name for name in raw]
+        names = [self._parse_stream(name).name for name in raw]
         self._check_open()
         with self._lock:
             subs = {id(s): s for name in names for s in self._subs.get(name, ())}
@@ -768,6 +882,33 @@ class StreamClient:
 
     # ------------------------------------------------------------------ internals
 
+    def _parse_stream(self, name: Union[str, StreamName]) -> StreamName:
+        """Check a name on this client's endpoint; a name of the other one says so."""
+        try:
+            return self._endpoint.parse_stream(name)
+        except InvalidStreamError:
+            found = other_endpoint(name, self._endpoint) if isinstance(name, str) else None
+            if found is None:
+                raise
+        here = self._endpoint.name
+        instead = f"; on {here} it is {found.name!r}" if found.name else f" ({found.problem})"
+        raise InvalidStreamError(
+            f"{name!r} is a stream of the {found.endpoint} endpoint, not of {here}{instead}; "
+            f"or create the client with StreamClient(endpoint={found.endpoint!r})"
+        ) from None
+
+    @property
+    def _names(self) -> Any:
+        """The stream-name builders of this client's endpoint."""
+        return self._endpoint.names
+
+    def _fstream_only(self, method: str) -> None:
+        if self._endpoint.name != "fstream":
+            raise InvalidArgumentError(
+                f"{method} needs the fstream endpoint, which has this stream; "
+                "create the client with StreamClient(endpoint='fstream')"
+            )
+
     def _check_open(self) -> None:
         if self._closed.is_set():
             raise ClientClosedError(
@@ -787,7 +928,12 @@ class StreamClient:
         for name in names:
             subs = self._subs.get(name)
             if subs:
-                routes[name] = tuple(dict.fromkeys(s.callback for s in subs))
+                routes[name] = tuple(
+                    dict.fromkeys(
+                        s.callback if s.symbols is None else _Only(s.callback, s.symbols)
+                        for s in subs
+                    )
+                )
             else:
                 routes.pop(name, None)
         self._routes = routes
@@ -825,18 +971,23 @@ class StreamClient:
                 handlers = self._route_miss(event)
                 if handlers is None:
                     continue
+            handler: Any
             for handler in handlers:
+                if handler.__class__ is _Only:  # a subscription for some symbols only
+                    if getattr(event, "symbol", None) not in handler.symbols:
+                        continue
+                    handler = handler.target
                 if handler is None:
                     put(event)  # type: ignore[arg-type]
                 else:
                     self._dispatcher.submit(handler, event)
 
-    def _route_miss(self, event: Message) -> Optional[Tuple[Optional[Callback], ...]]:
+    def _route_miss(self, event: Message) -> Optional[Tuple[Union[Callback, _Only, None], ...]]:
         stream = getattr(event, "stream", None)
         if stream is not None:
             if stream not in self._canonical:
                 try:
-                    self._canonical[stream] = _streams.parse_stream(stream).name
+                    self._canonical[stream] = self._endpoint.parse_stream(stream).name
                 except InvalidStreamError:
                     self._canonical[stream] = None
             canonical = self._canonical[stream]
@@ -850,8 +1001,24 @@ class StreamClient:
         if self.closed and state in ("disconnected", "reconnecting"):
             level = logging.DEBUG
         _log.log(level, "%s: %s", state, detail)
+        self._run_state_hooks(state)
         if self._on_state is not None and not self.closed:
             self._dispatcher.submit(self._on_state, StateChange(state, detail, time.time()))
+
+    def _add_state_hook(self, hook: Callable[[str], None]) -> None:
+        with self._lock:
+            self._state_hooks = (*self._state_hooks, hook)
+
+    def _remove_state_hook(self, hook: Callable[[str], None]) -> None:
+        with self._lock:
+            self._state_hooks = tuple(h for h in self._state_hooks if h != hook)
+
+    def _run_state_hooks(self, state: str) -> None:
+        for hook in self._state_hooks:
+            try:
+                hook(state)
+            except Exception:  # a helper's bug must not stop the connection
+                _log.exception("a state hook raised")
 
     def _problem(self, connection: int, what: str, detail: str) -> None:
         now = time.monotonic()

@@ -3,13 +3,19 @@
 This is the only module that imports websocket-client. A :class:`Connection`
 lives for exactly one socket: it connects, reads until the socket ends, tells
 its listener what happened, and is then thrown away. Reconnecting, rolling over
-and sharding are the pool's job (``_pool.py``).
+and sharding are the pool's job (``pool.py``).
+
+websocket-client does the opening handshake and writes (masks) every frame the
+client sends. The reader thread reads the server's frames itself, with
+:class:`_FrameReader`: one ``recv`` of up to 64 KiB, then as many frames as it
+holds, where websocket-client's read loop costs three ``recv`` calls and a
+``select`` per frame (about 17 µs, more than parsing the JSON in it).
 
 Everything the reader thread does is short: decode a frame, hand the events to
-the listener, resolve a pending request. It never waits on user code. While its
-socket already holds the next frame, it holds back the wake-ups of napping
-consumers, so that a burst wakes them once rather than once per event
-(``delivery.py`` explains why and bounds the delay).
+the listener, resolve a pending request, answer a ping. It never waits on user
+code. While its buffer or its socket already holds the next frame, it holds back
+the wake-ups of napping consumers, so that a burst wakes them once rather than
+once per event (``delivery.py`` explains why and bounds the delay).
 """
 
 from __future__ import annotations
@@ -23,13 +29,13 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Union
 from urllib.parse import urlparse
 
 import websocket
 
 from .backoff import retry_after_seconds, should_retry_status
-from .delivery import WakeupHold, wakeup_hold
+from .delivery import wakeup_hold
 from .exceptions import ConnectionFailedError, MessageParseError
 from .models import ControlReply, ErrorReply, Message, parse_message
 
@@ -40,7 +46,24 @@ _log = logging.getLogger("binance_options_ws")
 #: What a pending request's callback receives: the reply, or the error that ended it.
 Reply = Union[ControlReply, ErrorReply, BaseException]
 
-_OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
+# Opcodes (RFC 6455, section 5.2).
+_CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+# The first byte of the usual frame: FIN and a text opcode, a whole text message.
+_WHOLE_TEXT = 0x80 | _TEXT
+# How much one recv asks for: many frames at once when they come back to back.
+_RECV_SIZE = 65536
+# Close codes an endpoint may put in a close frame (RFC 6455, section 7.4).
+_STATUS_NORMAL = 1000
+_STATUS_PROTOCOL_ERROR = 1002
+
+
+def _sendable_status(code: int) -> bool:
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+def _close_reason(text: str) -> bytes:
+    """``text`` in UTF-8, cut between characters to the 123 bytes a close frame holds."""
+    return text.encode("utf-8")[:123].decode("utf-8", "ignore").encode("utf-8")
 
 
 class HandshakeRefusedError(ConnectionFailedError):
@@ -67,7 +90,11 @@ class ConnectionListener(Protocol):
         """The handshake succeeded. Called on the reader thread."""
 
     def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
-        """A data frame arrived and parsed. Called on the reader thread; must not block."""
+        """A data frame arrived and parsed. Called on the reader thread; must not block.
+
+        ``frame`` is the message's UTF-8 text as received (``bytes``, fragments
+        joined): identical messages on two connections give equal frames.
+        """
 
     def on_problem(self, connection: Connection, what: str, detail: str) -> None:
         """A malformed frame or an unsolicited error reply. Called on the reader thread."""
@@ -133,6 +160,154 @@ class TokenBucket:
             self._tokens -= 1.0
 
 
+class _EndOfStreamError(Exception):
+    """The peer closed the TCP connection (or we shut it down)."""
+
+
+class _ProtocolError(Exception):
+    """The server sent something RFC 6455 forbids; the message says what."""
+
+
+class _FrameReader:
+    """Reads a server's WebSocket messages from a socket, many frames per ``recv``.
+
+    The bytes received live in one ``bytes`` buffer with a read position; a frame
+    is sliced out of it once complete, and only a partial frame at the end is
+    carried over into the next buffer. ``SSLSocket.recv`` returns at most one TLS
+    record, so a frame may take several reads: :meth:`_fill` reads until enough
+    is there. The socket must block (timeout None); shutting it down ends a read.
+
+    :meth:`read` returns whole messages (fragments joined) and control frames, and
+    checks what RFC 6455 asks a client to check: no mask, no reserved bits, known
+    opcodes, control frames short and unfragmented, continuations only inside a
+    fragmented message.
+    """
+
+    __slots__ = ("_buffer", "_parts", "_position", "_recv", "_started")
+
+    def __init__(self, recv: Callable[[int], bytes]) -> None:
+        self._recv = recv
+        self._buffer = b""
+        self._position = 0
+        # A fragmented message in progress: its opcode (0 when none) and its parts.
+        self._started = 0
+        self._parts: List[bytes] = []
+
+    def read(self) -> Tuple[int, bytes]:
+        """Wait for the next message or control frame.
+
+        Returns:
+            ``(opcode, payload)``: text, binary, close, ping or pong.
+
+        Raises:
+            _EndOfStreamError: If the socket reached its end.
+            _ProtocolError: If the server broke the protocol.
+            OSError: From the socket.
+        """
+        while True:
+            first, payload = self._frame()
+            if first == _WHOLE_TEXT and not self._started:
+                return _TEXT, payload
+            message = self._assemble(first, payload)
+            if message is not None:
+                return message
+
+    def holds_frame(self) -> bool:
+        """Whether the buffer already holds the whole next frame, so ``read`` will not wait."""
+        buffer, position = self._buffer, self._position
+        available = len(buffer) - position
+        if available < 2:
+            return False
+        second = buffer[position + 1]
+        length = second & 0x7F
+        head = 6 if second & 0x80 else 2  # a masked frame (an error, but a whole one)
+        if length == 126:
+            head += 2
+            if available < head:
+                return False
+            length = int.from_bytes(buffer[position + 2 : position + 4], "big")
+        elif length == 127:
+            head += 8
+            if available < head:
+                return False
+            length = int.from_bytes(buffer[position + 2 : position + 10], "big")
+        return available >= head + length
+
+    def _frame(self) -> Tuple[int, bytes]:
+        """The next frame's first byte (FIN, reserved bits, opcode) and its payload."""
+        while True:
+            buffer, position = self._buffer, self._position
+            available = len(buffer) - position
+            if available < 2:
+                self._fill(2)
+                continue
+            length = buffer[position + 1]
+            if length & 0x80:
+                raise _ProtocolError("the server masked a frame")
+            head = 2
+            if length >= 126:
+                head = 4 if length == 126 else 10
+                if available < head:
+                    self._fill(head)
+                    continue
+                length = int.from_bytes(buffer[position + 2 : position + head], "big")
+                if length >> 63:
+                    raise _ProtocolError("a frame length with its most significant bit set")
+            end = position + head + length
+            if end > len(buffer):
+                self._fill(head + length)
+                continue
+            self._position = end
+            return buffer[position], buffer[position + head : end]
+
+    def _fill(self, needed: int) -> None:
+        """Read until the buffer holds ``needed`` bytes from the read position."""
+        rest = self._buffer[self._position :]
+        chunks = [rest] if rest else []
+        have = len(rest)
+        recv = self._recv
+        while have < needed:
+            data = recv(_RECV_SIZE)
+            if not data:
+                raise _EndOfStreamError
+            chunks.append(data)
+            have += len(data)
+        self._buffer = b"".join(chunks)  # one chunk: that very object, no copy
+        self._position = 0
+
+    def _assemble(self, first: int, payload: bytes) -> Optional[Tuple[int, bytes]]:
+        """Check a frame; return a whole message or control frame, or None for a fragment."""
+        if first & 0x70:
+            raise _ProtocolError("reserved bits set, but no extension was negotiated")
+        opcode = first & 0x0F
+        final = first & 0x80
+        if opcode >= _CLOSE:
+            if opcode > _PONG:
+                raise _ProtocolError(f"unknown opcode {opcode:#x}")
+            if not final:
+                raise _ProtocolError("a fragmented control frame")
+            if len(payload) > 125:
+                raise _ProtocolError(f"a control frame of {len(payload)} bytes (at most 125)")
+            return opcode, payload
+        if opcode == _CONTINUATION:
+            if not self._started:
+                raise _ProtocolError("a continuation frame outside a fragmented message")
+            self._parts.append(payload)
+            if not final:
+                return None
+            message = b"".join(self._parts)
+            opcode, self._started, self._parts = self._started, 0, []
+            return opcode, message
+        if opcode > _BINARY:
+            raise _ProtocolError(f"unknown opcode {opcode:#x}")
+        if self._started:
+            raise _ProtocolError("a new message before the end of a fragmented one")
+        if final:
+            return opcode, payload
+        self._started, self._parts = opcode, [payload]
+        return None
+
+
 class Connection:
     """One WebSocket connection to a combined-stream URL, read by its own thread.
 
@@ -145,6 +320,9 @@ class Connection:
         connect_timeout: Seconds allowed for TCP, TLS and the WebSocket handshake.
         thread_name: The reader thread's name.
         headers: Extra handshake headers (the User-Agent).
+        parse: Turns one text message (UTF-8 ``bytes``) into messages; the
+            endpoint's parser, :func:`~binance_options_ws.models.parse_message` by
+            default. It raises :class:`MessageParseError` for a message that is not JSON.
     """
 
     def __init__(
@@ -158,6 +336,7 @@ class Connection:
         connect_timeout: float,
         thread_name: str,
         headers: Sequence[str] = (),
+        parse: Callable[[Union[str, bytes]], List[Message]] = parse_message,
     ) -> None:
         self.url = url
         self.number = number
@@ -166,6 +345,7 @@ class Connection:
         self._bucket = bucket
         self._connect_timeout = connect_timeout
         self._headers = list(headers)
+        self._parse = parse
         self.opened = threading.Event()
         self.finished = threading.Event()
         self._closing = threading.Event()
@@ -178,14 +358,13 @@ class Connection:
         self.messages = 0
         self.events = 0
         self.parse_errors = 0
-        self._lock = threading.Lock()  # protects _pending, _sock and _app
+        self._lock = threading.Lock()  # protects _pending, _sock, _ws and _close_sent
         self._pending: Dict[int, Callable[[Reply], None]] = {}
         self._sock: Optional[socket.socket] = None
-        # Made by the reader thread on first use: whether the socket has bytes waiting
-        # now, and the reader thread's hold on consumers' wake-ups (see _on_data).
-        self._readable: Optional[Callable[[], Any]] = None
-        self._hold: Optional[WakeupHold] = None
-        self._app: Optional[websocket.WebSocketApp] = None
+        # websocket-client's WebSocket, once the handshake is done: it sends (and
+        # masks) every frame we send, under a lock of its own.
+        self._ws: Optional[websocket.WebSocket] = None
+        self._close_sent = False
         self._close_detail = "closed"
         self._server_close = "closed by the server without a close frame"
         self._error: Optional[BaseException] = None
@@ -239,12 +418,12 @@ class Connection:
             raise ConnectionFailedError(f"could not send {method}: connection #{self.number} "
                                         "is closing or the rate limit left no room in time")
         with self._lock:
-            app = self._app
-            if app is None or not self.is_open:
+            ws = self._ws
+            if ws is None or not self.is_open:
                 raise ConnectionFailedError(f"connection #{self.number} is not open")
             self._pending[request_id] = on_reply
         try:
-            app.send(text)
+            ws.send(text)
         except Exception as exc:
             with self._lock:
                 self._pending.pop(request_id, None)
@@ -253,18 +432,26 @@ class Connection:
 
     def ping(self) -> bool:
         """Send a ping if the rate limit allows it now. Returns whether one was sent."""
-        app = self._app
-        if app is None or not self.is_open or not self._bucket.try_acquire():
+        ws = self._ws
+        if ws is None or not self.is_open or not self._bucket.try_acquire():
             return False
         try:
-            sock = app.sock
-            if sock is not None:
-                sock.ping(b"")
-                self.last_ping_sent = time.monotonic()
-                return True
+            ws.ping(b"")
         except Exception as exc:  # the reader thread will see the broken socket too
             _log.debug("ping on connection #%d failed: %s", self.number, exc)
-        return False
+            return False
+        self.last_ping_sent = time.monotonic()
+        return True
+
+    def _send_close(self, code: int, reason: str = "") -> None:
+        """Send a close frame, once per connection; a broken socket is left to the reader."""
+        with self._lock:
+            ws = self._ws
+            if ws is None or self._close_sent:
+                return
+            self._close_sent = True
+        with contextlib.suppress(Exception):  # already broken: shutdown is enough
+            ws.send_close(code, _close_reason(reason))
 
     # ------------------------------------------------------------------ closing
 
@@ -274,26 +461,20 @@ class Connection:
             return
         self._close_detail = reason
         self._closing.set()
-        with self._lock:
-            app, sock = self._app, self._sock
-        if app is not None:
-            app.keep_running = False
-            ws = app.sock
-            if ws is not None and self.is_open:
-                with contextlib.suppress(Exception):  # already broken: shutdown is enough
-                    ws.send_close(websocket.STATUS_NORMAL, b"")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        if self.is_open:
+            self._send_close(_STATUS_NORMAL)
+        self._shutdown()
 
     def abort(self, reason: str) -> None:
         """End the connection at once, without a close frame (a stalled peer)."""
         self._close_detail = reason
         self._closing.set()
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        """Unblock the reader: its ``recv`` returns (or fails) at once."""
         with self._lock:
-            app, sock = self._app, self._sock
-        if app is not None:
-            app.keep_running = False
+            sock = self._sock
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -311,6 +492,18 @@ class Connection:
         return self._thread
 
     # ------------------------------------------------------------------ reader thread
+
+    def _run(self) -> None:
+        try:
+            sock = self._handshake(self._open_socket())
+            self._on_open()
+            self._read(sock)
+        except _EndOfStreamError:
+            pass  # the server closed TCP (or we shut the socket down): described by _finish
+        except Exception as exc:
+            self._error = exc
+        finally:
+            self._finish()
 
     def _open_socket(self) -> socket.socket:
         parts = urlparse(self.url)
@@ -331,53 +524,74 @@ class Connection:
             self._sock = tls
         return tls
 
-    def _run(self) -> None:
-        try:
-            sock = self._open_socket()
-            app = websocket.WebSocketApp(
-                self.url,
-                header=self._headers,
-                on_open=self._on_open,
-                on_data=self._on_data,
-                on_ping=self._on_ping,
-                on_pong=self._on_pong,
-                on_error=self._on_error,
-                on_close=self._on_ws_close,
-                socket=sock,
-            )
-            with self._lock:
-                self._app = app
-            if not self._closing.is_set():
-                app.run_forever(ping_interval=0, skip_utf8_validation=True, reconnect=0)
-        except Exception as exc:
-            self._error = exc
-        finally:
-            self._finish()
+    def _handshake(self, sock: socket.socket) -> socket.socket:
+        """The opening handshake, by websocket-client, on our socket; returns the socket to read.
 
-    def _on_open(self, app: websocket.WebSocketApp) -> None:
+        A plain ``WebSocket`` rather than ``WebSocketApp``: we want its handshake
+        (headers, key check, HTTP errors as ``WebSocketBadStatusException``, which
+        ``_translate`` maps) and its thread-safe, masked sends, not its read loop.
+        The handshake reads the HTTP response one byte at a time, so no frame
+        bytes are left behind in it.
+        """
+        if self._closing.is_set():
+            raise ConnectionFailedError("closed while connecting")
+        ws = websocket.WebSocket(skip_utf8_validation=True)
+        connect: Callable[..., None] = ws.connect  # not annotated in websocket-client
+        connect(self.url, socket=sock, header=self._headers, timeout=self._connect_timeout)
+        opened = ws.sock  # a new socket if websocket-client followed a redirect
+        if opened is None:
+            raise ConnectionFailedError("the handshake left no socket")
+        # Reads block with no limit; close() and abort() end them by shutting the socket
+        # down. Sends block too: they are small and rate-limited, and a peer that stops
+        # reading is aborted by the pool's stale check long before its buffers fill.
+        opened.settimeout(None)
+        with self._lock:
+            self._sock, self._ws = opened, ws
+        if self._closing.is_set():
+            raise ConnectionFailedError("closed while connecting")
+        return opened
+
+    def _on_open(self) -> None:
         now = time.monotonic()
         self.opened_at = self.last_received = now
         self.opened.set()
         self._listener.on_open(self)
 
-    def _on_data(self, app: websocket.WebSocketApp, data: Any, opcode: int, fin: bool) -> None:
-        self.last_received = time.monotonic()
-        self.messages += 1
-        # While the socket already holds the next frame, the consumers are woken once
-        # for the whole burst rather than once per event (see delivery.py).
-        hold = self._hold
-        if hold is None:
-            hold = self._hold = wakeup_hold()  # the reader thread's
-        more = self._more_to_read()
-        hold.active = more
+    def _read(self, sock: socket.socket) -> None:
+        """Read and dispatch messages until a close frame, the end of the socket, or an error."""
+        reader = _FrameReader(sock.recv)
+        read, holds_frame = reader.read, reader.holds_frame
+        readable = _readable_now(sock)
+        closing = self._closing.is_set
+        # While the buffer or the socket already holds the next frame, the consumers
+        # are woken once for the whole burst rather than once per event (delivery.py).
+        hold = wakeup_hold()
         try:
-            if opcode != _OPCODE_TEXT:
-                self.parse_errors += 1
-                detail = f"{len(data)} bytes, not JSON text"
-                self._listener.on_problem(self, "binary frame", detail)
-                return
+            while True:
+                try:
+                    opcode, payload = read()
+                except _ProtocolError as exc:
+                    self._send_close(_STATUS_PROTOCOL_ERROR, str(exc))
+                    raise ConnectionFailedError(f"WebSocket protocol error: {exc}") from None
+                if closing():  # after close() or abort(), nothing more is handed over
+                    return
+                self.last_received = time.monotonic()
+                more = holds_frame() or bool(readable())
+                hold.active = more
+                if opcode == _TEXT:
+                    self._on_text(payload)
+                elif not self._on_other(opcode, payload):
+                    return  # a close frame
+                if not more:
+                    hold.release()
+        finally:
+            hold.release()
+
+    def _on_text(self, frame: bytes) -> None:
+        self.messages += 1
+        try:
             try:
-                messages = parse_message(data)
+                messages = self._parse(frame)
             except MessageParseError as exc:
                 self.parse_errors += 1
                 self._listener.on_problem(self, "malformed frame", f"{exc}: {exc.text!r}")
@@ -388,23 +602,41 @@ class Connection:
                     self._on_reply(first)
                     return
             self.events += len(messages)
-            self._listener.on_events(self, data, messages)
-        finally:
-            if not more:
-                hold.release()
+            self._listener.on_events(self, frame, messages)
+        except Exception:  # a bug above us must not end the connection
+            _log.exception("connection #%d could not hand over a message", self.number)
 
-    def _more_to_read(self) -> bool:
-        """Whether the socket already holds more data, so that the reader will not wait."""
-        sock = self._sock
-        if sock is None:
+    def _on_other(self, opcode: int, payload: bytes) -> bool:
+        """Handle a binary message or a control frame; False after a close frame."""
+        if opcode == _PING:
+            self._bucket.charge()  # the automatic pong counts towards the rate limit
+            with contextlib.suppress(Exception):  # broken: the next read finds out
+                ws = self._ws
+                if ws is not None:
+                    ws.pong(payload)
+        elif opcode == _CLOSE:
+            self._on_close_frame(payload)
             return False
-        try:
-            readable = self._readable
-            if readable is None:
-                readable = self._readable = _readable_now(sock)
-            return bool(readable())
-        except (OSError, ValueError):  # closed meanwhile: the reader will find out
-            return False
+        elif opcode == _BINARY:
+            self.messages += 1
+            self.parse_errors += 1
+            try:
+                self._listener.on_problem(
+                    self, "binary frame", f"{len(payload)} bytes, not JSON text"
+                )
+            except Exception:
+                _log.exception("connection #%d could not report a problem", self.number)
+        return True  # for a pong, last_received (set by the caller) is all that changes
+
+    def _on_close_frame(self, payload: bytes) -> None:
+        """Record the server's close code and reason, and answer with a close frame."""
+        code: Optional[int] = None
+        if len(payload) >= 2:
+            code = int.from_bytes(payload[:2], "big")
+            reason = payload[2:].decode("utf-8", "replace")
+            detail = f"{code}: {reason}" if reason else str(code)
+            self._server_close = f"closed by the server (code {detail})"
+        self._send_close(code if code is not None and _sendable_status(code) else _STATUS_NORMAL)
 
     def _on_reply(self, reply: Union[ControlReply, ErrorReply]) -> None:
         callback = None
@@ -417,29 +649,6 @@ class Connection:
             self._listener.on_problem(self, "error reply", f"code {reply.code}: {reply.msg}")
         else:
             _log.debug("reply to unknown request id %s on connection #%d", reply.id, self.number)
-
-    def _on_ping(self, app: websocket.WebSocketApp, data: bytes) -> None:
-        self.last_received = time.monotonic()
-        self._bucket.charge()  # websocket-client has answered it with a pong
-
-    def _on_pong(self, app: websocket.WebSocketApp, data: bytes) -> None:
-        self.last_received = time.monotonic()
-
-    def _on_error(self, app: websocket.WebSocketApp, error: Any) -> None:
-        if isinstance(error, websocket.ABNF):  # older websocket-client: the close frame itself
-            raw = error.data or b""
-            data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
-            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-            self._on_ws_close(app, code, data[2:].decode("utf-8", "replace") or None)
-        elif isinstance(error, BaseException) and self._error is None:
-            self._error = error
-
-    def _on_ws_close(
-        self, app: websocket.WebSocketApp, code: Optional[int], reason: Optional[str]
-    ) -> None:
-        if code is not None:
-            detail = f"{code}: {reason}" if reason else str(code)
-            self._server_close = f"closed by the server (code {detail})"
 
     def _finish(self) -> None:
         try:

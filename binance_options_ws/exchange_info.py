@@ -39,6 +39,8 @@ from .exceptions import InvalidResponseError, InvalidStreamError
 from .streams import OptionSide, OptionSymbol
 
 __all__ = [
+    "DEPTH_LIMITS",
+    "DepthSnapshot",
     "ExchangeInfo",
     "LotSize",
     "OptionAsset",
@@ -46,8 +48,12 @@ __all__ = [
     "OptionSymbolInfo",
     "PriceFilter",
     "RateLimit",
+    "parse_depth_snapshot",
     "parse_exchange_info",
 ]
+
+#: The ``limit`` values ``GET /eapi/v1/depth`` accepts.
+DEPTH_LIMITS = (10, 20, 50, 100, 500, 1000)
 
 #: What an expiration argument may be: a date, or ``"YYMMDD"`` as in option symbols.
 _Expiration = Union[_dt.date, str]
@@ -59,6 +65,32 @@ _MAX_LISTED_CHOICES = 12  # how many valid choices an error message lists before
 # --------------------------------------------------------------------------
 # Response classes
 # --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class DepthSnapshot:
+    """An option's order book at one moment (``GET /eapi/v1/depth``).
+
+    Attributes:
+        symbol: The option symbol asked for.
+        bids: ``(price, quantity)`` pairs, best (highest) first.
+        asks: ``(price, quantity)`` pairs, best (lowest) first.
+        last_update_id: ``lastUpdateId`` (older answers: ``u``), the book's update id;
+            diff-depth events after it continue the book.
+        transaction_time: ``T``, milliseconds, or None.
+
+    Example:
+        >>> snap = parse_depth_snapshot("BTC-261225-100000-C",
+        ...     {"bids": [["5", "1"]], "asks": [], "T": 1, "lastUpdateId": 7})
+        >>> snap.last_update_id, snap.bids
+        (7, ((5.0, 1.0),))
+    """
+
+    symbol: str
+    bids: Tuple[Tuple[float, float], ...]
+    asks: Tuple[Tuple[float, float], ...]
+    last_update_id: int
+    transaction_time: Optional[int] = None
 
 
 @attrs.frozen
@@ -478,6 +510,45 @@ def _has_expired(info: OptionSymbolInfo, option: OptionSymbol, now_ms: int) -> b
 # --------------------------------------------------------------------------
 # Tolerant field readers
 # --------------------------------------------------------------------------
+
+
+def _book_side(value: Any, what: str, symbol: str) -> Tuple[Tuple[float, float], ...]:
+    if not isinstance(value, list):
+        raise InvalidResponseError(f"the depth of {symbol} has no list of {what}: {value!r:.100}")
+    levels = []
+    for level in value:
+        price = _float(level[0]) if isinstance(level, list) and len(level) >= 2 else None
+        quantity = _float(level[1]) if price is not None else None
+        if price is None or quantity is None:
+            raise InvalidResponseError(
+                f"a {what} level of {symbol} is not [price, quantity]: {level!r}"
+            )
+        levels.append((price, quantity))
+    return tuple(levels)
+
+
+def parse_depth_snapshot(symbol: str, body: Any) -> DepthSnapshot:
+    """Read the answer of ``GET /eapi/v1/depth`` into a :class:`DepthSnapshot`.
+
+    Raises:
+        InvalidResponseError: If the body lacks the update id or the book sides.
+
+    Example:
+        >>> parse_depth_snapshot("X", {"bids": [], "asks": [], "u": "12"}).last_update_id
+        12
+    """
+    if not isinstance(body, dict):
+        raise InvalidResponseError(f"the depth of {symbol} is not a JSON object: {body!r:.100}")
+    update_id = _int(body.get("lastUpdateId", body.get("u")))
+    if update_id is None:
+        raise InvalidResponseError(f"the depth of {symbol} has no lastUpdateId: {body!r:.200}")
+    return DepthSnapshot(
+        symbol,
+        _book_side(body.get("bids"), "bids", symbol),
+        _book_side(body.get("asks"), "asks", symbol),
+        update_id,
+        _int(body.get("T")),
+    )
 
 
 def _float(value: Any) -> Optional[float]:

@@ -25,11 +25,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import attrs
 
-from .exceptions import MessageParseError
+from .exceptions import InvalidArgumentError, MessageParseError
 
 __all__ = [
     "BookDepth",
+    "BookTicker",
     "ControlReply",
+    "DepthUpdate",
     "ErrorReply",
     "Event",
     "IndexPrice",
@@ -68,17 +70,55 @@ class IndexPrice:
 
 @attrs.frozen
 class MarkPrice:
-    """The mark price of one option (stream ``<ASSET>@markPrice``, one event per option).
+    """The mark price of one option, one event per option of an underlying.
+
+    Streams ``<ASSET>@markPrice`` (nbstream: symbol and mark price only) and
+    ``<pair>@optionMarkPrice`` (fstream: with the book top, IVs and greeks, which
+    moved here from the ticker). Fields the endpoint does not send are None.
 
     Attributes:
         symbol: ``s``, the option symbol.
         mark_price: ``mp``, the mark price.
+        index_price: ``i``, the underlying's index price (fstream).
+        estimated_settle_price: ``P``, only meaningful in the half hour before
+            settlement (fstream).
+        best_bid_price: ``bo`` (fstream).
+        best_ask_price: ``ao`` (fstream).
+        best_bid_quantity: ``bq`` (fstream).
+        best_ask_quantity: ``aq`` (fstream).
+        bid_iv: ``b``, implied volatility of the best bid; None when the exchange
+            sends -1 (no bid) (fstream).
+        ask_iv: ``a``, implied volatility of the best ask; None when -1 (fstream).
+        max_buy_price: ``hl``, highest price a buy order may have (fstream).
+        min_sell_price: ``ll``, lowest price a sell order may have (fstream).
+        mark_iv: ``vo``, implied volatility at the mark price (fstream).
+        risk_free_rate: ``rf`` (fstream).
+        delta: ``d`` (fstream).
+        theta: ``t`` (fstream).
+        gamma: ``g`` (fstream).
+        vega: ``v`` (fstream).
         event_time: ``E``.
         stream: The stream it arrived on.
     """
 
     symbol: Optional[str] = None
     mark_price: Optional[float] = None
+    index_price: Optional[float] = None
+    estimated_settle_price: Optional[float] = None
+    best_bid_price: Optional[float] = None
+    best_ask_price: Optional[float] = None
+    best_bid_quantity: Optional[float] = None
+    best_ask_quantity: Optional[float] = None
+    bid_iv: Optional[float] = None
+    ask_iv: Optional[float] = None
+    max_buy_price: Optional[float] = None
+    min_sell_price: Optional[float] = None
+    mark_iv: Optional[float] = None
+    risk_free_rate: Optional[float] = None
+    delta: Optional[float] = None
+    theta: Optional[float] = None
+    gamma: Optional[float] = None
+    vega: Optional[float] = None
     event_time: Optional[int] = None
     stream: Optional[str] = None
 
@@ -101,7 +141,7 @@ class Kline:
         taker_volume: ``k.V``, taker volume in contracts.
         taker_quote_volume: ``k.Q``, taker amount in the quote asset.
         trade_count: ``k.n``, number of trades.
-        first_trade_id: ``k.F``.
+        first_trade_id: ``k.F`` (nbstream) or ``k.f`` (fstream).
         last_trade_id: ``k.L``.
         is_closed: ``k.x``, True once the candle is complete.
         event_time: ``E``.
@@ -130,17 +170,21 @@ class Kline:
 
 @attrs.frozen
 class NewSymbol:
-    """A newly listed option (stream ``option_pair``).
+    """A newly listed option (streams ``option_pair`` and, on fstream, ``!optionSymbol``).
 
     Attributes:
         symbol: ``s``, the new option symbol.
-        underlying: ``u``, the underlying index, e.g. ``"BTCUSDT"``.
+        underlying: ``u`` (nbstream) or ``ps`` (fstream), the underlying index, e.g.
+            ``"BTCUSDT"``.
         quote_asset: ``qa``, e.g. ``"USDT"``.
         side: ``d``, ``"CALL"`` or ``"PUT"``.
         strike_price: ``sp``.
-        expiration_time: ``ed``, expiry in milliseconds.
-        unit: ``unit``, underlying quantity represented by one contract.
-        min_quantity: ``mq``, minimum trade volume of the underlying asset.
+        expiration_time: ``ed`` (nbstream) or ``dt`` (fstream), expiry in milliseconds.
+        unit: ``unit`` (nbstream) or ``u`` (fstream), underlying quantity represented
+            by one contract.
+        min_quantity: ``mq``, minimum trade volume of the underlying asset (nbstream).
+        onboard_time: ``ot``, listing time in milliseconds (fstream).
+        status: ``cs``, contract status such as ``"TRADING"`` (fstream).
         event_time: ``E``.
         stream: The stream it arrived on.
     """
@@ -153,6 +197,8 @@ class NewSymbol:
     expiration_time: Optional[int] = None
     unit: Optional[float] = None
     min_quantity: Optional[float] = None
+    onboard_time: Optional[int] = None
+    status: Optional[str] = None
     event_time: Optional[int] = None
     stream: Optional[str] = None
 
@@ -178,12 +224,16 @@ class OpenInterest:
 
 @attrs.frozen
 class BookDepth:
-    """The top bids and asks of an option (stream ``<SYMBOL>@depth<levels>[@<speed>]``).
+    """The top bids and asks of an option: a snapshot of the top of the book.
+
+    Streams ``<SYMBOL>@depth<levels>[@<speed>]`` (nbstream) and
+    ``<symbol>@depth<levels>@<speed>`` (fstream).
 
     Attributes:
         symbol: ``s``, the option symbol.
         bids: ``b``, ``(price, quantity)`` pairs, best (highest) first.
         asks: ``a``, ``(price, quantity)`` pairs, best (lowest) first.
+        first_update_id: ``U``, the first update id in the event (fstream).
         update_id: ``u``.
         previous_update_id: ``pu``.
         transaction_time: ``T``, milliseconds.
@@ -194,6 +244,7 @@ class BookDepth:
     symbol: Optional[str] = None
     bids: Tuple[PriceLevel, ...] = ()
     asks: Tuple[PriceLevel, ...] = ()
+    first_update_id: Optional[int] = None
     update_id: Optional[int] = None
     previous_update_id: Optional[int] = None
     transaction_time: Optional[int] = None
@@ -212,10 +263,74 @@ class BookDepth:
 
 
 @attrs.frozen
-class Ticker:
-    """The 24-hour ticker of an option, with its book top, greeks and implied volatility.
+class DepthUpdate:
+    """Changes to an option's order book (fstream stream ``<symbol>@depth@<speed>``).
 
-    Streams ``<SYMBOL>@ticker`` and ``<ASSET>@ticker@<YYMMDD>`` (one event per option).
+    Each level gives the new total quantity at a price; a quantity of 0 removes the
+    level. Apply them in order to a snapshot to keep a local book (see
+    :class:`~binance_options_ws.OrderBook`); ``previous_update_id`` equals the
+    previous event's ``update_id``, or updates were missed.
+
+    Attributes:
+        symbol: ``s``, the option symbol.
+        bids: ``b``, changed ``(price, quantity)`` bid levels.
+        asks: ``a``, changed ``(price, quantity)`` ask levels.
+        first_update_id: ``U``, the first update id in the event.
+        update_id: ``u``, the last update id in the event.
+        previous_update_id: ``pu``, the last update id of the previous event.
+        transaction_time: ``T``, milliseconds.
+        event_time: ``E``.
+        stream: The stream it arrived on.
+    """
+
+    symbol: Optional[str] = None
+    bids: Tuple[PriceLevel, ...] = ()
+    asks: Tuple[PriceLevel, ...] = ()
+    first_update_id: Optional[int] = None
+    update_id: Optional[int] = None
+    previous_update_id: Optional[int] = None
+    transaction_time: Optional[int] = None
+    event_time: Optional[int] = None
+    stream: Optional[str] = None
+
+
+@attrs.frozen
+class BookTicker:
+    """The best bid and ask of an option, on every change (fstream ``<symbol>@bookTicker``).
+
+    Attributes:
+        symbol: ``s``, the option symbol.
+        best_bid_price: ``b``.
+        best_bid_quantity: ``B``.
+        best_ask_price: ``a``.
+        best_ask_quantity: ``A``.
+        update_id: ``u``, the order book update id.
+        transaction_time: ``T``, milliseconds.
+        event_time: ``E``.
+        stream: The stream it arrived on.
+    """
+
+    symbol: Optional[str] = None
+    best_bid_price: Optional[float] = None
+    best_bid_quantity: Optional[float] = None
+    best_ask_price: Optional[float] = None
+    best_ask_quantity: Optional[float] = None
+    update_id: Optional[int] = None
+    transaction_time: Optional[int] = None
+    event_time: Optional[int] = None
+    stream: Optional[str] = None
+
+
+@attrs.frozen
+class Ticker:
+    """The 24-hour ticker of an option (one event per option).
+
+    Streams ``<SYMBOL>@ticker`` and ``<ASSET>@ticker@<YYMMDD>`` on nbstream, with
+    the book top, greeks and implied volatility; ``<symbol>@optionTicker`` and
+    ``<pair>@optionTicker@<YYMMDD>`` on fstream, with 24-hour statistics only (the
+    greeks are in :class:`MarkPrice` there). Fields the endpoint does not send are
+    None. The wire keys differ between the endpoints (fstream's ``v`` is the
+    volume, nbstream's is vega); the field names mean the same on both.
 
     Attributes:
         symbol: ``s``, the option symbol.
@@ -224,13 +339,16 @@ class Ticker:
         high: ``h``.
         low: ``l``.
         price_change: ``p``.
-        price_change_percent: ``P``, as a fraction (0.01 means 1 %).
-        volume: ``V``, trading volume in contracts.
-        quote_volume: ``A``, trade amount in the quote asset.
-        last_quantity: ``Q``, volume of the last completed trade.
+        price_change_percent: ``P``, as sent (nbstream documents it as a fraction).
+        weighted_average_price: ``w`` (fstream).
+        volume: ``V`` (nbstream) or ``v`` (fstream), trading volume in contracts.
+        quote_volume: ``A`` (nbstream) or ``q`` (fstream), trade amount in the quote asset.
+        last_quantity: ``Q``, quantity of the last trade.
         first_trade_id: ``F``.
         last_trade_id: ``L``.
         trade_count: ``n``.
+        open_time: ``O``, start of the 24-hour window, milliseconds (fstream).
+        close_time: ``C``, end of the 24-hour window, milliseconds (fstream).
         best_bid_price: ``bo``.
         best_ask_price: ``ao``.
         best_bid_quantity: ``bq``.
@@ -259,12 +377,15 @@ class Ticker:
     low: Optional[float] = None
     price_change: Optional[float] = None
     price_change_percent: Optional[float] = None
+    weighted_average_price: Optional[float] = None
     volume: Optional[float] = None
     quote_volume: Optional[float] = None
     last_quantity: Optional[float] = None
     first_trade_id: Optional[int] = None
     last_trade_id: Optional[int] = None
     trade_count: Optional[int] = None
+    open_time: Optional[int] = None
+    close_time: Optional[int] = None
     best_bid_price: Optional[float] = None
     best_ask_price: Optional[float] = None
     best_bid_quantity: Optional[float] = None
@@ -287,14 +408,20 @@ class Ticker:
 
 @attrs.frozen
 class Trade:
-    """One trade (streams ``<SYMBOL>@trade`` and ``<ASSET>@trade``).
+    """One trade.
+
+    Streams ``<SYMBOL>@trade`` and ``<ASSET>@trade`` (nbstream), ``<symbol>@optionTrade``
+    and ``<pair>@optionTrade`` (fstream). Fields the endpoint does not send are None.
 
     Attributes:
         symbol: ``s``, the option symbol.
         trade_id: ``t``.
         price: ``p``.
-        quantity: ``q``, in contracts (the documentation shows it signed).
-        direction: ``S``, the documented direction, ``1`` or ``-1``.
+        quantity: ``q``, in contracts (nbstream documents it signed, fstream always
+            positive).
+        side: ``S`` on fstream, the trade's direction, ``"BUY"`` or ``"SELL"``.
+        is_buyer_maker: ``m``, True when the buyer was the maker (fstream).
+        direction: ``S`` on nbstream, the documented direction, ``1`` or ``-1``.
         trade_type: ``X``, ``"MARKET"`` for order book trades, ``"BLOCK"`` for block trades.
         buy_order_id: ``b``.
         sell_order_id: ``a``.
@@ -307,6 +434,8 @@ class Trade:
     trade_id: Optional[int] = None
     price: Optional[float] = None
     quantity: Optional[float] = None
+    side: Optional[str] = None
+    is_buyer_maker: Optional[bool] = None
     direction: Optional[int] = None
     trade_type: Optional[str] = None
     buy_order_id: Optional[int] = None
@@ -368,7 +497,17 @@ class ErrorReply:
 
 #: Any market data event.
 Event = Union[
-    IndexPrice, Kline, MarkPrice, NewSymbol, OpenInterest, BookDepth, Ticker, Trade, UnknownEvent
+    IndexPrice,
+    Kline,
+    MarkPrice,
+    NewSymbol,
+    OpenInterest,
+    BookDepth,
+    Ticker,
+    Trade,
+    BookTicker,
+    DepthUpdate,
+    UnknownEvent,
 ]
 #: Anything :func:`parse_message` returns.
 Message = Union[Event, ControlReply, ErrorReply]
@@ -443,7 +582,7 @@ def _index(d: _Data, stream: Optional[str]) -> IndexPrice:
 
 def _mark_price(d: _Data, stream: Optional[str]) -> MarkPrice:
     g = d.get
-    return MarkPrice(_str(g("s")), _float(g("mp")), _int(g("E")), stream)
+    return MarkPrice(_str(g("s")), _float(g("mp")), event_time=_int(g("E")), stream=stream)
 
 
 def _kline(d: _Data, stream: Optional[str]) -> Kline:
@@ -484,6 +623,8 @@ def _new_symbol(d: _Data, stream: Optional[str]) -> NewSymbol:
         _int(g("ed")),
         _float(g("unit")),
         _float(g("mq")),
+        None,
+        None,
         _int(g("E")),
         stream,
     )
@@ -500,6 +641,7 @@ def _depth(d: _Data, stream: Optional[str]) -> BookDepth:
         _str(g("s")),
         _levels(g("b")),
         _levels(g("a")),
+        None,
         _int(g("u")),
         _int(g("pu")),
         _int(g("T")),
@@ -528,12 +670,15 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
             float(d["l"]),
             float(d["p"]),
             float(d["P"]),
+            None,
             float(d["V"]),
             float(d["A"]),
             float(d["Q"]),
             int(d["F"]),
             int(d["L"]),
             int(d["n"]),
+            None,
+            None,
             float(d["bo"]),
             float(d["ao"]),
             float(d["bq"]),
@@ -564,12 +709,15 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
         _float(g("l")),
         _float(g("p")),
         _float(g("P")),
+        None,
         _float(g("V")),
         _float(g("A")),
         _float(g("Q")),
         _int(g("F")),
         _int(g("L")),
         _int(g("n")),
+        None,
+        None,
         _float(g("bo")),
         _float(g("ao")),
         _float(g("bq")),
@@ -598,6 +746,8 @@ def _trade(d: _Data, stream: Optional[str]) -> Trade:
         _int(g("t")),
         _float(g("p")),
         _float(g("q")),
+        None,
+        None,
         _int(g("S")),
         _str(g("X")),
         _int(g("b")),
@@ -620,6 +770,171 @@ _PARSERS: Dict[str, Callable[[_Data, Optional[str]], Event]] = {
 }
 
 
+# --------------------------------------------------------------------------
+# The 2026 fstream endpoint's payloads (../shared/spec/options-streams-2026.md)
+# --------------------------------------------------------------------------
+
+
+def _iv(value: Any) -> Optional[float]:
+    """An implied volatility; the exchange's -1 means "none on this side"."""
+    number = _float(value)
+    return None if number == -1.0 else number
+
+
+def _f_mark_price(d: _Data, stream: Optional[str]) -> MarkPrice:
+    g = d.get
+    return MarkPrice(
+        _str(g("s")),
+        _float(g("mp")),
+        _float(g("i")),
+        _float(g("P")),
+        _float(g("bo")),
+        _float(g("ao")),
+        _float(g("bq")),
+        _float(g("aq")),
+        _iv(g("b")),
+        _iv(g("a")),
+        _float(g("hl")),
+        _float(g("ll")),
+        _float(g("vo")),
+        _float(g("rf")),
+        _float(g("d")),
+        _float(g("t")),
+        _float(g("g")),
+        _float(g("v")),
+        _int(g("E")),
+        stream,
+    )
+
+
+def _f_new_symbol(d: _Data, stream: Optional[str]) -> NewSymbol:
+    g = d.get
+    return NewSymbol(
+        _str(g("s")),
+        _str(g("ps")),
+        _str(g("qa")),
+        _str(g("d")),
+        _float(g("sp")),
+        _int(g("dt")),
+        _float(g("u")),
+        None,
+        _int(g("ot")),
+        _str(g("cs")),
+        _int(g("E")),
+        stream,
+    )
+
+
+def _f_depth(d: _Data, stream: Optional[str]) -> Union[BookDepth, DepthUpdate]:
+    g = d.get
+    # The same payload serves the partial book (depth<levels>@<speed>) and the diff
+    # stream (depth@<speed>); only the stream name tells them apart.
+    cls: Any = BookDepth if stream and "@depth@" not in stream else DepthUpdate
+    return cls(  # type: ignore[no-any-return]
+        _str(g("s")),
+        _levels(g("b")),
+        _levels(g("a")),
+        _int(g("U")),
+        _int(g("u")),
+        _int(g("pu")),
+        _int(g("T")),
+        _int(g("E")),
+        stream,
+    )
+
+
+def _f_book_ticker(d: _Data, stream: Optional[str]) -> BookTicker:
+    g = d.get
+    return BookTicker(
+        _str(g("s")),
+        _float(g("b")),
+        _float(g("B")),
+        _float(g("a")),
+        _float(g("A")),
+        _int(g("u")),
+        _int(g("T")),
+        _int(g("E")),
+        stream,
+    )
+
+
+def _f_ticker(d: _Data, stream: Optional[str]) -> Ticker:
+    g = d.get
+    return Ticker(
+        _str(g("s")),
+        _float(g("c")),
+        _float(g("o")),
+        _float(g("h")),
+        _float(g("l")),
+        _float(g("p")),
+        _float(g("P")),
+        _float(g("w")),
+        _float(g("v")),
+        _float(g("q")),
+        _float(g("Q")),
+        _int(g("F")),
+        _int(g("L")),
+        _int(g("n")),
+        _int(g("O")),
+        _int(g("C")),
+        event_time=_int(g("E")),
+        stream=stream,
+    )
+
+
+def _f_trade(d: _Data, stream: Optional[str]) -> Trade:
+    g = d.get
+    side = _str(g("S"))
+    return Trade(
+        _str(g("s")),
+        _int(g("t")),
+        _float(g("p")),
+        _float(g("q")),
+        side.upper() if side else side,
+        _bool(g("m")),
+        None,
+        _str(g("X")),
+        None,
+        None,
+        _int(g("T")),
+        _int(g("E")),
+        stream,
+    )
+
+
+_FSTREAM_PARSERS: Dict[str, Callable[[_Data, Optional[str]], Event]] = {
+    "indexPrice": _index,  # the same keys as nbstream's "index"
+    "markPrice": _f_mark_price,
+    "kline": _kline,
+    "optionSymbol": _f_new_symbol,
+    "openInterest": _open_interest,
+    "depthUpdate": _f_depth,
+    "bookTicker": _f_book_ticker,
+    "24hrTicker": _f_ticker,
+    "trade": _f_trade,
+}
+
+
+def _fstream_type_from_stream(stream: Optional[str]) -> Optional[str]:
+    """Guess an fstream event type from the stream name, for a payload without ``e``."""
+    if not stream:
+        return None
+    if stream.startswith("!"):
+        return {"!index@arr": "indexPrice", "!optionSymbol": "optionSymbol"}.get(stream)
+    kind = stream.partition("@")[2]
+    if kind.startswith("kline_"):
+        return "kline"
+    if kind.startswith("depth"):
+        return "depthUpdate"
+    if kind.startswith("optionTicker"):
+        return "24hrTicker"
+    if kind.startswith(("openInterest", "optionOpenInterest")):
+        return "openInterest"
+    return {"optionMarkPrice": "markPrice", "optionTrade": "trade", "bookTicker": "bookTicker"}.get(
+        kind
+    )
+
+
 def _type_from_stream(stream: Optional[str]) -> Optional[str]:
     """Guess the event type from the stream name, for a payload that lacks ``e``."""
     if not stream:
@@ -638,22 +953,42 @@ def _type_from_stream(stream: Optional[str]) -> Optional[str]:
     return {"index": "index", "markPrice": "markPrice", "trade": "trade"}.get(kind)
 
 
-def _event(item: Any, stream: Optional[str]) -> Event:
+_Parsers = Dict[str, Callable[[_Data, Optional[str]], Event]]
+_Guess = Callable[[Optional[str]], Optional[str]]
+
+#: Each endpoint's payload parsers, and its guess of a type from a stream name.
+_DIALECTS: Dict[str, Tuple[_Parsers, _Guess]] = {
+    "nbstream": (_PARSERS, _type_from_stream),
+    "fstream": (_FSTREAM_PARSERS, _fstream_type_from_stream),
+}
+
+
+def _event(
+    item: Any,
+    stream: Optional[str],
+    parsers: _Parsers = _PARSERS,
+    guess: _Guess = _type_from_stream,
+) -> Event:
     if item.__class__ is not dict:
         return UnknownEvent(None, item, None, stream)
     event_type = item.get("e")
-    parser = _PARSERS.get(event_type) if event_type.__class__ is str else None
+    parser = parsers.get(event_type) if event_type.__class__ is str else None
     if parser is None and event_type is None:
-        parser = _PARSERS.get(_type_from_stream(stream))  # type: ignore[arg-type]
+        parser = parsers.get(guess(stream))  # type: ignore[arg-type]
     if parser is None:
         return UnknownEvent(_str(event_type), item, _int(item.get("E")), stream)
     return parser(item, stream)
 
 
-def _payload(data: Any, stream: Optional[str]) -> List[Message]:
+def _payload(
+    data: Any,
+    stream: Optional[str],
+    parsers: _Parsers = _PARSERS,
+    guess: _Guess = _type_from_stream,
+) -> List[Message]:
     if data.__class__ is list:
-        return [_event(item, stream) for item in data]
-    return [_event(data, stream)]
+        return [_event(item, stream, parsers, guess) for item in data]
+    return [_event(data, stream, parsers, guess)]
 
 
 #: The scanner ``json.loads`` itself uses (set by ``JSONDecoder.__init__``, which the
@@ -681,13 +1016,18 @@ def _loads(message: Union[str, bytes, bytearray]) -> Any:
     return json.loads(message)
 
 
-def parse_message(message: Union[str, bytes, bytearray, Any]) -> List[Message]:
+def parse_message(
+    message: Union[str, bytes, bytearray, Any], *, endpoint: str = "nbstream"
+) -> List[Message]:
     """Turn one WebSocket message into a list of typed events.
 
     Args:
         message: The message as text (``str`` or UTF-8 ``bytes``) or as already
             decoded JSON, either raw or inside the combined envelope
             ``{"stream": ..., "data": ...}``.
+        endpoint: Whose payloads these are: ``"nbstream"`` (the documented endpoint,
+            the default) or ``"fstream"`` (the 2026 endpoint). Some wire keys mean
+            different things on the two (the ticker's ``v``, the trade's ``S``).
 
     Returns:
         The events, in order. Array payloads (mark price, open interest, ticker by
@@ -696,12 +1036,19 @@ def parse_message(message: Union[str, bytes, bytearray, Any]) -> List[Message]:
 
     Raises:
         MessageParseError: If the text is not JSON.
+        InvalidArgumentError: If ``endpoint`` is not one of the two.
 
     Example:
         >>> [trade] = parse_message('{"e":"trade","s":"BTC-200630-9000-P","t":"7","p":"1000"}')
         >>> trade.trade_id, trade.price
         (7, 1000.0)
     """
+    try:
+        parsers, guess = _DIALECTS[endpoint]
+    except (KeyError, TypeError):
+        raise InvalidArgumentError(
+            f"endpoint must be one of {', '.join(map(repr, _DIALECTS))}, got {endpoint!r}"
+        ) from None
     if isinstance(message, (str, bytes, bytearray)):
         try:
             data = _loads(message)
@@ -713,9 +1060,11 @@ def parse_message(message: Union[str, bytes, bytearray, Any]) -> List[Message]:
     if data.__class__ is dict:
         if "data" in data and "stream" in data:
             stream = data["stream"]
-            return _payload(data["data"], stream if stream.__class__ is str else None)
+            return _payload(
+                data["data"], stream if stream.__class__ is str else None, parsers, guess
+            )
         if "e" in data:
-            return [_event(data, None)]
+            return [_event(data, None, parsers, guess)]
         if "code" in data:  # an error, even without "msg": never a successful reply
             msg = str(data.get("msg", ""))
             return [ErrorReply(_int(data["code"]), msg, _int(data.get("id")))]
@@ -730,5 +1079,5 @@ def parse_message(message: Union[str, bytes, bytearray, Any]) -> List[Message]:
             return [ControlReply(_int(data["id"]), data.get("result"))]
         return [UnknownEvent(None, data, _int(data.get("E")), None)]
     if data.__class__ is list:
-        return _payload(data, None)
+        return _payload(data, None, parsers, guess)
     return [UnknownEvent(None, data, None, None)]

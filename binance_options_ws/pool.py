@@ -1,7 +1,9 @@
 """The connections behind a client: sharding, reconnecting, rolling over, keeping alive.
 
 A :class:`Pool` spreads streams over *shards*, each at most 200 streams and each
-served by one :class:`~binance_options_ws.connection.Connection` at a time. One
+served by one :class:`~binance_options_ws.connection.Connection` at a time. Every
+shard belongs to one URL path of the endpoint (fstream has ``/public`` and
+``/market``; a stream only ever goes to a shard of its own path). One
 supervisor thread per pool does everything that runs on a clock:
 
 * sends a ping on every connection every ``ping_interval`` seconds and treats a
@@ -34,6 +36,7 @@ import attrs
 
 from .backoff import backoff
 from .connection import Connection, HandshakeRefusedError, Reply, TokenBucket
+from .endpoints import Endpoint
 from .exceptions import (
     ConnectionFailedError,
     RequestTimeoutError,
@@ -56,6 +59,7 @@ class PoolSettings:
     """Everything the pool needs to know; the client builds it from its keyword options."""
 
     base_url: str
+    endpoint: Endpoint
     connect_timeout: float
     request_timeout: float
     ping_interval: float
@@ -113,9 +117,10 @@ class _Shard:
     user threads all take it, each for a short time.
     """
 
-    def __init__(self, pool: Pool, number: int) -> None:
+    def __init__(self, pool: Pool, number: int, path: str) -> None:
         self.pool = pool
         self.number = number
+        self.path = path  # the endpoint's URL path this shard's streams live on
         self.cond = threading.Condition()
         self.desired: Dict[str, None] = {}  # streams wanted, in subscribe order
         self.confirmed: Set[str] = set()  # acknowledged on the active connection
@@ -160,13 +165,16 @@ class _Shard:
                 self.pool.deliver(messages)
             return
         with self.cond:
+            # A replaced connection may still read for a moment: it must not mark
+            # a frame as seen, or the copy on the new connection would be dropped.
+            if conn is not self.active and conn is not self.standby:
+                return
             seen = self.seen
             if seen is not None:
                 if frame in seen:
                     return
                 seen.add(frame)
-            if conn is self.active or conn is self.standby:
-                self.pool.deliver(messages)
+            self.pool.deliver(messages)
 
     def on_problem(self, conn: Connection, what: str, detail: str) -> None:
         self.pool.problem(conn, what, detail)
@@ -457,8 +465,9 @@ class Pool:
     def new_connection(self, shard: _Shard) -> Connection:
         number = next(self._numbers)
         rate = max(1.0, (self.settings.max_messages_per_second - 2.0) / 2.0)
+        endpoint = self.settings.endpoint
         return Connection(
-            self.settings.base_url.rstrip("/") + "/stream",
+            endpoint.url(self.settings.base_url, shard.path),
             number=number,
             listener=shard,
             next_id=self.next_id,
@@ -466,6 +475,7 @@ class Pool:
             connect_timeout=self.settings.connect_timeout,
             thread_name=f"{self.settings.name}-reader-{number}",
             headers=self.settings.headers,
+            parse=endpoint.parse_message,
         )
 
     def state(self, state: str, detail: str) -> None:
@@ -483,15 +493,26 @@ class Pool:
         return time.monotonic() + (self.settings.request_timeout if timeout is None else timeout)
 
     def start(self) -> None:
-        """Open the first connection even with nothing subscribed yet."""
+        """Open the first connection even with nothing subscribed yet.
+
+        An endpoint with several paths opens a path's connection only when one of
+        its streams is subscribed, so there this does nothing.
+        """
+        paths = self.settings.endpoint.paths
+        if len(paths) != 1:
+            return
         with self._lock:
-            shard = self._shards[0] if self._shards else self._new_shard()
+            shard = self._shards[0] if self._shards else self._new_shard(paths[0])
         shard.add([])
 
-    def _new_shard(self) -> _Shard:
-        shard = _Shard(self, len(self._shards) + 1)
+    def _new_shard(self, path: str) -> _Shard:
+        shard = _Shard(self, len(self._shards) + 1, path)
         self._shards.append(shard)
         return shard
+
+    def _path_of(self, name: str) -> str:
+        endpoint = self.settings.endpoint
+        return endpoint.route(endpoint.parse_stream(name))
 
     def subscribe(self, names: Sequence[str], timeout: Optional[float]) -> None:
         """Subscribe streams not subscribed yet; blocks until the exchange confirms them."""
@@ -499,14 +520,20 @@ class Pool:
         added: Dict[_Shard, List[str]] = {}
         waits: Dict[_Shard, List[str]] = {}
         limit = self.settings.max_streams_per_connection
+        paths = {name: self._path_of(name) for name in names}
         with self._lock:
             for name in names:
                 shard = self._shard_of.get(name)
                 if shard is None:
+                    path = paths[name]
                     shard = next(
-                        (s for s in self._shards if len(s.desired) + len(added.get(s, ())) < limit),
+                        (
+                            s
+                            for s in self._shards
+                            if s.path == path and len(s.desired) + len(added.get(s, ())) < limit
+                        ),
                         None,
-                    ) or self._new_shard()
+                    ) or self._new_shard(path)
                     self._shard_of[name] = shard
                     added.setdefault(shard, []).append(name)
                 waits.setdefault(shard, []).append(name)

@@ -34,7 +34,7 @@ import math
 import threading
 import time
 from types import TracebackType
-from typing import Any, Callable, NoReturn, Optional, Tuple, Type
+from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Type, Union
 
 import requests
 
@@ -49,7 +49,14 @@ from .exceptions import (
     RestTimeoutError,
     UnknownOutcomeError,
 )
-from .exchange_info import ExchangeInfo, parse_exchange_info
+from .exchange_info import (
+    DEPTH_LIMITS,
+    DepthSnapshot,
+    ExchangeInfo,
+    parse_depth_snapshot,
+    parse_exchange_info,
+)
+from .streams import OptionSymbol
 
 __all__ = ["DEFAULT_REST_URL", "USER_AGENT", "RestClient"]
 
@@ -63,6 +70,7 @@ USER_AGENT = f"binance-options-ws/{__version__}"
 _PING = "/eapi/v1/ping"
 _TIME = "/eapi/v1/time"
 _EXCHANGE_INFO = "/eapi/v1/exchangeInfo"
+_DEPTH = "/eapi/v1/depth"
 
 _RATE_LIMIT_STATUSES = (418, 429)
 # The 503 message that, per the documentation, means "sent, outcome unknown".
@@ -185,6 +193,34 @@ class RestClient:
         """
         return parse_exchange_info(self._get(_EXCHANGE_INFO))
 
+    def depth(self, symbol: Union[str, OptionSymbol], limit: int = 100) -> DepthSnapshot:
+        """An option's order book now (``GET /eapi/v1/depth``).
+
+        Args:
+            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"`` (any case).
+            limit: Levels per side: one of 10, 20, 50, 100, 500, 1000.
+
+        Returns:
+            The :class:`DepthSnapshot`, whose ``last_update_id`` ties it to the
+            diff-depth stream (see :class:`~binance_options_ws.OrderBook`).
+
+        Raises:
+            InvalidStreamError: If ``symbol`` is not an option symbol.
+            ValueError: If ``limit`` is not one of the allowed values.
+            RestError: A subclass for any failure of the request.
+
+        Example:
+            >>> RestClient().depth("BTC-261225-100000-C", limit=10).bids[0]
+            (5100.0, 0.5)
+        """
+        name = OptionSymbol.parse(symbol).name
+        if isinstance(limit, bool) or limit not in DEPTH_LIMITS:
+            raise ValueError(
+                f"limit must be one of {', '.join(map(str, DEPTH_LIMITS))}, got {limit!r}"
+            )
+        body = self._get(_DEPTH, params={"symbol": name, "limit": limit})
+        return parse_depth_snapshot(name, body)
+
     # ----------------------------------------------------------------------
     # Lifetime
     # ----------------------------------------------------------------------
@@ -221,11 +257,13 @@ class RestClient:
     # One request, and the translation of everything that can go wrong
     # ----------------------------------------------------------------------
 
-    def _get(self, path: str, *, json_body: bool = True) -> Any:
+    def _get(
+        self, path: str, *, json_body: bool = True, params: Optional[Dict[str, Any]] = None
+    ) -> Any:
         self._before_request()
         url = self._base_url + path
         try:
-            response = self._session.get(url, timeout=self._timeout)
+            response = self._session.get(url, params=params, timeout=self._timeout)
         except requests.Timeout as exc:  # ConnectTimeout too, though it is also a ConnectionError
             raise RestTimeoutError(
                 f"GET {url} did not complete within {self._timeout:g} seconds"

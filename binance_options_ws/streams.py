@@ -92,7 +92,8 @@ _EXAMPLE_SYMBOL = "BTC-260925-100000-C"
 
 
 class StreamKind(str, enum.Enum):
-    """The nine documented streams."""
+    """The kinds of stream: the nine of the documented endpoint, and two more that only
+    the 2026 ``fstream`` endpoint has (``BOOK_TICKER`` and ``DIFF_DEPTH``)."""
 
     INDEX = "index"
     KLINE = "kline"
@@ -103,6 +104,8 @@ class StreamKind(str, enum.Enum):
     TICKER = "ticker"
     TICKER_BY_EXPIRATION = "ticker_by_expiration"
     TRADE = "trade"
+    BOOK_TICKER = "book_ticker"
+    DIFF_DEPTH = "diff_depth"
 
     def __str__(self) -> str:
         return self.value

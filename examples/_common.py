@@ -9,6 +9,11 @@ N seconds (default: 10 with ``--demo``, more on the real market).
     python examples/ticker.py --demo           # offline
     python examples/ticker.py --demo --seconds 3
 
+Most examples use the documented endpoint (``nbstream``); the ones for streams
+that only the 2026 endpoint has (``book_ticker.py``, ``order_book.py``) ask for
+``endpoint="fstream"``, and ``ex.url`` then points there (the fake exchange
+serves both).
+
 You do not need this file in your own code: the interesting part of each example
 is what it does with ``ex.url`` and the symbols below.
 """
@@ -30,8 +35,10 @@ from binance_options_ws import (
     RestClient,
     RestError,
     StreamClient,
+    fstream,
     streams,
 )
+from binance_options_ws.rest import DEFAULT_REST_URL
 
 __all__ = ["Setup", "example", "start"]
 
@@ -44,7 +51,9 @@ class Setup:
     """Where to connect and which symbols to use.
 
     Attributes:
-        url: The WebSocket endpoint to give ``StreamClient``.
+        url: The WebSocket URL to give ``StreamClient``.
+        endpoint: ``"nbstream"`` or ``"fstream"``, to give ``StreamClient`` too.
+        rest_url: The REST API (Binance's, or the fake exchange's for ``--demo``).
         seconds: How long the example should run.
         demo: True when ``url`` is the in-process fake exchange.
         underlying: The base asset, ``"BTC"``.
@@ -57,6 +66,8 @@ class Setup:
     """
 
     url: str
+    endpoint: str
+    rest_url: str
     seconds: float
     demo: bool
     underlying: str
@@ -105,9 +116,9 @@ def _demo_market(seed: int, speed: float) -> Any:
     return DemoMarket(seed=seed, speed=speed)
 
 
-def _index_price(url: str, pair: str) -> Optional[float]:
+def _index_price(url: str, endpoint: str, pair: str) -> Optional[float]:
     """Read one index price from the stream, or None if none came within 5 seconds."""
-    with StreamClient(url) as client:
+    with StreamClient(url, endpoint=endpoint) as client:
         client.subscribe_index(pair)
         for event in client.events(timeout=5):
             return float(event.price) if event.price is not None else None
@@ -115,7 +126,12 @@ def _index_price(url: str, pair: str) -> Optional[float]:
 
 
 def start(
-    *, demo: bool, seconds: Optional[float] = None, live_seconds: float = 60.0, seed: int = 0
+    *,
+    demo: bool,
+    seconds: Optional[float] = None,
+    live_seconds: float = 60.0,
+    seed: int = 0,
+    endpoint: str = "nbstream",
 ) -> Setup:
     """Start the fake exchange (``demo=True``) or look up the real market's symbols.
 
@@ -124,6 +140,7 @@ def start(
         seconds: How long the example runs; None for the default of its mode.
         live_seconds: The default on the real market.
         seed: The seed of the synthetic market.
+        endpoint: ``"nbstream"`` or ``"fstream"``: which endpoint ``url`` is for.
 
     Example:
         >>> ex = start(demo=True)        # doctest: +SKIP
@@ -141,11 +158,12 @@ def start(
         expiration = market.expirations(underlying)[0]
         chain = [s for s in market.symbols(underlying) if f"-{expiration:%y%m%d}-" in s]
         price: Optional[float] = market.index_price(pair)
-        url = exchange.url
+        url, rest_url = exchange.url, exchange.rest_url
         print(f"[demo] a fake exchange with a synthetic market runs at {url}", file=sys.stderr)
     else:
         exchange = None
-        url = streams.DEFAULT_BASE_URL
+        url = fstream.BASE_URL if endpoint == "fstream" else streams.DEFAULT_BASE_URL
+        rest_url = DEFAULT_REST_URL
         try:
             with RestClient() as rest:
                 info = rest.exchange_info()
@@ -154,7 +172,7 @@ def start(
         expiration = info.nearest_expiration(underlying)
         chain = [symbol.name for symbol in info.symbols(underlying, expiration)]
         try:
-            price = _index_price(url, pair)
+            price = _index_price(url, endpoint, pair)
         except (ConnectionFailedError, RequestTimeoutError) as exc:
             sys.exit(f"{exc}\n{_OFFLINE_HINT}")
     if price is None:  # no index price: the middle strike of the chain is near the money
@@ -163,6 +181,8 @@ def start(
     options = _near_the_money(chain, price, count=5)
     return Setup(
         url=url,
+        endpoint=endpoint,
+        rest_url=rest_url,
         seconds=seconds if seconds is not None else (DEMO_SECONDS if demo else live_seconds),
         demo=demo,
         underlying=underlying,
@@ -180,11 +200,13 @@ def example(
     doc: Optional[str],
     *,
     live_seconds: float = 60.0,
+    endpoint: str = "nbstream",
     add_arguments: Optional[Callable[[argparse.ArgumentParser], None]] = None,
     argv: Optional[Sequence[str]] = None,
 ) -> Iterator[Setup]:
     """Parse ``--demo`` and ``--seconds``, set up, and clean up after the example.
 
+    ``endpoint="fstream"`` is for the examples of streams only that endpoint has.
     Ctrl+C ends the example quietly.
 
     Example:
@@ -207,7 +229,9 @@ def example(
     if add_arguments is not None:
         add_arguments(parser)
     args = parser.parse_args(argv)
-    setup = start(demo=args.demo, seconds=args.seconds, live_seconds=live_seconds)
+    setup = start(
+        demo=args.demo, seconds=args.seconds, live_seconds=live_seconds, endpoint=endpoint
+    )
     setup.args = args
     try:
         yield setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import responses
 import binance_options_ws.testing
 from binance_options_ws import (
     BookDepth,
+    BookTicker,
+    DepthUpdate,
     IndexPrice,
     Kline,
     MarkPrice,
@@ -73,6 +76,15 @@ def test_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert command in out
 
 
+@pytest.mark.parametrize("command", ["stream", "demo"])
+def test_stream_and_demo_take_an_endpoint(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    status, out, _ = run(capsys, command, "--help")
+    assert status == 0
+    assert "--endpoint {nbstream,fstream}" in out
+    args = cli.build_parser().parse_args([command, *(["x"] if command == "stream" else [])])
+    assert args.endpoint == "nbstream"  # the documented endpoint stays the default
+
+
 def test_no_command_prints_the_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys)
     assert status == 2
@@ -87,7 +99,13 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_the_console_script_is_declared() -> None:
-    scripts = metadata.entry_points(group="console_scripts")  # type: ignore[call-arg]
+    found: Any = metadata.entry_points()
+    # Python 3.10+ has select(); 3.9 returns a dict of lists.
+    scripts = (
+        found.select(group="console_scripts")
+        if hasattr(found, "select")
+        else found.get("console_scripts", [])
+    )
     [script] = [ep for ep in scripts if ep.name == "binance-options-ws"]
     assert script.value == "binance_options_ws.cli:main"
 
@@ -107,6 +125,33 @@ MISTAKES: List[Tuple[List[str], List[str]]] = [
     (["stream", "BTCUSDT@index", "--count", "0"], ["'0'", "at least 1"]),
     (["stream", "BTCUSDT@index", "--url", "http://x"], ["'http://x'", "ws://", "wss://"]),
     (["stream"], ["STREAM"]),
+    (["stream", "BTCUSDT@index", "--endpoint", "bstream"], ["'bstream'", "nbstream", "fstream"]),
+    (["demo", "--endpoint", "binance"], ["'binance'", "nbstream", "fstream"]),
+    (
+        ["stream", "--endpoint", "fstream", "btcusdt@nonsense"],
+        ["'btcusdt@nonsense'", "unknown fstream stream", "@optionMarkPrice"],
+    ),
+    (
+        ["stream", "--endpoint", "fstream", "btc-261225-100000-c@depth15@100ms"],
+        ["'btc-261225-100000-c@depth15@100ms'", "5, 10, 20"],
+    ),
+    # A name of the other endpoint: which flag to add, and the name on this one.
+    (
+        ["stream", "--endpoint", "fstream", "BTC@trade"],
+        ["'BTC@trade'", "nbstream endpoint", "--endpoint nbstream", "'btcusdt@optionTrade'"],
+    ),
+    (
+        ["stream", "btcusdt@optionMarkPrice"],
+        ["'btcusdt@optionMarkPrice'", "fstream endpoint", "--endpoint fstream", "'BTC@markPrice'"],
+    ),
+    (
+        ["stream", "btc-261225-100000-c@bookTicker"],
+        ["--endpoint fstream", "nbstream has no such stream"],
+    ),
+    (
+        ["stream", "--endpoint", "fstream", "BTC-261225-100000-C@kline_8h"],
+        ["--endpoint nbstream", "'8h'"],
+    ),
     (["frob"], ["'frob'", "stream", "demo", "symbols"]),
     (["demo", "--speed", "0"], ["'0'", "positive"]),
     (["demo", "--seconds", "soon"], ["'soon'", "positive"]),
@@ -154,7 +199,7 @@ SYMBOL = "BTC-260106-100000-C"
 FORMATS: List[Tuple[Event, List[str]]] = [
     (IndexPrice("BTCUSDT", 100919.48851611, TIME, "BTCUSDT@index"), ["price 100919.49"]),
     (
-        MarkPrice(SYMBOL, 3774.76, TIME, "BTC@markPrice"),
+        MarkPrice(SYMBOL, 3774.76, event_time=TIME, stream="BTC@markPrice"),
         [f"BTC@markPrice  {SYMBOL}  mark 3774.76"],
     ),
     (
@@ -177,7 +222,16 @@ FORMATS: List[Tuple[Event, List[str]]] = [
     ),
     (
         NewSymbol(
-            SYMBOL, "BTCUSDT", "USDT", "CALL", 100000.0, 1767686400000, 1, 0.01, TIME, "option_pair"
+            SYMBOL,
+            "BTCUSDT",
+            "USDT",
+            "CALL",
+            100000.0,
+            1767686400000,
+            1,
+            0.01,
+            event_time=TIME,
+            stream="option_pair",
         ),
         [SYMBOL, "listed: CALL strike 100000", "expires 2026-01-06 08:00 UTC"],
     ),
@@ -219,12 +273,124 @@ FORMATS: List[Tuple[Event, List[str]]] = [
         [SYMBOL, "last -", "iv -"],
     ),
     (
-        Trade(SYMBOL, 106, 1280.0, 1.65, 1, "MARKET", event_time=TIME, stream="BTC@trade"),
+        Trade(
+            SYMBOL,
+            106,
+            1280.0,
+            1.65,
+            direction=1,
+            trade_type="MARKET",
+            event_time=TIME,
+            stream="BTC@trade",
+        ),
         [SYMBOL, "1.65 @ 1280", "direction +1", "MARKET", "id 106"],
     ),
     (
         UnknownEvent("future", {"e": "future", "x": 1}, TIME, "BTCUSDT@index"),
         ["unknown event type 'future'", '"x":1'],
+    ),
+    # The fstream flavour: shared classes with other fields set, and two new classes.
+    (
+        IndexPrice("BTCUSDT", 100919.48851611, TIME, "!index@arr"),
+        ["!index@arr  BTCUSDT  price 100919.49"],
+    ),
+    (
+        Ticker(
+            SYMBOL,
+            last_price=200.0,
+            price_change=-12.5,
+            weighted_average_price=205.25,
+            volume=9.0,
+            quote_volume=1800.0,
+            trade_count=9,
+            open_time=TIME - 86_400_000,
+            close_time=TIME,
+            event_time=TIME,
+            stream=f"{SYMBOL.lower()}@optionTicker",
+        ),
+        ["last 200", "change -12.5", "volume 9", "weighted avg 205.25", "trades 9"],
+    ),
+    (
+        MarkPrice(
+            SYMBOL,
+            5050.0,
+            index_price=100000.5,
+            best_bid_price=5000.0,
+            best_ask_price=5100.0,
+            mark_iv=0.55,
+            delta=0.4512,
+            event_time=TIME,
+            stream="btcusdt@optionMarkPrice",
+        ),
+        [f"{SYMBOL}  mark 5050", "bid 5000", "ask 5100", "iv 55.0%", "delta 0.451", "index"],
+    ),
+    (
+        Trade(
+            SYMBOL,
+            200,
+            1420.0,
+            1.54,
+            side="SELL",
+            is_buyer_maker=True,
+            trade_type="MARKET",
+            event_time=TIME,
+            stream="btcusdt@optionTrade",
+        ),
+        [SYMBOL, "1.54 @ 1420  SELL  MARKET  id 200"],
+    ),
+    (
+        BookTicker(
+            SYMBOL, 5000.0, 0.2, 5100.0, 0.1, 2472, TIME, TIME, f"{SYMBOL.lower()}@bookTicker"
+        ),
+        ["bid 5000 x 0.2", "ask 5100 x 0.1", "spread 100"],
+    ),
+    (
+        BookTicker(SYMBOL, event_time=TIME, stream=f"{SYMBOL.lower()}@bookTicker"),
+        ["bid - x -", "ask - x -"],
+    ),
+    (
+        DepthUpdate(
+            SYMBOL,
+            ((5000.0, 1.0), (4900.0, 0.0)),
+            ((5100.0, 2.0),),
+            100,
+            105,
+            99,
+            TIME,
+            TIME,
+            f"{SYMBOL.lower()}@depth@100ms",
+        ),
+        ["2 bid and 1 ask levels changed", "update 100..105", "pu 99"],
+    ),
+    (
+        BookDepth(
+            SYMBOL,
+            ((5000.0, 1.0),),
+            ((5100.0, 2.0),),
+            100,
+            105,
+            99,
+            TIME,
+            TIME,
+            f"{SYMBOL.lower()}@depth10@100ms",
+        ),
+        ["bid 5000 x 1", "ask 5100 x 2", "(1 bids, 1 asks)"],
+    ),
+    (
+        NewSymbol(
+            SYMBOL,
+            "BTCUSDT",
+            "USDT",
+            "CALL",
+            100000.0,
+            1767686400000,
+            1.0,
+            onboard_time=TIME,
+            status="TRADING",
+            event_time=TIME,
+            stream="!optionSymbol",
+        ),
+        [SYMBOL, "listed: CALL strike 100000", "on BTCUSDT", "status TRADING"],
     ),
 ]
 
@@ -241,9 +407,32 @@ def test_format_event_shows_the_fields_that_matter(event: Event, expected: List[
         assert text in line
 
 
-def test_the_symbol_is_not_repeated_when_the_stream_names_it() -> None:
-    line = cli.format_event(Ticker(SYMBOL, event_time=TIME, stream=f"{SYMBOL}@ticker"))
-    assert line.count(SYMBOL) == 1
+@pytest.mark.parametrize(("event", "expected"), FORMATS, ids=lambda v: type(v).__name__)
+def test_format_event_never_prints_none(event: Event, expected: List[str]) -> None:
+    # Fields one endpoint does not send are None: left out or "-", never "None".
+    assert "None" not in cli.format_event(event)
+
+
+@pytest.mark.parametrize("stream", [f"{SYMBOL}@ticker", f"{SYMBOL.lower()}@optionTicker"])
+def test_the_symbol_is_not_repeated_when_the_stream_names_it(stream: str) -> None:
+    line = cli.format_event(Ticker(SYMBOL, event_time=TIME, stream=stream))
+    assert line.upper().count(SYMBOL) == 1
+
+
+def test_an_fstream_ticker_leaves_out_the_greeks_it_does_not_have() -> None:
+    line = cli.format_event(
+        Ticker(SYMBOL, last_price=200.0, weighted_average_price=205.0, stream="x@optionTicker")
+    )
+    for absent in ("bid", "ask", "mark", "iv", "delta"):
+        assert f" {absent} " not in line
+
+
+def test_an_nbstream_trade_shows_its_direction_and_an_fstream_trade_its_side() -> None:
+    nb = cli.format_event(Trade(SYMBOL, 1, 2.0, -3.0, direction=-1, stream="BTC@trade"))
+    fs = cli.format_event(Trade(SYMBOL, 1, 2.0, 3.0, side="BUY", stream="btcusdt@optionTrade"))
+    assert "direction -1" in nb
+    assert "  BUY  " in fs
+    assert "direction" not in fs
 
 
 def test_stream_width_aligns_the_columns() -> None:
@@ -328,6 +517,72 @@ def test_stream_prints_one_readable_line_per_event_of_every_stream(
     assert "--seconds 2 reached" in err
 
 
+def test_stream_on_fstream_prints_one_readable_line_per_event_of_every_stream(
+    capsys: pytest.CaptureFixture[str], market_exchange: Tuple[FakeExchange, SyntheticMarket]
+) -> None:
+    exchange, market = market_exchange
+    expiry = f"{market.expirations('BTC')[0]:%y%m%d}"
+    option = next(s for s in market.symbols("BTC") if f"-{expiry}-" in s).lower()
+    wanted = {
+        "!index@arr": "price ",
+        f"{option}@kline_1m": "1m from",
+        "btcusdt@optionMarkPrice": "delta ",
+        f"btcusdt@openInterest@{expiry}": "open interest",
+        f"{option}@depth10@100ms": "bids, ",
+        f"{option}@depth@100ms": "levels changed  update ",
+        f"{option}@optionTicker": "weighted avg ",
+        f"btcusdt@optionTicker@{expiry}": "weighted avg ",
+        "btcusdt@optionTrade": " @ ",
+        f"{option}@bookTicker": "spread ",
+    }
+    status, out, err = run(
+        capsys, "stream", "--url", exchange.url, "--endpoint", "fstream", "--seconds", "2", *wanted
+    )
+    assert status == 0, err
+    assert "None" not in out
+    lines = out.splitlines()
+    for stream, text in wanted.items():
+        mine = [line for line in lines if line.split()[1] == stream]
+        assert mine, f"no line for {stream}"
+        assert all(text in line for line in mine), mine[0]
+    trades = [line for line in lines if line.split()[1] == "btcusdt@optionTrade"]
+    assert all(" BUY " in line or " SELL " in line for line in trades)
+    assert "direction" not in out
+
+
+def test_stream_names_valid_on_both_endpoints_take_the_chosen_ones_spelling() -> None:
+    names = ["BTC-261225-100000-C@kline_1m", "BTC@openInterest@261225"]
+    assert cli._stream_names(names) == names
+    assert cli._stream_names(names, "fstream") == [
+        "btc-261225-100000-c@kline_1m",
+        "btcusdt@openInterest@261225",
+    ]
+    both = ["btcusdt@openInterest@261225", "btcusdt@optionOpenInterest@261225"]
+    assert cli._stream_names(both, "fstream") == both  # the uncertain name: both spellings
+
+
+@pytest.mark.parametrize(
+    ("nbstream", "fstream"),
+    [
+        ("BTCUSDT@index", "!index@arr"),
+        ("BTC@markPrice", "btcusdt@optionMarkPrice"),
+        ("option_pair", "!optionSymbol"),
+        ("BTC-261225-100000-C@ticker", "btc-261225-100000-c@optionTicker"),
+        ("BTC@ticker@261225", "btcusdt@optionTicker@261225"),
+        ("BTC@trade", "btcusdt@optionTrade"),
+        ("BTC-261225-100000-C@trade", "btc-261225-100000-c@optionTrade"),
+    ],
+)
+def test_a_name_of_the_other_endpoint_suggests_its_counterpart(nbstream: str, fstream: str) -> None:
+    with pytest.raises(cli._UsageError, match="--endpoint nbstream") as on_fstream:
+        cli._stream_names([nbstream], "fstream")
+    assert repr(fstream) in str(on_fstream.value)
+    with pytest.raises(cli._UsageError, match="--endpoint fstream") as on_nbstream:
+        cli._stream_names([fstream], "nbstream")
+    counterpart = "BTCUSDT@index" if fstream == "!index@arr" else nbstream
+    assert repr(counterpart) in str(on_nbstream.value)
+
+
 def test_stream_hints_when_nothing_arrives(
     capsys: pytest.CaptureFixture[str],
     market_exchange: Tuple[FakeExchange, SyntheticMarket],
@@ -351,8 +606,8 @@ def test_stream_that_cannot_connect_fails_with_one_line(
     exchange.stop()  # nothing listens there any more
     original = cli.StreamClient
 
-    def quick(url: str) -> Any:
-        return original(url, request_timeout=0.5, connect_timeout=0.5, reconnect=False)
+    def quick(url: str, **kwargs: Any) -> Any:
+        return original(url, request_timeout=0.5, connect_timeout=0.5, reconnect=False, **kwargs)
 
     monkeypatch.setattr(cli, "StreamClient", quick)
     status, out, err = run(capsys, "stream", "--url", url, "BTCUSDT@index")
@@ -415,6 +670,50 @@ def test_python_m_demo_runs_offline_and_stops_by_itself() -> None:
     assert "ws://127.0.0.1:" in done.stderr
     assert "demo finished after 3." in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_python_m_demo_on_fstream_shows_each_kind_of_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "binance_options_ws", "demo", "--endpoint", "fstream",
+         "--seconds", "3"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "NO_PROXY": "*"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "on the fstream endpoint" in done.stderr
+    lines = done.stdout.splitlines()
+    kinds = {
+        "index": r"!index@arr +BTCUSDT  price \d",
+        "ticker": r"btc-\d{6}-\d+-c@optionTicker +last \S+  change \S+  volume .*weighted avg",
+        "chain": r"btcusdt@optionMarkPrice +\d+ options; nearest the money \d+: "
+        r"call mark \S+ iv \S+% delta \S+ \| put mark",
+        "trade": r"btcusdt@optionTrade +BTC-\d{6}-\d+-[CP]  \S+ @ \S+  (BUY|SELL)  MARKET",
+        "book ticker": r"btc-\d{6}-\d+-c@bookTicker +bid \S+ x \S+  ask \S+ x \S+",
+    }
+    for kind, pattern in kinds.items():
+        assert any(re.search(pattern, line) for line in lines), f"no {kind} line"
+    assert "None" not in done.stdout
+    assert "demo finished after 3." in done.stderr
+    assert "stream --endpoint fstream" in done.stderr  # what to try next
+
+
+def test_demo_on_fstream_json_has_the_new_classes_and_greeks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(
+        capsys, "demo", "--endpoint", "fstream", "--seconds", "1.5", "--json", "--speed", "4"
+    )
+    assert status == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert {"IndexPrice", "Ticker", "MarkPrice", "BookTicker"} <= {e["type"] for e in events}
+    assert {e["symbol"] for e in events if e["type"] == "IndexPrice"} == {"BTCUSDT"}
+    marks = [e for e in events if e["type"] == "MarkPrice"]
+    assert all(e["delta"] is not None and e["mark_iv"] is not None for e in marks)
+    tickers = [e for e in events if e["type"] == "Ticker"]
+    assert all(e["delta"] is None and e["weighted_average_price"] is not None for e in tickers)
 
 
 def test_demo_json_prints_every_event_as_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,6 +27,7 @@ TIMEOUT = 45
 
 #: What a line of each example's output looks like: proof that it printed events.
 EVENT_LINE: Dict[str, str] = {
+    "book_ticker.py": r"BTC-\d{6}-\d+-C  bid \d\S* x \S+  ask \d\S* x \S+  spread \d",
     "depth.py": r"BTC-\d{6}-\d+-C  bid \S+ x \S+  ask ",
     "index.py": r"BTCUSDT  index \d",
     "kline.py": r"BTC-\d{6}-\d+-C 1m candle from .* close \d",
@@ -34,6 +35,7 @@ EVENT_LINE: Dict[str, str] = {
     "new_symbols.py": r"new: BTC-\d{6}-\d+-[CP] .* strike \d",
     "open_interest.py": r"BTC-\d{6}-\d+-[CP] +open interest \d",
     "option_chain.py": r"\|\s+\d+\s+\|",  # a row of the table: | strike |
+    "order_book.py": r"BTC-\d{6}-\d+-C  update \d+  bids \d\S*x\S+ .* asks \d\S*x",
     "queue_vs_callbacks.py": r"\[callback\] BTCUSDT \d",
     "record_csv.py": r"row \d+: BTC-\d{6}-\d+-[CP] ",
     "ticker.py": r"BTC-\d{6}-\d+-C  last .* mark \d",
@@ -124,6 +126,19 @@ def test_record_csv_writes_a_header_and_rows(
     rows = results["trades.csv"].stdout.splitlines()
     assert rows[0].startswith("symbol,trade_id,price,quantity,")
     assert len(rows) > 1
+
+
+def test_order_book_syncs_and_never_loses_an_update(
+    results: Dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    out, err = results["order_book.py"].stdout, results["order_book.py"].stderr
+    assert re.search(r"BTC-\d{6}-\d+-C: in sync at update \d+", out), out[:2000]
+    rows = re.findall(r"  update (\d+)  bids .*; (\d+) resyncs\)", out)
+    assert len(rows) >= 2, out[:2000]
+    ids = [int(update) for update, _ in rows]
+    assert ids == sorted(ids)
+    assert ids[-1] > ids[0]  # the book moves forward
+    assert all(resyncs == "0" for _, resyncs in rows), err  # on loopback nothing goes missing
 
 
 def test_the_notebook_runs_headless_and_plots(

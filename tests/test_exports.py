@@ -10,9 +10,9 @@ import re
 import pytest
 
 import binance_options_ws
-from binance_options_ws import exceptions, models, streams
+from binance_options_ws import exceptions, fstream, models, streams
 
-MODULES = [streams, models, exceptions]
+MODULES = [streams, fstream, models, exceptions]
 
 
 @pytest.mark.parametrize("name", binance_options_ws.__all__)
@@ -62,6 +62,7 @@ def test_every_public_class_and_function_is_in_all(module: object) -> None:
         "parse_message",
         "parse_stream",
         "streams",
+        "fstream",
         "OptionSymbol",
         "OptionSide",
         "StreamName",
@@ -73,6 +74,8 @@ def test_every_public_class_and_function_is_in_all(module: object) -> None:
         "NewSymbol",
         "OpenInterest",
         "BookDepth",
+        "BookTicker",
+        "DepthUpdate",
         "Ticker",
         "Trade",
         "UnknownEvent",
@@ -103,6 +106,13 @@ def test_top_level_names_are_the_module_objects(name: str) -> None:
 def test_streams_module_is_exported() -> None:
     assert binance_options_ws.streams is streams
     assert binance_options_ws.streams.ticker("btc-251226-100000-c") == "BTC-251226-100000-C@ticker"
+
+
+def test_fstream_module_is_exported() -> None:
+    assert binance_options_ws.fstream is fstream
+    assert binance_options_ws.fstream.ticker("BTC-251226-100000-C") == (
+        "btc-251226-100000-c@optionTicker"
+    )
 
 
 def test_version_is_a_dotted_string() -> None:

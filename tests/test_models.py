@@ -13,7 +13,9 @@ import pytest
 from binance_options_ws import MessageParseError, models
 from binance_options_ws.models import (
     BookDepth,
+    BookTicker,
     ControlReply,
+    DepthUpdate,
     ErrorReply,
     IndexPrice,
     Kline,
@@ -26,7 +28,31 @@ from binance_options_ws.models import (
     parse_message,
 )
 
+# The classes the nbstream endpoint (the default) produces.
 EVENT_CLASSES = [IndexPrice, Kline, MarkPrice, NewSymbol, OpenInterest, BookDepth, Ticker, Trade]
+# Every event class, with the two that only the fstream endpoint produces.
+ALL_EVENT_CLASSES = [*EVENT_CLASSES, BookTicker, DepthUpdate]
+
+# Fields that only the 2026 fstream endpoint fills, by wire key: nbstream never sends
+# them, so an nbstream event leaves them None (tests/test_fstream.py fills them).
+FSTREAM_ONLY = {
+    MarkPrice: {
+        "i": "index_price", "P": "estimated_settle_price", "bo": "best_bid_price",
+        "ao": "best_ask_price", "bq": "best_bid_quantity", "aq": "best_ask_quantity",
+        "b": "bid_iv", "a": "ask_iv", "hl": "max_buy_price", "ll": "min_sell_price",
+        "vo": "mark_iv", "rf": "risk_free_rate", "d": "delta", "t": "theta", "g": "gamma",
+        "v": "vega",
+    },
+    Ticker: {"w": "weighted_average_price", "O": "open_time", "C": "close_time"},
+    Trade: {"S": "side", "m": "is_buyer_maker"},
+    NewSymbol: {"ot": "onboard_time", "cs": "status"},
+    BookDepth: {"U": "first_update_id"},
+}  # fmt: skip
+
+
+def _fstream_only_fields(cls: type) -> set:
+    return set(FSTREAM_ONLY.get(cls, {}).values())
+
 
 # --------------------------------------------------------------------------
 # The spec's response examples, copied with the comments removed.
@@ -486,16 +512,30 @@ def test_spec_example_as_bytes_and_as_decoded_json(text: str, stream: str, expec
 
 
 @pytest.mark.parametrize(("text", "stream", "expected"), SPEC_EXAMPLES)
+def test_the_default_endpoint_is_nbstream(text: str, stream: str, expected: list) -> None:
+    assert parse_message(text, endpoint="nbstream") == expected
+    assert parse_message(_envelope(text, stream), endpoint="nbstream") == _with_stream(
+        expected, stream
+    )
+
+
+@pytest.mark.parametrize(("text", "stream", "expected"), SPEC_EXAMPLES)
 def test_spec_example_fills_every_field_with_the_documented_type(
     text: str, stream: str, expected: list
 ) -> None:
+    # Every field nbstream sends is filled; the fstream-only ones stay None, so that
+    # an nbstream key never leaks into them (the trade's "S" is the direction, not the side).
     for event in parse_message(_envelope(text, stream)):
-        hints = typing.get_type_hints(type(event))
-        for field in attrs.fields(type(event)):
+        cls = type(event)
+        hints = typing.get_type_hints(cls)
+        for field in attrs.fields(cls):
             value = getattr(event, field.name)
+            if field.name in _fstream_only_fields(cls):
+                assert value is None, field.name
+                continue
             if value is None:
                 # Only the second ticker-by-expiration element lacks a key ("T").
-                assert (type(event), field.name) == (Ticker, "transaction_time")
+                assert (cls, field.name) == (Ticker, "transaction_time")
                 continue
             wanted = typing.get_args(hints[field.name]) or (hints[field.name],)
             assert type(value) in wanted or type(value) is tuple, (field.name, value)
@@ -597,8 +637,10 @@ def test_every_documented_key_lands_in_its_field(cls: type) -> None:
     assert type(event) is cls
     for field, value in expected.items():
         assert getattr(event, field) == value, field
-    # every field but the stream comes from a documented key
-    assert set(expected) == {f.name for f in attrs.fields(cls)} - {"stream"}
+    # every field but the stream and the fstream-only ones comes from a documented key
+    fstream_only = _fstream_only_fields(cls)
+    assert set(expected) == {f.name for f in attrs.fields(cls)} - {"stream"} - fstream_only
+    assert all(getattr(event, field) is None for field in fstream_only)
 
 
 _DOC_KEY = re.compile(r"^\s+(\w+): ``([\w.]+)``", re.MULTILINE)
@@ -606,9 +648,15 @@ _DOC_KEY = re.compile(r"^\s+(\w+): ``([\w.]+)``", re.MULTILINE)
 
 @pytest.mark.parametrize("cls", EVENT_CLASSES)
 def test_class_docstring_names_the_wire_key_of_each_field(cls: type) -> None:
+    # The first key named for each field is nbstream's, or fstream's for a field that
+    # only fstream fills (tests/test_fstream.py checks that fstream's keys are named too).
     documented = dict(_DOC_KEY.findall(cls.__doc__ or ""))
     _, keys = WIRE_KEYS[cls]
-    assert documented == {field: key for key, field in keys.items()}
+    fstream_keys = FSTREAM_ONLY.get(cls, {})
+    assert documented == {
+        **{field: key for key, field in keys.items()},
+        **{field: key for key, field in fstream_keys.items()},
+    }
 
 
 # --------------------------------------------------------------------------
@@ -616,7 +664,7 @@ def test_class_docstring_names_the_wire_key_of_each_field(cls: type) -> None:
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cls", EVENT_CLASSES)
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
 def test_events_are_frozen_slotted_and_have_time_and_stream(cls: type) -> None:
     names = [field.name for field in attrs.fields(cls)]
     assert names[-2:] == ["event_time", "stream"]
@@ -632,6 +680,11 @@ def test_events_are_frozen_slotted_and_have_time_and_stream(cls: type) -> None:
     assert all(name == name.lower() and name.isidentifier() for name in names)
 
 
+_TEXT_FIELDS = {
+    "symbol", "stream", "interval", "underlying", "quote_asset", "side", "trade_type", "status",
+}  # fmt: skip
+
+
 def _field_category(name: str) -> object:
     if name in ("bids", "asks"):
         return typing.Tuple[typing.Tuple[float, float], ...]
@@ -639,12 +692,12 @@ def _field_category(name: str) -> object:
         return typing.Optional[int]
     if name.startswith("is_"):
         return typing.Optional[bool]
-    if name in ("symbol", "stream", "interval", "underlying", "quote_asset", "side", "trade_type"):
+    if name in _TEXT_FIELDS:
         return typing.Optional[str]
     return typing.Optional[float]
 
 
-@pytest.mark.parametrize("cls", EVENT_CLASSES)
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
 def test_field_types_follow_the_rules(cls: type) -> None:
     # prices, quantities, greeks, volatilities, amounts: float; ids, counts, times: int;
     # flags: bool; depth levels: tuples of (price, quantity) floats

@@ -29,7 +29,7 @@ import pytest
 import responses
 
 import binance_options_ws
-from binance_options_ws import ExchangeInfo, RestClient, StreamClient, cli
+from binance_options_ws import ExchangeInfo, OrderBook, RestClient, StreamClient, cli
 from binance_options_ws.rest import DEFAULT_REST_URL
 from binance_options_ws.testing import FakeExchange, SyntheticMarket
 
@@ -90,6 +90,7 @@ def test_every_marked_block_has_a_known_mode() -> None:
 # Variables the README uses for instances, and their classes.
 _RECEIVERS: Dict[str, object] = {
     "client": StreamClient,
+    "book": OrderBook,
     "rest": RestClient,
     "info": ExchangeInfo,
     "market": SyntheticMarket,
@@ -97,6 +98,7 @@ _RECEIVERS: Dict[str, object] = {
     "fake_exchange": FakeExchange,
     "fake_market_exchange": FakeExchange,
     "streams": binance_options_ws.streams,
+    "fstream": binance_options_ws.fstream,
 }
 
 
@@ -121,7 +123,7 @@ def test_python_block_compiles_and_uses_only_real_names(code: str) -> None:
 
 def test_every_subscribe_method_is_documented() -> None:
     methods = [name for name in dir(StreamClient) if name.startswith("subscribe_")]
-    assert len(methods) == 9
+    assert len(methods) == 11
     for name in methods:
         assert f"{name}(" in README, name
 
@@ -130,7 +132,7 @@ def test_every_event_field_is_documented() -> None:
     from binance_options_ws import models
 
     for name in ("IndexPrice", "Kline", "MarkPrice", "NewSymbol", "OpenInterest",
-                 "BookDepth", "Ticker", "Trade"):  # fmt: skip
+                 "BookDepth", "Ticker", "Trade", "BookTicker", "DepthUpdate"):  # fmt: skip
         cls = getattr(models, name)
         section = README[README.index(f"`{name}`") :]
         for field in cls.__attrs_attrs__:
@@ -188,6 +190,54 @@ def test_quick_start_prints_index_prices(ran: Ran) -> None:
         symbol, price = line.split()
         assert symbol == "BTCUSDT"
         assert float(price) > 0
+
+
+def _block_numbered(needle: str) -> int:
+    [number] = [n for n in RUNNABLE if needle in PYTHON[n][1]]
+    return number
+
+
+def test_the_fstream_block_prints_greeks_from_the_mark_price(ran: Ran) -> None:
+    lines = ran[_block_numbered('StreamClient(endpoint="fstream") as client')].stdout.splitlines()
+    assert lines
+    for line in lines:
+        symbol, mark, iv, delta = line.split()
+        assert symbol.startswith("BTC-")
+        assert float(mark) > 0
+        assert float(iv) > 0
+        assert -1 <= float(delta) <= 1  # on fstream the mark price has the greeks
+
+
+def test_the_order_book_block_prints_a_synced_book(ran: Ran) -> None:
+    best, levels = ran[_block_numbered("OrderBook(client")].stdout.splitlines()
+    bid, ask = ast.literal_eval(best.replace(") (", "), ("))
+    assert 0 < bid[0] < ask[0]
+    bids, update_id = levels.rsplit(" ", 1)
+    assert len(ast.literal_eval(bids)) == 5
+    assert int(update_id) > 0
+
+
+def _endpoint_table() -> List[Tuple[str, str, str]]:
+    """``(method, nbstream name, fstream name)`` of each row of the endpoint table."""
+    start = README.index("| Method | nbstream | fstream |")
+    rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    return [(method, nb, fs) for method, nb, fs in cells]
+
+
+def test_the_endpoint_table_shows_what_each_endpoint_takes() -> None:
+    from binance_options_ws import fstream, streams
+
+    table = _endpoint_table()
+    assert len(table) == 11
+    methods = {name for name in dir(StreamClient) if name.startswith("subscribe_")}
+    assert {method.strip("`").split("(")[0] for method, _, _ in table} == methods
+    for method, nb, fs in table:
+        if nb != "(none)":
+            name = nb.strip("`")
+            assert streams.parse_stream(name).name == name, method
+        name = fs.split(",")[0].strip("`")
+        assert fstream.parse_stream(name).name == name, method
 
 
 @contextlib.contextmanager
@@ -248,9 +298,9 @@ def test_shown_command_parses_as_shown(argv: List[str], fails: bool) -> None:
     if args.command == "stream":
         if fails:
             with pytest.raises(cli._UsageError):
-                cli._stream_names(args.streams)
+                cli._stream_names(args.streams, args.endpoint)
         else:
-            cli._stream_names(args.streams)
+            cli._stream_names(args.streams, args.endpoint)
     else:
         assert not fails
 

@@ -380,3 +380,66 @@ def test_context_manager_closes_the_session(
     with pytest.raises(ClientClosedError):
         rest.ping()
     assert len(rsps.calls) == 1
+
+
+# --------------------------------------------------------------------------
+# depth(): the order book snapshot behind OrderBook
+# --------------------------------------------------------------------------
+
+DEPTH = f"{BASE}/eapi/v1/depth"
+
+
+def test_depth_returns_a_snapshot_tied_to_the_diff_stream(
+    rsps: responses.RequestsMock, client: RestClient
+) -> None:
+    rsps.get(
+        DEPTH,
+        json={"bids": [["5100.0", "0.5"]], "asks": [["5200", "1E-1"]], "T": 17, "lastUpdateId": 9},
+    )
+    snap = client.depth("btc-261225-100000-c", limit=10)
+    assert snap.symbol == "BTC-261225-100000-C"
+    assert snap.bids == ((5100.0, 0.5),)
+    assert snap.asks == ((5200.0, 0.1),)
+    assert (snap.last_update_id, snap.transaction_time) == (9, 17)
+    assert _urls(rsps) == [f"{DEPTH}?symbol=BTC-261225-100000-C&limit=10"]
+
+
+def test_depth_reads_the_older_update_id_key(
+    rsps: responses.RequestsMock, client: RestClient
+) -> None:
+    rsps.get(DEPTH, json={"bids": [], "asks": [], "u": "12"})
+    assert client.depth("BTC-261225-100000-C").last_update_id == 12
+    assert _urls(rsps)[0].endswith("limit=100")
+
+
+@pytest.mark.parametrize("limit", [0, 15, 5000, True, "100"])
+def test_depth_limit_must_be_allowed(client: RestClient, limit: object) -> None:
+    with pytest.raises(ValueError, match="limit must be one of 10, 20, 50, 100, 500, 1000"):
+        client.depth("BTC-261225-100000-C", limit=limit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"bids": [], "asks": []},
+        {"bids": "x", "asks": [], "lastUpdateId": 1},
+        {"bids": [["1"]], "asks": [], "lastUpdateId": 1},
+        {"bids": [], "asks": [["a", "1"]], "lastUpdateId": 1},
+    ],
+)
+def test_depth_rejects_a_body_that_is_not_a_book(
+    rsps: responses.RequestsMock, client: RestClient, body: object
+) -> None:
+    rsps.get(DEPTH, json=body)
+    with pytest.raises(InvalidResponseError, match="BTC-261225-100000-C"):
+        client.depth("BTC-261225-100000-C")
+
+
+def test_depth_of_an_unknown_symbol_is_an_api_error(
+    rsps: responses.RequestsMock, client: RestClient
+) -> None:
+    rsps.get(DEPTH, status=400, json={"code": -1121, "msg": "Invalid symbol."})
+    with pytest.raises(BinanceAPIError) as caught:
+        client.depth("BTC-261225-1-C")
+    assert (caught.value.code, caught.value.status) == (-1121, 400)

@@ -195,8 +195,41 @@ def shape(value: Any) -> Any:
     return type(value).__name__
 
 
+#: Fields that only the 2026 fstream endpoint sends: None in nbstream events.
+FSTREAM_ONLY: Dict[type, Tuple[str, ...]] = {
+    MarkPrice: (
+        "index_price",
+        "estimated_settle_price",
+        "best_bid_price",
+        "best_ask_price",
+        "best_bid_quantity",
+        "best_ask_quantity",
+        "bid_iv",
+        "ask_iv",
+        "max_buy_price",
+        "min_sell_price",
+        "mark_iv",
+        "risk_free_rate",
+        "delta",
+        "theta",
+        "gamma",
+        "vega",
+    ),
+    Ticker: ("weighted_average_price", "open_time", "close_time"),
+    BookDepth: ("first_update_id",),
+    Trade: ("side", "is_buyer_maker"),
+    NewSymbol: ("onboard_time", "status"),
+}
+
+
 def missing_fields(event: Any) -> List[str]:
-    return [field.name for field in attrs.fields(type(event)) if getattr(event, field.name) is None]
+    """The fields of an nbstream event that are None, but for those only fstream sends."""
+    unsent = FSTREAM_ONLY.get(type(event), ())
+    return [
+        field.name
+        for field in attrs.fields(type(event))
+        if getattr(event, field.name) is None and field.name not in unsent
+    ]
 
 
 @attrs.frozen

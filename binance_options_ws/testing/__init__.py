@@ -1,9 +1,12 @@
 """A fake Binance options exchange for tests, examples and offline demos.
 
 :class:`FakeExchange` is a real WebSocket server on 127.0.0.1 that speaks the
-options stream protocol (paths, control messages, limits, pings) and can inject
-every fault a client must survive. :class:`SyntheticMarket` generates plausible
-data for all nine streams; attach one with ``FakeExchange(market=True)``.
+options stream protocol (paths, control messages, limits, pings) of both
+endpoints, the documented nbstream one (``/ws``, ``/stream``) and the 2026
+fstream one (the same under ``/public`` and ``/market``), serves the REST order
+book ``GET /eapi/v1/depth``, and can inject every fault a client must survive.
+:class:`SyntheticMarket` generates plausible data for every stream of both;
+attach one with ``FakeExchange(market=True)``.
 
 Needs the ``testing`` extra (``pip install binance-options-ws[testing]``), which
 brings the ``websockets`` library. Nothing is imported until a name is used, so

@@ -1,7 +1,8 @@
 """The fake exchange's protocol logic, free of I/O: handshake paths and control messages.
 
-:func:`parse_route` reads a handshake path (``/ws/<stream>``, ``/stream?streams=a/b``)
-and :class:`ConnectionState` answers the live control messages of one connection
+:func:`parse_route` reads a handshake path (``/ws/<stream>``, ``/stream?streams=a/b``,
+and the same under ``/public`` or ``/market`` for the 2026 fstream endpoint) and
+:class:`ConnectionState` answers the live control messages of one connection
 (SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY) with the
 exact reply and error payloads of Binance's documentation.
 
@@ -11,6 +12,7 @@ This module is pure: no sockets, threads or clocks. The server in
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, Dict, Iterable, List, NoReturn, Optional, Tuple, Union
@@ -18,19 +20,28 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
 
+from .. import fstream, streams
 from ..exceptions import InvalidStreamError
-from ..streams import parse_stream
 
 __all__ = [
+    "FSTREAM",
     "MALFORMED_KINDS",
     "METHODS",
+    "NBSTREAM",
     "ConnectionState",
     "Route",
     "RouteError",
     "malformed_message",
     "parse_route",
+    "stream_endpoint",
     "stream_name_error",
+    "wrong_path_error",
 ]
+
+#: The documented endpoint (``wss://nbstream.binance.com/eoptions``): paths ``/ws``, ``/stream``.
+NBSTREAM = "nbstream"
+#: The 2026 endpoint (``wss://fstream.binance.com``): the same paths under ``/public``, ``/market``.
+FSTREAM = "fstream"
 
 #: The control methods the endpoint knows, in the order its error message lists them.
 METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
@@ -67,10 +78,14 @@ class Route:
     Attributes:
         combined: True for ``/stream`` (combined payloads), False for ``/ws`` (raw).
         streams: The streams named in the path, in order, without duplicates.
+        endpoint: :data:`NBSTREAM` or :data:`FSTREAM`.
+        url_path: ``"public"`` or ``"market"`` on fstream, None on nbstream.
     """
 
     combined: bool
     streams: Tuple[str, ...] = ()
+    endpoint: str = NBSTREAM
+    url_path: Optional[str] = None
 
 
 class RouteError(ValueError):
@@ -87,29 +102,75 @@ class RouteError(ValueError):
         self.text = text
 
 
-def stream_name_error(name: str) -> Optional[str]:
-    """Why ``name`` can never be a stream, or None when it can.
+def stream_name_error(name: str, endpoint: str = NBSTREAM) -> Optional[str]:
+    """Why ``name`` can never be a stream of ``endpoint``, or None when it can.
 
-    Names are checked with :func:`~binance_options_ws.streams.parse_stream`, which
-    accepts any case: a lowercase name passes here even though the exchange
-    publishes nothing under it.
+    Names are checked with the endpoint's ``parse_stream``
+    (:func:`binance_options_ws.streams.parse_stream` or
+    :func:`binance_options_ws.fstream.parse_stream`), which accept any case: a
+    name in the wrong case passes here even though the exchange publishes
+    nothing under it.
 
     Example:
         >>> stream_name_error("BTCUSDT@index") is None
         True
+        >>> stream_name_error("BTCUSDT@index", FSTREAM) is None
+        False
     """
+    parse = fstream.parse_stream if endpoint == FSTREAM else streams.parse_stream
     try:
-        parse_stream(name)
+        parse(name)
     except InvalidStreamError as exc:
         return str(exc)
     return None
 
 
+def wrong_path_error(name: str, url_path: Optional[str]) -> Optional[str]:
+    """Why a valid fstream ``name`` cannot be served on ``/<url_path>``, or None.
+
+    Example:
+        >>> wrong_path_error("!index@arr", "public")
+        'stream `!index@arr` is served on /market, not /public'
+    """
+    if url_path is None:
+        return None
+    served = fstream.route(name)
+    if served == url_path:
+        return None
+    return f"stream `{name}` is served on /{served}, not /{url_path}"
+
+
+@functools.lru_cache(maxsize=4096)
+def stream_endpoint(name: str) -> Optional[str]:
+    """The endpoint whose exact spelling ``name`` is, or None for neither.
+
+    Both ``parse_stream`` functions accept any case, so a name belongs to the
+    endpoint whose canonical form it is: ``BTC-261225-100000-C@kline_1m`` to
+    nbstream, ``btc-261225-100000-c@kline_1m`` to fstream.
+
+    Example:
+        >>> stream_endpoint("BTCUSDT@index"), stream_endpoint("!index@arr")
+        ('nbstream', 'fstream')
+    """
+    for endpoint, parse in ((NBSTREAM, streams.parse_stream), (FSTREAM, fstream.parse_stream)):
+        try:
+            if parse(name).name == name:
+                return endpoint
+        except InvalidStreamError:
+            pass
+    return None
+
+
+_FSTREAM_PREFIXES = tuple((f"/{path}", path) for path in fstream.PATHS)
+
+
 def parse_route(path: str, max_streams: Optional[int] = None) -> Route:
-    """Read a handshake path such as ``/ws/BTCUSDT@index`` or ``/stream?streams=a/b``.
+    """Read a handshake path such as ``/ws/BTCUSDT@index`` or ``/market/stream?streams=a/b``.
 
     Accepted: ``/ws``, ``/ws/`` and ``/ws/<stream>`` (raw payloads) and ``/stream``,
-    ``/stream/`` and ``/stream?streams=<a>/<b>`` (combined payloads). Names may be
+    ``/stream/`` and ``/stream?streams=<a>/<b>`` (combined payloads), for the
+    nbstream endpoint; the same under ``/public`` or ``/market`` for the fstream
+    endpoint, whose streams must be served on that path. Names may be
     percent-encoded; empty names between slashes are skipped.
 
     Args:
@@ -120,31 +181,42 @@ def parse_route(path: str, max_streams: Optional[int] = None) -> Route:
         The parsed :class:`Route`.
 
     Raises:
-        RouteError: 404 for any other path; 400 for a name that is not a stream or
-            for more than ``max_streams`` names.
+        RouteError: 404 for any other path; 400 for a name that is not a stream of
+            the path's endpoint, a stream of the other fstream path, or more than
+            ``max_streams`` names.
 
     Example:
         >>> parse_route("/stream?streams=BTCUSDT@index/ETHUSDT@index").streams
         ('BTCUSDT@index', 'ETHUSDT@index')
+        >>> parse_route("/market/ws/!index@arr").url_path
+        'market'
     """
     parts = urlsplit(path)
+    rest, url_path = parts.path, None
+    for prefix, name in _FSTREAM_PREFIXES:
+        if rest.startswith(prefix + "/"):
+            rest, url_path = rest[len(prefix) :], name
+            break
+    endpoint = NBSTREAM if url_path is None else FSTREAM
     names: List[str] = []
-    if parts.path in ("/ws", "/ws/"):
+    if rest in ("/ws", "/ws/"):
         combined = False
-    elif parts.path.startswith("/ws/") and "/" not in parts.path[len("/ws/") :]:
+    elif rest.startswith("/ws/") and "/" not in rest[len("/ws/") :]:
         combined = False
-        names.append(unquote(parts.path[len("/ws/") :]))
-    elif parts.path in ("/stream", "/stream/"):
+        names.append(unquote(rest[len("/ws/") :]))
+    elif rest in ("/stream", "/stream/"):
         combined = True
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             if key == "streams":
                 names.extend(unquote(name) for name in value.split("/") if name)
     else:
         raise RouteError(
-            404, f"Unknown path {parts.path!r}: use /ws, /ws/<stream> or /stream?streams=<a>/<b>"
+            404,
+            f"Unknown path {parts.path!r}: use /ws, /ws/<stream> or /stream?streams=<a>/<b>, "
+            "or the same under /public or /market",
         )
     for name in names:
-        problem = stream_name_error(name)
+        problem = stream_name_error(name, endpoint) or wrong_path_error(name, url_path)
         if problem is not None:
             raise RouteError(400, f"Invalid stream name {name!r}: {problem}")
     unique = tuple(dict.fromkeys(names))
@@ -152,7 +224,7 @@ def parse_route(path: str, max_streams: Optional[int] = None) -> Route:
         raise RouteError(
             400, f"Too many streams: {len(unique)} requested, at most {max_streams} allowed"
         )
-    return Route(combined, unique)
+    return Route(combined, unique, endpoint, url_path)
 
 
 # --------------------------------------------------------------------------
@@ -227,9 +299,11 @@ class ConnectionState:
     * A missing ``params`` is an empty list; ``params`` that is not a list is
       code 2 ``Invalid request: invalid type: ..., expected a sequence``.
     * SUBSCRIBE rejects, with code 2 and nothing changed, a request naming a
-      stream that :func:`~binance_options_ws.streams.parse_stream` cannot read
-      (``Invalid request: invalid stream name `x``), and a request that would take
-      the connection over ``max_streams`` (``Invalid request: too many streams``).
+      stream that the endpoint's ``parse_stream`` cannot read (``Invalid request:
+      invalid stream name `x```), on fstream one served on the other path
+      (``Invalid request: stream `x` is served on /market, not /public``), and a
+      request that would take the connection over ``max_streams``
+      (``Invalid request: too many streams``).
       UNSUBSCRIBE accepts any string; unknown names change nothing.
     * Subscribing twice to a stream keeps it once, in its first place.
     * ``too many parameters`` is returned for LIST_SUBSCRIPTIONS with any
@@ -239,8 +313,17 @@ class ConnectionState:
       gives the error; column numbers are approximate.
     * Every error reply carries ``"id"`` when the request had a valid one.
 
+    Args:
+        combined: The initial ``combined`` property.
+        streams: The streams named in the handshake path.
+        endpoint: :data:`NBSTREAM` or :data:`FSTREAM`: whose names SUBSCRIBE accepts.
+        url_path: On fstream, ``"public"`` or ``"market"``: the only path whose
+            streams SUBSCRIBE accepts.
+
     Attributes:
         combined: Whether data is wrapped as ``{"stream": ..., "data": ...}``.
+        endpoint: As given.
+        url_path: As given.
 
     Example:
         >>> state = ConnectionState(combined=True)
@@ -250,8 +333,16 @@ class ConnectionState:
         ('BTCUSDT@index',)
     """
 
-    def __init__(self, combined: bool, streams: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        combined: bool,
+        streams: Iterable[str] = (),
+        endpoint: str = NBSTREAM,
+        url_path: Optional[str] = None,
+    ) -> None:
         self.combined = combined
+        self.endpoint = endpoint
+        self.url_path = url_path
         self._subscriptions: Dict[str, None] = dict.fromkeys(streams)
 
     @property
@@ -362,8 +453,11 @@ class ConnectionState:
     def _subscribe(self, params: List[Any], max_streams: Optional[int]) -> None:
         names = self._names(params)
         for name in names:
-            if stream_name_error(name) is not None:
+            if stream_name_error(name, self.endpoint) is not None:
                 _fail(2, f"Invalid request: invalid stream name `{name}`")
+            problem = wrong_path_error(name, self.url_path)
+            if problem is not None:
+                _fail(2, f"Invalid request: {problem}")
         total = len(self._subscriptions.keys() | set(names))
         if max_streams is not None and total > max_streams:
             _fail(
@@ -390,25 +484,30 @@ def _wrap(stream: str, data: str, combined: bool) -> str:
     return f'{{"stream":{json.dumps(stream)},"data":{data}}}' if combined else data
 
 
-def malformed_message(kind: str, combined: bool, now_ms: int) -> Union[str, bytes]:
+def malformed_message(
+    kind: str, combined: bool, now_ms: int, endpoint: str = NBSTREAM
+) -> Union[str, bytes]:
     """A frame the endpoint should never send, for testing how a client copes.
 
-    Kinds:
+    Kinds (stream names as on nbstream; fstream connections get the fstream
+    counterparts in brackets):
 
     * ``"not_json"``: the text ``<html><body>502 Bad Gateway</body></html>``.
-    * ``"truncated_json"``: the first half of an ``index`` event (wrapped on a
-      combined connection).
+    * ``"truncated_json"``: the first half of an ``index`` event (fstream: of an
+      ``!index@arr`` array), wrapped on a combined connection.
     * ``"unknown_event"``: valid JSON with event type ``"futureEvent"`` (wrapped on
-      a combined connection as stream ``BTCUSDT@futureEvent``).
+      a combined connection as stream ``BTCUSDT@futureEvent``
+      [``btcusdt@futureEvent``]).
     * ``"binary"``: a binary frame, ``b"\\x00\\xffnot text"``; the endpoint only
       sends text.
-    * ``"empty_array"``: ``[]`` (``{"stream":"BTC@markPrice","data":[]}`` on a
-      combined connection).
+    * ``"empty_array"``: ``[]`` (``{"stream":"BTC@markPrice","data":[]}``
+      [``btcusdt@optionMarkPrice``] on a combined connection).
 
     Args:
         kind: One of :data:`MALFORMED_KINDS`.
         combined: Whether the connection receives combined payloads.
         now_ms: The event time to write, in milliseconds.
+        endpoint: :data:`NBSTREAM` or :data:`FSTREAM`.
 
     Returns:
         A ``str`` for a text frame or ``bytes`` for a binary frame.
@@ -420,18 +519,23 @@ def malformed_message(kind: str, combined: bool, now_ms: int) -> Union[str, byte
         >>> malformed_message("empty_array", combined=False, now_ms=0)
         '[]'
     """
+    new = endpoint == FSTREAM
     if kind == "not_json":
         return "<html><body>502 Bad Gateway</body></html>"
     if kind == "truncated_json":
-        event = f'{{"e":"index","E":{now_ms},"s":"BTCUSDT","p":"65000.12345678"}}'
-        whole = _wrap("BTCUSDT@index", event, combined)
+        if new:
+            event = f'[{{"e":"indexPrice","E":{now_ms},"s":"BTCUSDT","p":"65000.12345678"}}]'
+            whole = _wrap(fstream.INDEX_STREAM, event, combined)
+        else:
+            event = f'{{"e":"index","E":{now_ms},"s":"BTCUSDT","p":"65000.12345678"}}'
+            whole = _wrap("BTCUSDT@index", event, combined)
         return whole[: len(whole) // 2]
     if kind == "unknown_event":
         event = f'{{"e":"futureEvent","E":{now_ms},"s":"BTCUSDT","x":"1"}}'
-        return _wrap("BTCUSDT@futureEvent", event, combined)
+        return _wrap("btcusdt@futureEvent" if new else "BTCUSDT@futureEvent", event, combined)
     if kind == "binary":
         return b"\x00\xffnot text"
     if kind == "empty_array":
-        return _wrap("BTC@markPrice", "[]", combined)
+        return _wrap("btcusdt@optionMarkPrice" if new else "BTC@markPrice", "[]", combined)
     valid = ", ".join(MALFORMED_KINDS)
     raise ValueError(f"unknown malformed kind {kind!r}; valid kinds are {valid}")

@@ -37,7 +37,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 
-from ._control import RouteError, parse_route
+from . import _rest
+from ._control import RouteError, parse_route, stream_endpoint
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
 from ._session import _FakeConnection, _Session
 
@@ -77,6 +78,14 @@ class _Settings:
     poll_interval: float
 
 
+def _json_response(connection: ServerConnection, status: int, body: Any) -> Response:
+    """A plain HTTP response with a JSON body (``connection.respond`` writes text/plain)."""
+    response = connection.respond(status, json.dumps(body, separators=(",", ":")))
+    del response.headers["Content-Type"]
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
 def _format_seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
@@ -97,6 +106,8 @@ class _Engine:
         self.incoming_log: Deque[IncomingFrame] = collections.deque(maxlen=_LOG_LIMIT)
         self.refusal: Optional[Tuple[float, int, Optional[float]]] = None
         self.reply_delay = 0.0
+        # The market, polled by feed() and asked by the REST route (event loop thread only).
+        self.market: Optional[MarketFeed] = None
         self._ids = itertools.count(1)
         # Tasks the engine starts by itself (closes); kept so they are not collected.
         self._tasks: Set[asyncio.Task[None]] = set()
@@ -111,7 +122,15 @@ class _Engine:
     def snapshots(self) -> List[ConnectionInfo]:
         with self.lock:
             return [
-                ConnectionInfo(s.id, s.path, s.state.subscriptions, s.state.combined, s.opened_at)
+                ConnectionInfo(
+                    s.id,
+                    s.path,
+                    s.state.subscriptions,
+                    s.state.combined,
+                    s.opened_at,
+                    s.endpoint,
+                    s.url_path,
+                )
                 for s in self.sessions.values()
                 if s.open
             ]
@@ -125,13 +144,20 @@ class _Engine:
                     union.update(session.state.subscriptions)
         return frozenset(union)
 
-    def prepare(self, stream: str, payload: Any) -> Deliveries:
-        """Encode ``payload`` once (and its wrapped form once) for its recipients."""
+    def prepare(self, stream: str, payload: Any, endpoint: Optional[str] = None) -> Deliveries:
+        """Encode ``payload`` once (and its wrapped form once) for its recipients.
+
+        ``endpoint`` (``"nbstream"`` or ``"fstream"``) limits the recipients to the
+        connections of that endpoint; None means both.
+        """
         with self.lock:
             targets = [
                 (s, s.state.combined)
                 for s in self.sessions.values()
-                if s.open and not s.stalled and s.state.is_subscribed(stream)
+                if s.open
+                and not s.stalled
+                and s.state.is_subscribed(stream)
+                and endpoint in (None, s.endpoint)
             ]
         if not targets:
             return []
@@ -216,16 +242,17 @@ class _Engine:
     # -- serving connections (event loop thread) --------------------------
 
     def process_request(self, connection: ServerConnection, request: Request) -> Optional[Response]:
-        """Refuse the handshake while refusing, or for a bad path; else create its session."""
+        """Answer REST, refuse a handshake (refusing, bad path) or create its session."""
+        if request.path.startswith(_rest.REST_PREFIX):
+            status, body = _rest.answer(request.path, self.market, int(time.time() * 1000))
+            return _json_response(connection, status, body)
         with self.lock:
             refusal = self.refusal
             if refusal is not None and time.monotonic() >= refusal[0]:
                 refusal = self.refusal = None
         if refusal is not None:
             _, status, retry_after = refusal
-            response = connection.respond(status, json.dumps(REFUSAL_BODIES[status]))
-            del response.headers["Content-Type"]
-            response.headers["Content-Type"] = "application/json"
+            response = _json_response(connection, status, REFUSAL_BODIES[status])
             if retry_after is not None:
                 response.headers["Retry-After"] = _format_seconds(retry_after)
             return response
@@ -298,7 +325,10 @@ class _Engine:
                 items = []
             for stream, payload in items:
                 try:
-                    self.deliver(self.prepare(stream, payload))
+                    # Only the endpoint that spells the name this way gets it: a
+                    # lowercase kline name is fstream's, even on an nbstream connection.
+                    endpoint = stream_endpoint(stream) if isinstance(stream, str) else None
+                    self.deliver(self.prepare(stream, payload, endpoint))
                 except (TypeError, ValueError):
                     _log.error("cannot encode %r from the market", stream, exc_info=True)
             await asyncio.sleep(self.settings.poll_interval)

@@ -5,7 +5,7 @@ Re-exported by :mod:`binance_options_ws.testing`; import them from there.
 
 from __future__ import annotations
 
-from typing import Any, Collection, Iterable, Protocol, Tuple
+from typing import Any, Collection, Iterable, Optional, Protocol, Tuple
 
 import attrs
 
@@ -16,7 +16,10 @@ class MarketFeed(Protocol):
     """What :class:`~binance_options_ws.testing.FakeExchange` needs from a market.
 
     :class:`~binance_options_ws.testing.SyntheticMarket` is one; a test can pass any
-    object with this ``poll`` method to script its own data.
+    object with this ``poll`` method to script its own data. Two more methods are
+    optional: ``depth_snapshot(symbol, limit, now_ms)`` answers the REST route
+    ``/eapi/v1/depth`` (without it every symbol is unknown), and
+    ``skip_depth_updates(symbol, count)`` backs ``FakeExchange.skip_depth_updates``.
 
     Example:
         >>> class OneTick:
@@ -38,11 +41,16 @@ class ConnectionInfo:
         subscriptions: The subscribed streams, in subscribe order.
         combined: Whether data goes out wrapped as ``{"stream": ..., "data": ...}``.
         opened_at: ``time.monotonic()`` when the handshake was accepted.
+        endpoint: ``"nbstream"`` (paths ``/ws``, ``/stream``) or ``"fstream"``
+            (the same under ``/public`` or ``/market``).
+        url_path: ``"public"`` or ``"market"`` on fstream, None on nbstream.
 
     Example:
         >>> info = exchange.connections[0]  # doctest: +SKIP
         >>> info.path, info.subscriptions  # doctest: +SKIP
         ('/ws/BTCUSDT@index', ('BTCUSDT@index',))
+        >>> info.endpoint, info.url_path  # doctest: +SKIP
+        ('nbstream', None)
     """
 
     id: int
@@ -50,6 +58,8 @@ class ConnectionInfo:
     subscriptions: Tuple[str, ...]
     combined: bool
     opened_at: float
+    endpoint: str = "nbstream"
+    url_path: Optional[str] = None
 
 
 @attrs.frozen

@@ -29,6 +29,8 @@ class _Session:
     Attributes:
         id: The connection id, increasing across the exchange's life.
         path: The handshake path with its query string.
+        endpoint: ``"nbstream"`` or ``"fstream"``, from the path.
+        url_path: ``"public"`` or ``"market"`` on fstream, None on nbstream.
         connection: The websockets connection.
         state: Subscriptions and the ``combined`` property (lock).
         opened_at: ``time.monotonic()`` when the handshake was accepted.
@@ -50,7 +52,9 @@ class _Session:
         self.id = session_id
         self.path = path
         self.connection = connection
-        self.state = ConnectionState(route.combined, route.streams)
+        self.endpoint = route.endpoint
+        self.url_path = route.url_path
+        self.state = ConnectionState(route.combined, route.streams, route.endpoint, route.url_path)
         self.opened_at = time.monotonic()
         self.open = False
         self.stalled = False

@@ -1,8 +1,13 @@
 """A seeded, synthetic Binance options market: what the fake exchange publishes.
 
-:class:`SyntheticMarket` simulates an options exchange in memory and renders the
-nine documented streams exactly as Binance sends them (the ``data`` part of a
-combined-stream message: a dict, or a list for array streams):
+:class:`SyntheticMarket` simulates an options exchange in memory and renders its
+streams exactly as Binance sends them (the ``data`` part of a combined-stream
+message: a dict, or a list for array streams), for both endpoints: the nine
+documented nbstream streams (``BTCUSDT@index``, ``BTC@markPrice``, ...) and the
+eleven of the 2026 fstream endpoint (``!index@arr``, ``btcusdt@optionMarkPrice``,
+``<symbol>@bookTicker``, ``<symbol>@depth@100ms``, ...), each with its own
+payloads. A name is served in the exact spelling of its endpoint only. The
+simulation underneath is one:
 
 * an index per underlying (``BTCUSDT`` near 100,000, ``ETHUSDT`` near 3,500)
   following geometric Brownian motion on a 100 ms grid;
@@ -14,7 +19,24 @@ combined-stream message: a dict, or a list for array streams):
   ask, klines and 24-hour statistics built from those trades, open interest;
 * expiries roll by themselves: when the clock passes an expiry its symbols are
   delisted and the next expiries of the grid are listed, announced on
-  ``option_pair``. :meth:`SyntheticMarket.list_new_expiry` lists one by hand.
+  ``option_pair`` and ``!optionSymbol``. :meth:`SyntheticMarket.list_new_expiry`
+  lists one by hand.
+
+The same seed gives the same market on both endpoints: the same index, marks,
+greeks, trades, 24-hour statistics, klines and open interest (fstream's mark
+price carries the book top, IVs and greeks of nbstream's ticker). The fstream
+order book (partial and diff depth, book ticker, and the REST snapshot of
+:meth:`SyntheticMarket.depth_snapshot`) is the same book model sampled every
+100 ms, 20 levels a side, with an update id that only grows; every diff event
+lists each level changed since the previous one, so a snapshot plus the later
+diffs always gives the current book.
+
+fstream choices where Binance's documentation is silent: the ticker by
+expiration (``btcusdt@optionTicker@261225`` or ``btcusdt@optionTicker261225``)
+pushes one message per option every second, not an array; the book ticker is
+sent whenever the top of the book changes (at most every 100 ms); a new
+diff-depth subscription sends its first event one period after subscribing,
+with ``pu`` the book's update id at subscription.
 
 Simplifications: the rate is zero; 24-hour statistics start from a plausible
 prior day and accumulate without rolling off; a trade's price is the best bid or
@@ -33,6 +55,8 @@ Example:
     >>> market = SyntheticMarket(seed=7, start=datetime.datetime(2026, 1, 5, 12, 0))
     >>> [(name, data["s"]) for name, data in market.poll(1767614400000, ["BTCUSDT@index"])]
     [('BTCUSDT@index', 'BTCUSDT')]
+    >>> [[item["s"] for item in data] for _, data in market.poll(1767614401000, ["!index@arr"])]
+    [['BTCUSDT', 'ETHUSDT']]
 """
 
 from __future__ import annotations
@@ -50,14 +74,17 @@ from typing import (
     Collection,
     Deque,
     Dict,
+    FrozenSet,
     List,
     NamedTuple,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
 
+from .. import fstream
 from ..exceptions import InvalidStreamError
 from ..streams import StreamKind, StreamName, parse_stream
 from .pricing import YEAR_MS, Greeks, bs_price, greeks, implied_vol
@@ -66,7 +93,8 @@ __all__ = ["STREAM_PERIODS_MS", "SUPPORTED_UNDERLYINGS", "SyntheticMarket"]
 
 #: Documented update speed of each periodic stream, in milliseconds at ``speed=1``.
 #: Depth streams use the speed in their name (100, 500 or 1000 ms); trade and
-#: ``option_pair`` messages are events, sent when they happen.
+#: listing messages are events, sent when they happen; the fstream book ticker is
+#: sent when the top of the book changes.
 STREAM_PERIODS_MS: Dict[StreamKind, int] = {
     StreamKind.INDEX: 1000,
     StreamKind.TICKER: 1000,
@@ -98,6 +126,9 @@ _WEEK_ORIGIN_MS = 4 * _DAY_MS  # 1970-01-05 was a Monday: weekly klines start on
 _ORDER_ID_BASE = 4_611_686_018_427_387_904  # 2**62, like the documented order ids
 _TEXT_CACHE = 50_000  # cached price and quantity texts per underlying
 _DEPTH_SPEEDS_MS = {"100ms": 100, "500ms": 500, "1000ms": 1000}
+_BOOK_STEP_MS = 100  # the fstream order book changes at most this often
+_BOOK_LEVELS = 20  # levels a side of the fstream order book (and of the REST snapshot)
+_BOOK_LOG = 1024  # book changes remembered for the diff-depth streams
 _FIXED_INTERVALS_MS = {
     "1m": _MINUTE_MS,
     "3m": 3 * _MINUTE_MS,
@@ -116,6 +147,7 @@ _FIXED_INTERVALS_MS = {
 
 _Payload = Dict[str, object]
 _Levels = List[List[str]]
+_Ladder = List[Tuple[int, int]]  # book levels as (price in ticks, quantity in lots), best first
 
 
 class _AssetSpec(NamedTuple):
@@ -526,27 +558,89 @@ class _Plan:
     """A subscribed stream: what it is, how to render it, and when it is due."""
 
     __slots__ = (
+        "asset",
         "candle",
         "cursor",
         "due",
         "expiry_ms",
+        "fstream",
         "name",
         "period",
         "render",
         "seen",
+        "sent_u",
         "stream",
+        "top",
     )
 
-    def __init__(self, name: str, stream: StreamName, render: _Render, period: float) -> None:
+    def __init__(
+        self, name: str, stream: StreamName, render: _Render, period: float, *, fresh: bool
+    ) -> None:
         self.name = name
         self.stream = stream
         self.render = render
         self.period = period  # milliseconds; 0 for event streams
+        self.fstream = fresh  # a stream of the 2026 fstream endpoint
+        self.asset: Optional[str] = None  # the base asset of an underlying's stream
         self.due = -math.inf
         self.seen = -1  # the poll that last saw it subscribed
         self.cursor = 0  # trade sequence already delivered (trade streams)
         self.candle: Optional[_Candle] = None  # kline streams
         self.expiry_ms = 0  # ticker by expiration and open interest
+        self.sent_u: Optional[int] = None  # fstream depth: the last update id sent
+        self.top: Optional[Tuple[object, ...]] = None  # book ticker: the top last sent
+
+
+class _Book:
+    """The fstream order book of one option: the book model, sampled every 100 ms.
+
+    Each sample that changes anything gets a new, larger update id; the changed
+    prices of recent samples are kept so that a diff event can list every level
+    that changed since the previous one.
+    """
+
+    __slots__ = ("asks", "bids", "changed_at", "checked_at", "log", "update_id")
+
+    def __init__(self, bids: _Ladder, asks: _Ladder, update_id: int, t: int) -> None:
+        self.bids, self.asks = bids, asks
+        self.update_id = update_id
+        self.changed_at = self.checked_at = t
+        #: (update id, changed bid prices, changed ask prices), oldest first.
+        self.log: Deque[Tuple[int, FrozenSet[int], FrozenSet[int]]] = collections.deque(
+            maxlen=_BOOK_LOG
+        )
+
+    def advance(self, bids: _Ladder, asks: _Ladder, update_id: int, t: int) -> None:
+        """Move to the sample ``(bids, asks)`` taken at ``t``."""
+        self.checked_at = t
+        changed_bids = _changed(self.bids, bids)
+        changed_asks = _changed(self.asks, asks)
+        if changed_bids or changed_asks:
+            self.bids, self.asks = bids, asks
+            self.update_id = update_id
+            self.changed_at = t
+            self.log.append((update_id, changed_bids, changed_asks))
+
+    def changes_since(self, update_id: int) -> Tuple[Dict[int, int], Dict[int, int]]:
+        """Every level changed after ``update_id``, with its quantity now (0: removed)."""
+        bid_prices: Set[int] = set()
+        ask_prices: Set[int] = set()
+        for logged, bid_changes, ask_changes in reversed(self.log):
+            if logged <= update_id:
+                break
+            bid_prices |= bid_changes
+            ask_prices |= ask_changes
+        bids, asks = dict(self.bids), dict(self.asks)
+        return (
+            {price: bids.get(price, 0) for price in bid_prices},
+            {price: asks.get(price, 0) for price in ask_prices},
+        )
+
+
+def _changed(old: _Ladder, new: _Ladder) -> FrozenSet[int]:
+    """The prices whose quantity differs between two ladders (absent counts as 0)."""
+    before, after = dict(old), dict(new)
+    return frozenset(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
 # --------------------------------------------------------------------------
@@ -625,13 +719,15 @@ class SyntheticMarket:
         self._next_expiry = math.inf
         self._recent: Deque[_Trade] = collections.deque(maxlen=_RECENT_TRADES)
         self._trade_seq = 0
-        self._pending: List[_Payload] = []  # OPTION_PAIR events for the next poll
-        self._announcing: List[_Payload] = []  # OPTION_PAIR events of the current poll
+        self._pending: List[Tuple[_Option, int]] = []  # listings for the next poll
+        self._announcing: List[Tuple[_Option, int]] = []  # listings of the current poll
         self._plans: Dict[str, Optional[_Plan]] = {}
         self._poll_index = 0
         self._quote_time = -1
         self._quotes: Dict[str, _Quote] = {}
         self._books: Dict[str, Tuple[_Levels, _Levels]] = {}
+        self._fbooks: Dict[str, _Book] = {}  # fstream order books, made when first needed
+        self._skips: Dict[str, int] = {}  # diff-depth events still to lose, per symbol
         for asset in self._assets:
             for expiry in _expiry_grid(self._start_ms):
                 self._list(asset, expiry, self._start_ms, announce=False)
@@ -675,13 +771,15 @@ class SyntheticMarket:
 
         A stream is due on its first poll after being subscribed (a name missing
         from the previous poll counts as newly subscribed), then every period
-        divided by ``speed``. Trade and ``option_pair`` messages are sent at the
-        first poll after they happen. Names that are not valid, not in Binance's
-        exact spelling (uppercase symbols, ``markPrice``) or not listed give nothing.
+        divided by ``speed``. Trade and listing messages are sent at the first
+        poll after they happen, book tickers when the top of the book changes.
+        Names that are not valid, not in the exact spelling of their endpoint
+        (nbstream: uppercase symbols, ``markPrice``; fstream: lowercase symbols,
+        ``optionMarkPrice``) or not listed give nothing.
 
         Args:
             now_ms: The clock, in milliseconds since the epoch.
-            subscribed: The subscribed stream names, e.g. ``{"BTCUSDT@index"}``.
+            subscribed: The subscribed stream names, e.g. ``{"BTCUSDT@index", "!index@arr"}``.
 
         Returns:
             ``(stream_name, payload)`` pairs; the payload is the JSON-ready ``data``
@@ -809,7 +907,10 @@ class SyntheticMarket:
         expiration: Union[_dt.date, str],
         now_ms: Optional[int] = None,
     ) -> List[str]:
-        """List calls and puts for a new expiry; the next poll announces them on ``option_pair``.
+        """List calls and puts for a new expiry, announced at the next poll.
+
+        The announcement goes out on ``option_pair`` (nbstream) and ``!optionSymbol``
+        (fstream).
 
         Strikes are centred on the index at ``now_ms``. The market also lists
         expiries by itself when an expiry passes.
@@ -838,6 +939,73 @@ class SyntheticMarket:
         if expiry <= t:
             raise ValueError(f"expiration {date} 08:00 UTC is not after the listing time")
         return [opt.name for opt in self._list(asset, expiry, t, announce=True)]
+
+    def depth_snapshot(
+        self, symbol: str, limit: int = 100, now_ms: Optional[int] = None
+    ) -> Dict[str, object]:
+        """The fstream order book of an option, as ``GET /eapi/v1/depth`` returns it.
+
+        The book is the one the ``<symbol>@depth@<speed>`` diff stream describes:
+        apply, to this snapshot, the diff events with ``u > lastUpdateId`` (the
+        first has ``U <= lastUpdateId + 1 <= u``) and you get the book of any
+        later snapshot. The book has at most 20 levels a side.
+
+        Args:
+            symbol: The option symbol, e.g. ``"BTC-260106-100000-C"`` (any case).
+            limit: The most levels per side to return.
+            now_ms: The clock (it advances the market like :meth:`poll`); None
+                means the market's clock.
+
+        Returns:
+            ``{"bids": [["price", "qty"], ...], "asks": [...], "T": ms, "lastUpdateId": id}``,
+            best prices first; ``T`` is when the book last changed.
+
+        Raises:
+            ValueError: If the symbol is not listed.
+
+        Example:
+            >>> market = SyntheticMarket(seed=1, start=datetime.datetime(2026, 1, 5, 12, 0))
+            >>> sorted(market.depth_snapshot(market.symbols("BTC")[0], limit=10))
+            ['T', 'asks', 'bids', 'lastUpdateId']
+        """
+        option = self._options.get(str(symbol).upper())
+        if option is None:
+            raise ValueError(f"symbol {symbol!r} is not listed")
+        if now_ms is not None and int(now_ms) > self._now_ms:
+            self._advance(int(now_ms))
+        book = self._fbook(option, self._now_ms)
+        return {
+            "bids": self._texts(option, book.bids[:limit]),
+            "asks": self._texts(option, book.asks[:limit]),
+            "T": book.changed_at,
+            "lastUpdateId": book.update_id,
+        }
+
+    def skip_depth_updates(self, symbol: str, count: int = 1) -> None:
+        """Lose the next ``count`` diff-depth events of ``symbol``.
+
+        The events are computed but not returned by :meth:`poll`, so the next one
+        sent has a ``pu`` that is not the ``u`` of the last one sent: a gap. The
+        count is shared by the symbol's diff streams (``@depth@100ms`` and
+        ``@depth@500ms``) and waits for one if none is subscribed yet.
+
+        Args:
+            symbol: The option symbol (any case).
+            count: How many events to lose.
+
+        Raises:
+            ValueError: If the symbol is not listed or ``count`` is not positive.
+
+        Example:
+            >>> market = SyntheticMarket(seed=1, start=datetime.datetime(2026, 1, 5, 12, 0))
+            >>> market.skip_depth_updates(market.symbols("BTC")[0], count=2)
+        """
+        name = str(symbol).upper()
+        if name not in self._options:
+            raise ValueError(f"symbol {symbol!r} is not listed")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a positive integer, got {count!r}")
+        self._skips[name] = self._skips.get(name, 0) + count
 
     # ------------------------------------------------------------------
     # Listing and expiry
@@ -887,7 +1055,7 @@ class SyntheticMarket:
                 options.append(option)
                 self._options[option.name] = option
                 if announce:
-                    self._pending.append(self._listing_payload(option, t))
+                    self._pending.append((option, t))
         chain[expiry] = options
         self._weights.pop(asset, None)
         self._next_expiry = min(self._next_expiry, expiry)
@@ -921,7 +1089,8 @@ class SyntheticMarket:
         option.last_qty = sizes[-1]
         option.amount = option.volume * (option.open + option.close) / 2.0 * spec.tick
 
-    def _listing_payload(self, option: _Option, t: int) -> _Payload:
+    @staticmethod
+    def _listing_payload(option: _Option, t: int) -> _Payload:
         return {
             "e": "OPTION_PAIR",
             "E": t,
@@ -941,6 +1110,8 @@ class SyntheticMarket:
             for expiry in [expiry for expiry in chain if expiry <= t]:
                 for option in chain.pop(expiry):
                     del self._options[option.name]
+                    self._fbooks.pop(option.name, None)
+                    self._skips.pop(option.name, None)
                 self._weights.pop(asset, None)
         self._next_expiry = min(
             (expiry for chain in self._chains.values() for expiry in chain), default=math.inf
@@ -1114,43 +1285,101 @@ class SyntheticMarket:
         rng = self._book_rng(option, now)
         return rng, option.units.book_lots(rng), option.units.book_lots(rng)
 
-    def _book(self, option: _Option, now: int, levels: int) -> Tuple[_Levels, _Levels]:
-        """The top ``levels`` bids and asks at ``now``, built once per option and instant."""
-        quote = self._quote(option, now)  # first: it clears the caches when the instant changes
-        cached = self._books.get(option.name)
-        if cached is not None and len(cached[1]) >= levels:
-            return cached[0][:levels], cached[1][:levels]
+    def _ladders(
+        self, option: _Option, quote: _Quote, now: int, levels: int
+    ) -> Tuple[_Ladder, _Ladder]:
+        """The book model: the top ``levels`` bids and asks at ``now``, in ticks and lots."""
         units = option.units
         rng, bid_lots, ask_lots = self._book_top(option, now)
         spacing = max(1, int(quote.mark * 0.003 / units.tick))
         bid, ask = quote.bid, quote.ask
-        bids: _Levels = []
-        asks: _Levels = []
+        bids: _Ladder = []
+        asks: _Ladder = []
         for level in range(levels):
             if level:  # always four draws per level, so depth10 is a prefix of depth20
                 bid -= spacing * (1 if rng.random() < 0.7 else 2)
                 ask += spacing * (1 if rng.random() < 0.7 else 2)
                 bid_lots, ask_lots = units.book_lots(rng), units.book_lots(rng)
             if bid >= 1:  # a cheap option's bids stop at the minimum price
-                bids.append([units.price(bid), units.quantity(bid_lots)])
-            asks.append([units.price(ask), units.quantity(ask_lots)])
-        self._books[option.name] = (bids, asks)
+                bids.append((bid, bid_lots))
+            asks.append((ask, ask_lots))
         return bids, asks
+
+    @staticmethod
+    def _texts(option: _Option, ladder: _Ladder) -> _Levels:
+        """Book levels as the exchange writes them: ``[["price", "quantity"], ...]``."""
+        price, quantity = option.units.price, option.units.quantity
+        return [[price(ticks), quantity(lots)] for ticks, lots in ladder]
+
+    def _book(self, option: _Option, now: int, levels: int) -> Tuple[_Levels, _Levels]:
+        """The top ``levels`` bids and asks at ``now``, built once per option and instant."""
+        quote = self._quote(option, now)  # first: it clears the caches when the instant changes
+        cached = self._books.get(option.name)
+        if cached is not None and len(cached[1]) >= levels:
+            return cached[0][:levels], cached[1][:levels]
+        bids, asks = self._ladders(option, quote, now, levels)
+        book = self._books[option.name] = (self._texts(option, bids), self._texts(option, asks))
+        return book
+
+    def _fbook(self, option: _Option, now: int) -> _Book:
+        """The fstream order book of ``option``, brought up to ``now``.
+
+        It is the book model (the one the nbstream depth streams show) sampled on
+        a 100 ms grid; the update id counts grid steps since the listing, so it
+        only grows.
+        """
+        t = now - now % _BOOK_STEP_MS
+        book = self._fbooks.get(option.name)
+        if book is not None and t <= book.checked_at:
+            return book
+        bids, asks = self._ladders(option, self._price(option, t), t, _BOOK_LEVELS)
+        update_id = (t - option.listed_ms) // _BOOK_STEP_MS + 1
+        if book is None:
+            book = self._fbooks[option.name] = _Book(bids, asks, update_id, t)
+        else:
+            book.advance(bids, asks, update_id, t)
+        return book
 
     # ------------------------------------------------------------------
     # Plans: which renderer a name needs, and when
     # ------------------------------------------------------------------
 
     def _make_plan(self, name: object) -> Optional[_Plan]:
+        """A plan for a name in the exact spelling of either endpoint, else None.
+
+        Both ``parse_stream`` functions accept any case, so a name belongs to the
+        endpoint whose canonical form it is: Binance matches names exactly, and
+        ``btc-...@ticker`` or ``BTC-...@optionTicker`` gets nothing.
+        """
         if not isinstance(name, str):
             return None
-        try:
-            stream = parse_stream(name)
-        except InvalidStreamError:
+        stream: Optional[StreamName] = None
+        fresh = False
+        for parse in (parse_stream, fstream.parse_stream):
+            try:
+                parsed = parse(name)
+            except InvalidStreamError:
+                continue
+            if parsed.name == name:
+                stream, fresh = parsed, parse is fstream.parse_stream
+                break
+        if stream is None:
             return None
-        if stream.name != name:  # Binance matches names exactly: "btc-...@ticker" gives nothing
-            return None
-        renderers: Dict[StreamKind, _Render] = {
+        renderers = self._fstream_renderers if fresh else self._nbstream_renderers
+        if stream.kind in (StreamKind.DEPTH, StreamKind.DIFF_DEPTH):
+            period = float(_DEPTH_SPEEDS_MS[stream.speed or "500ms"])
+        else:
+            period = float(STREAM_PERIODS_MS.get(stream.kind, 0))
+        plan = _Plan(name, stream, renderers[stream.kind], period / self._speed, fresh=fresh)
+        if stream.underlying is not None:  # fstream names the pair (BTCUSDT), nbstream the asset
+            plan.asset = self._pairs.get(stream.underlying) if fresh else stream.underlying
+        if stream.expiration is not None:
+            plan.expiry_ms = _expiry_ms(stream.expiration)
+        return plan
+
+    @property
+    def _nbstream_renderers(self) -> Dict[StreamKind, _Render]:
+        return {
             StreamKind.INDEX: self._render_index,
             StreamKind.TICKER: self._render_ticker,
             StreamKind.TICKER_BY_EXPIRATION: self._render_tickers,
@@ -1161,23 +1390,35 @@ class SyntheticMarket:
             StreamKind.TRADE: self._render_trades,
             StreamKind.NEW_SYMBOL_INFO: self._render_listings,
         }
-        if stream.kind is StreamKind.DEPTH:
-            period = float(_DEPTH_SPEEDS_MS[stream.speed or "500ms"])
-        else:
-            period = float(STREAM_PERIODS_MS.get(stream.kind, 0))
-        plan = _Plan(name, stream, renderers[stream.kind], period / self._speed)
-        if stream.expiration is not None:
-            plan.expiry_ms = _expiry_ms(stream.expiration)
-        return plan
+
+    @property
+    def _fstream_renderers(self) -> Dict[StreamKind, _Render]:
+        return {
+            StreamKind.INDEX: self._render_f_index,
+            StreamKind.TICKER: self._render_ticker,
+            StreamKind.TICKER_BY_EXPIRATION: self._render_tickers,
+            StreamKind.MARK_PRICE: self._render_f_marks,
+            StreamKind.KLINE: self._render_kline,
+            StreamKind.DEPTH: self._render_f_depth,
+            StreamKind.DIFF_DEPTH: self._render_diff_depth,
+            StreamKind.BOOK_TICKER: self._render_book_ticker,
+            StreamKind.OPEN_INTEREST: self._render_open_interest,
+            StreamKind.TRADE: self._render_trades,
+            StreamKind.NEW_SYMBOL_INFO: self._render_listings,
+        }
 
     def _reset(self, plan: _Plan, now: int) -> None:
-        """Start a newly subscribed stream: due now, no old trades, a fresh candle."""
+        """Start a newly subscribed stream: due now, no old trades, a fresh candle and book."""
         plan.due = now if plan.period else -math.inf
         plan.cursor = self._trade_seq
         plan.candle = None
+        plan.sent_u = None
+        plan.top = None
 
     # ------------------------------------------------------------------
-    # Renderers: one per stream kind, each returning the payloads to send
+    # Renderers: one per stream kind, each returning the payloads to send.
+    # Those named _render_f_* are fstream's own; the others serve both
+    # endpoints and pick the payload format from plan.fstream.
     # ------------------------------------------------------------------
 
     def _render_index(self, plan: _Plan, now: int) -> Sequence[object]:
@@ -1188,16 +1429,29 @@ class SyntheticMarket:
         price = _num(self._walks[asset].at(now), 8)
         return ({"e": "index", "E": now, "s": pair, "p": price},)
 
+    def _render_f_index(self, plan: _Plan, now: int) -> Sequence[object]:
+        prices = [
+            {"e": "indexPrice", "E": now, "s": pair, "p": _num(self._walks[asset].at(now), 8)}
+            for pair, asset in self._pairs.items()
+        ]
+        return (prices,)
+
     def _render_ticker(self, plan: _Plan, now: int) -> Sequence[object]:
         option = self._options.get(plan.stream.symbol or "")
-        return () if option is None else (self._ticker(option, now),)
+        if option is None:
+            return ()
+        return (self._f_ticker(option, now) if plan.fstream else self._ticker(option, now),)
 
     def _render_tickers(self, plan: _Plan, now: int) -> Sequence[object]:
-        chain = self._chains.get(plan.stream.underlying or "", {}).get(plan.expiry_ms)
-        return ([self._ticker(option, now) for option in chain],) if chain else ()
+        chain = self._chains.get(plan.asset or "", {}).get(plan.expiry_ms)
+        if not chain:
+            return ()
+        if plan.fstream:  # one message per option (see the module docstring)
+            return [self._f_ticker(option, now) for option in chain]
+        return ([self._ticker(option, now) for option in chain],)
 
     def _render_marks(self, plan: _Plan, now: int) -> Sequence[object]:
-        asset = plan.stream.underlying or ""
+        asset = plan.asset or ""
         if asset not in self._chains:
             return ()
         marks: List[_Payload] = []
@@ -1206,8 +1460,15 @@ class SyntheticMarket:
             marks.append({"e": "markPrice", "E": now, "s": option.name, "mp": mark})
         return (marks,) if marks else ()
 
+    def _render_f_marks(self, plan: _Plan, now: int) -> Sequence[object]:
+        asset = plan.asset or ""
+        if asset not in self._chains:
+            return ()
+        marks = [self._f_mark(option, now) for option in self._chain_options(asset)]
+        return (marks,) if marks else ()
+
     def _render_open_interest(self, plan: _Plan, now: int) -> Sequence[object]:
-        asset = plan.stream.underlying or ""
+        asset = plan.asset or ""
         chain = self._chains.get(asset, {}).get(plan.expiry_ms)
         if not chain:
             return ()
@@ -1233,15 +1494,17 @@ class SyntheticMarket:
                 break
             fresh.append(trade)
         plan.cursor = self._trade_seq
-        symbol, asset = plan.stream.symbol, plan.stream.underlying
+        symbol, asset = plan.stream.symbol, plan.asset
+        payload = self._f_trade_payload if plan.fstream else self._trade_payload
         return [
-            self._trade_payload(trade, now)
+            payload(trade, now)
             for trade in reversed(fresh)
             if trade.option.name == symbol or trade.option.asset == asset
         ]
 
     def _render_listings(self, plan: _Plan, now: int) -> Sequence[object]:
-        return self._announcing
+        payload = self._f_listing_payload if plan.fstream else self._listing_payload
+        return [payload(option, t) for option, t in self._announcing]
 
     def _render_depth(self, plan: _Plan, now: int) -> Sequence[object]:
         option = self._options.get(plan.stream.symbol or "")
@@ -1261,6 +1524,87 @@ class SyntheticMarket:
         }
         return (payload,)
 
+    def _render_f_depth(self, plan: _Plan, now: int) -> Sequence[object]:
+        """Partial depth: the top levels, with the update ids since this stream's last push."""
+        option = self._options.get(plan.stream.symbol or "")
+        if option is None:
+            return ()
+        book = self._fbook(option, now)
+        levels = plan.stream.levels or 10
+        u = book.update_id
+        pu = u - 1 if plan.sent_u is None else plan.sent_u
+        plan.sent_u = u
+        payload: _Payload = {
+            "e": "depthUpdate",
+            "E": now,
+            "T": book.changed_at,
+            "s": option.name,
+            "U": pu + 1 if u > pu else u,
+            "u": u,
+            "pu": pu,
+            "b": self._texts(option, book.bids[:levels]),
+            "a": self._texts(option, book.asks[:levels]),
+        }
+        return (payload,)
+
+    def _render_diff_depth(self, plan: _Plan, now: int) -> Sequence[object]:
+        """Diff depth: every level changed since this stream's last event (quantity 0: gone).
+
+        The first poll of a subscription only notes where the stream starts; each
+        later event has ``U`` = previous ``u`` + 1 and ``pu`` = previous ``u``.
+        """
+        option = self._options.get(plan.stream.symbol or "")
+        if option is None:
+            return ()
+        book = self._fbook(option, now)
+        previous = plan.sent_u
+        plan.sent_u = book.update_id
+        if previous is None or book.update_id == previous:
+            return ()
+        skips = self._skips.get(option.name)
+        if skips:  # skip_depth_updates(): the event is lost
+            self._skips[option.name] = skips - 1
+            return ()
+        bids, asks = book.changes_since(previous)
+        units = option.units
+        payload: _Payload = {
+            "e": "depthUpdate",
+            "E": now,
+            "T": book.changed_at,
+            "s": option.name,
+            "U": previous + 1,
+            "u": book.update_id,
+            "pu": previous,
+            "b": [[units.price(p), units.quantity(bids[p])] for p in sorted(bids, reverse=True)],
+            "a": [[units.price(p), units.quantity(asks[p])] for p in sorted(asks)],
+        }
+        return (payload,)
+
+    def _render_book_ticker(self, plan: _Plan, now: int) -> Sequence[object]:
+        """The best bid and ask, sent whenever they change (at most every 100 ms)."""
+        option = self._options.get(plan.stream.symbol or "")
+        if option is None:
+            return ()
+        book = self._fbook(option, now)
+        units = option.units
+        bid = book.bids[0] if book.bids else None
+        ask = book.asks[0] if book.asks else None
+        if (bid, ask) == plan.top:
+            return ()
+        plan.top = (bid, ask)
+        payload: _Payload = {
+            "e": "bookTicker",
+            "u": book.update_id,
+            "s": option.name,
+            "b": units.price(bid[0]) if bid else "0",
+            "B": units.quantity(bid[1]) if bid else "0",
+            "a": units.price(ask[0]) if ask else "0",
+            "A": units.quantity(ask[1]) if ask else "0",
+            "T": book.changed_at,
+            "E": now,
+        }
+        return (payload,)
+
     def _render_kline(self, plan: _Plan, now: int) -> Sequence[object]:
         option = self._options.get(plan.stream.symbol or "")
         if option is None:
@@ -1269,22 +1613,28 @@ class SyntheticMarket:
         start, end = _kline_window(interval, now)
         out: List[_Payload] = []
         candle = plan.candle
+        fresh = plan.fstream
         if candle is not None and candle.start != start:
             self._feed(candle, option, candle.end)
-            out.append(self._kline_payload(option, interval, candle, now, closed=True))
+            out.append(self._kline_payload(option, interval, candle, now, closed=True, fresh=fresh))
             candle = None
         if candle is None:
             candle = self._new_candle(option, start, end)
         self._feed(candle, option, now)
         plan.candle = candle
-        out.append(self._kline_payload(option, interval, candle, now, closed=False))
+        out.append(self._kline_payload(option, interval, candle, now, closed=False, fresh=fresh))
         return out
 
     # ------------------------------------------------------------------
     # Payload builders
     # ------------------------------------------------------------------
 
-    def _ticker(self, option: _Option, now: int) -> _Payload:
+    def _quote_texts(self, option: _Option, now: int) -> Dict[str, str]:
+        """The book top, implied volatilities, greeks and limits at ``now``, as texts.
+
+        Keyed by the nbstream ticker's wire keys; ``b``/``a`` are the bid and ask
+        implied volatilities, empty when there is none on that side.
+        """
         units = option.units
         quote = self._quote(option, now)
         _, bid_lots, ask_lots = self._book_top(option, now)
@@ -1292,11 +1642,33 @@ class SyntheticMarket:
         band = max(0.05 * quote.mark, 0.005 * quote.spot) / units.tick
         max_buy = quote.ask + math.ceil(band)
         min_sell = max(1, min(quote.bid, quote.bid - math.floor(band))) if quote.bid else 1
+        to_expiry = option.expiry_ms - now
+        g = quote.greeks
+        return {
+            "bo": units.price(quote.bid),
+            "ao": units.price(quote.ask),
+            "bq": units.quantity(bid_lots) if quote.bid else "0",
+            "aq": units.quantity(ask_lots),
+            "b": "" if bid_iv is None else _num(bid_iv, 8),
+            "a": "" if ask_iv is None else _num(ask_iv, 8),
+            "d": _num(g.delta, 8),
+            "t": _num(g.theta, 8),
+            "g": _num(g.gamma, 8),
+            "v": _num(g.vega, 8),
+            "vo": _num(quote.iv, 8),
+            "mp": _num(quote.mark, units.decimals + 2),
+            "hl": units.price(max_buy),
+            "ll": units.price(min_sell),
+            "eep": _num(quote.spot, 8) if 0 < to_expiry <= _ESTIMATE_WINDOW_MS else "0",
+            "i": _num(quote.spot, 8),
+        }
+
+    def _ticker(self, option: _Option, now: int) -> _Payload:
+        """The nbstream ticker: 24-hour statistics with the book top and greeks."""
+        units = option.units
+        q = self._quote_texts(option, now)
         change = option.close - option.open
         percent = change / option.open if option.open else 0.0
-        to_expiry = option.expiry_ms - now
-        estimate = _num(quote.spot, 8) if 0 < to_expiry <= _ESTIMATE_WINDOW_MS else "0"
-        g = quote.greeks
         return {
             "e": "24hrTicker",
             "E": now,
@@ -1314,21 +1686,75 @@ class SyntheticMarket:
             "F": str(option.first_id),
             "L": str(option.last_id),
             "n": option.count,
-            "bo": units.price(quote.bid),
-            "ao": units.price(quote.ask),
-            "bq": units.quantity(bid_lots) if quote.bid else "0",
-            "aq": units.quantity(ask_lots),
-            "b": _num(bid_iv or 0.0, 8),
-            "a": _num(ask_iv or 0.0, 8),
-            "d": _num(g.delta, 8),
-            "t": _num(g.theta, 8),
-            "g": _num(g.gamma, 8),
-            "v": _num(g.vega, 8),
-            "vo": _num(quote.iv, 8),
-            "mp": _num(quote.mark, units.decimals + 2),
-            "hl": units.price(max_buy),
-            "ll": units.price(min_sell),
-            "eep": estimate,
+            "bo": q["bo"],
+            "ao": q["ao"],
+            "bq": q["bq"],
+            "aq": q["aq"],
+            "b": q["b"] or "0",
+            "a": q["a"] or "0",
+            "d": q["d"],
+            "t": q["t"],
+            "g": q["g"],
+            "v": q["v"],
+            "vo": q["vo"],
+            "mp": q["mp"],
+            "hl": q["hl"],
+            "ll": q["ll"],
+            "eep": q["eep"],
+        }
+
+    @staticmethod
+    def _f_ticker(option: _Option, now: int) -> _Payload:
+        """The fstream ticker: 24-hour statistics only (the greeks are in the mark price)."""
+        units = option.units
+        change = option.close - option.open
+        percent = change / option.open if option.open else 0.0
+        average = option.amount / option.volume if option.volume else 0.0
+        return {
+            "e": "24hrTicker",
+            "E": now,
+            "s": option.name,
+            "p": units.price(change),
+            "P": _num(percent, 4),
+            "w": _num(average, units.decimals + 2),
+            "c": units.price(option.close),
+            "Q": units.quantity(option.last_qty) if option.last_qty else "0",
+            "o": units.price(option.open),
+            "h": units.price(option.high),
+            "l": units.price(option.low),
+            "v": units.contracts(option.volume),
+            "q": _num(option.amount, 4),
+            "O": now - _DAY_MS,
+            "C": now,
+            "F": option.first_id,
+            "L": option.last_id,
+            "n": option.count,
+        }
+
+    def _f_mark(self, option: _Option, now: int) -> _Payload:
+        """The fstream mark price: the mark with the book top, IVs and greeks."""
+        q = self._quote_texts(option, now)
+        return {
+            "s": option.name,
+            "mp": q["mp"],
+            "E": now,
+            "e": "markPrice",
+            "i": q["i"],
+            "P": q["eep"],
+            "bo": q["bo"],
+            "ao": q["ao"],
+            "bq": q["bq"],
+            "aq": q["aq"],
+            "b": q["b"] or "-1.0",  # -1 means no quote on that side
+            "a": q["a"] or "-1.0",
+            "hl": q["hl"],
+            "ll": q["ll"],
+            "vo": q["vo"],
+            "rf": "0",
+            "d": q["d"],
+            "t": q["t"],
+            "g": q["g"],
+            "v": q["v"],
         }
 
     @staticmethod
@@ -1363,6 +1789,38 @@ class SyntheticMarket:
         }
 
     @staticmethod
+    def _f_trade_payload(trade: _Trade, now: int) -> _Payload:
+        units = trade.option.units
+        return {
+            "e": "trade",
+            "E": now,
+            "T": trade.time,
+            "s": trade.option.name,
+            "t": trade.trade_id,
+            "p": units.price(trade.price),
+            "q": units.quantity(trade.lots),  # always positive on fstream
+            "X": "MARKET",
+            "S": "BUY" if trade.direction > 0 else "SELL",
+            "m": trade.direction < 0,  # a seller-initiated trade hit a resting buy order
+        }
+
+    @staticmethod
+    def _f_listing_payload(option: _Option, t: int) -> _Payload:
+        return {
+            "e": "optionSymbol",
+            "E": t,
+            "s": option.name,
+            "ps": f"{option.asset}USDT",
+            "qa": "USDT",
+            "d": "CALL" if option.is_call else "PUT",
+            "sp": option.strike_text,
+            "dt": option.expiry_ms,
+            "u": 1,
+            "ot": t,
+            "cs": "TRADING",
+        }
+
+    @staticmethod
     def _new_candle(option: _Option, start: int, end: int) -> _Candle:
         """An empty candle opening at the last price before ``start``."""
         prior, seen = option.prior, 0
@@ -1390,8 +1848,15 @@ class SyntheticMarket:
 
     @staticmethod
     def _kline_payload(
-        option: _Option, interval: str, candle: _Candle, now: int, *, closed: bool
+        option: _Option,
+        interval: str,
+        candle: _Candle,
+        now: int,
+        *,
+        closed: bool,
+        fresh: bool = False,
     ) -> _Payload:
+        """A kline; fstream (``fresh``) names the first trade id ``f`` instead of ``F``."""
         units = option.units
         return {
             "e": "kline",
@@ -1402,7 +1867,7 @@ class SyntheticMarket:
                 "T": candle.end,
                 "s": option.name,
                 "i": interval,
-                "F": candle.first_id,
+                "f" if fresh else "F": candle.first_id,
                 "L": candle.last_id,
                 "o": units.price(candle.open),
                 "c": units.price(candle.close),

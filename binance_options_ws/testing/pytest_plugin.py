@@ -8,6 +8,10 @@ installed the fixtures are available in every test without an import:
 * ``fake_market_exchange``: the same with ``market=True`` (a
   ``SyntheticMarket(seed=0)`` publishing on every subscribed stream).
 
+Both serve the two endpoints at once (``url + "/ws"`` for nbstream,
+``url + "/public/ws"`` and ``url + "/market/ws"`` for fstream) and the REST depth
+route at ``rest_url``, so one test can run against either endpoint.
+
 The ``websockets`` library (the ``testing`` extra) is imported only when a
 fixture is used, so the plugin never breaks a test run that does not need it.
 

@@ -1,10 +1,19 @@
-"""A fake Binance options stream endpoint: a real WebSocket server on 127.0.0.1.
+"""A fake Binance options stream exchange: a real WebSocket server on 127.0.0.1.
 
-:class:`FakeExchange` speaks the documented protocol of
-``wss://nbstream.binance.com/eoptions``: raw (``/ws/<stream>``) and combined
-(``/stream?streams=<a>/<b>``) connections, live control messages with their exact
-replies and errors, the stream and message-rate limits, server pings and the
-pong deadline, the connection lifetime. Data comes from :meth:`FakeExchange.publish`
+:class:`FakeExchange` serves both stream endpoints at once, told apart by the path:
+
+* the documented ``wss://nbstream.binance.com/eoptions``: raw ``/ws/<stream>``
+  and combined ``/stream?streams=<a>/<b>`` connections, uppercase names
+  (``BTCUSDT@index``);
+* the 2026 ``wss://fstream.binance.com``: the same paths under ``/public`` (trades,
+  tickers, book ticker, depth) and ``/market`` (index, mark price, kline, open
+  interest, new symbols), lowercase names (``btcusdt@optionMarkPrice``);
+* and, over plain HTTP, the REST order book ``GET /eapi/v1/depth`` that a local
+  order book starts from.
+
+It speaks the protocol of both: live control messages with their exact replies
+and errors, the stream and message-rate limits, server pings and the pong
+deadline, the connection lifetime. Data comes from :meth:`FakeExchange.publish`
 or from an attached market (see :class:`~binance_options_ws.testing.SyntheticMarket`),
 and every fault a client must survive can be injected while clients are connected.
 
@@ -75,23 +84,52 @@ def _seconds(value: Optional[float], name: str) -> Optional[float]:
 
 
 class FakeExchange:
-    """A local WebSocket server that behaves like Binance's options stream endpoint.
+    """A local server that behaves like Binance's options stream endpoints.
 
-    Connect to :attr:`url` plus ``/ws/<stream>``, ``/ws``, ``/stream`` or
-    ``/stream?streams=<a>/<b>``; any other path is refused with HTTP 404, and a
-    path naming a stream that :func:`~binance_options_ws.streams.parse_stream`
-    cannot read (or more than ``max_streams_per_connection`` of them) with HTTP 400.
-    Control messages get the documented replies and error payloads.
+    Both endpoints are served at once; the path of a connection says which
+    (append it to :attr:`url`):
+
+    * nbstream, the documented endpoint: ``/ws``, ``/ws/<stream>``, ``/stream`` and
+      ``/stream?streams=<a>/<b>``, with uppercase names such as ``BTCUSDT@index``;
+    * fstream, the 2026 endpoint: the same paths under ``/public`` (trades,
+      tickers, book ticker, depth: ``btc-261225-100000-c@optionTrade``) and under
+      ``/market`` (index, mark price, kline, open interest, new symbols:
+      ``!index@arr``), with lowercase names.
+
+    So ``StreamClient(exchange.url, endpoint="fstream")`` connects to
+    ``exchange.url + "/public/stream"`` and ``+ "/market/stream"``. Any other path
+    is refused with HTTP 404; a path naming a stream that the endpoint's
+    ``parse_stream`` (:func:`binance_options_ws.streams.parse_stream` or
+    :func:`binance_options_ws.fstream.parse_stream`) cannot read, a stream of the
+    other fstream path, or more than ``max_streams_per_connection`` streams, with
+    HTTP 400. Control messages get the documented replies and error payloads.
+    :attr:`connections` tells each connection's ``endpoint`` and ``url_path``.
+
+    :attr:`rest_url` serves ``GET /eapi/v1/depth?symbol=<SYMBOL>&limit=<N>`` over
+    plain HTTP: the attached market's order book as
+    ``{"bids": [["price", "qty"], ...], "asks": [...], "T": ms, "lastUpdateId": id}``,
+    consistent with the ``<symbol>@depth@<speed>`` diff stream. ``limit`` is one
+    of 10, 20, 50, 100 (the default), 500, 1000, else HTTP 400 with code -1100;
+    a symbol the market does not list gets HTTP 400 ``{"code": -1121, "msg":
+    "Invalid symbol."}``.
 
     Choices where the documentation is silent:
 
-    * Stream names are exact strings: ``btcusdt@index`` is accepted and receives
-      nothing, since data is published under ``BTCUSDT@index``. A SUBSCRIBE naming
-      something that :func:`~binance_options_ws.streams.parse_stream` cannot read
-      gets ``{"code": 2, "msg": "Invalid request: invalid stream name `<name>`"}``;
-      one that would go over ``max_streams_per_connection`` gets code 2
-      ``Invalid request: too many streams: ...``; either changes nothing.
-      UNSUBSCRIBE accepts any string. Subscribing twice keeps one entry.
+    * Stream names are exact strings: ``btcusdt@index`` (nbstream) or
+      ``BTC-261225-100000-C@optionTicker`` (fstream) is accepted and receives
+      nothing, since data is published under ``BTCUSDT@index`` and
+      ``btc-261225-100000-c@optionTicker``. A SUBSCRIBE naming something that the
+      endpoint's ``parse_stream`` cannot read gets ``{"code": 2, "msg": "Invalid
+      request: invalid stream name `<name>`"}``; one that would go over
+      ``max_streams_per_connection`` gets code 2 ``Invalid request: too many
+      streams: ...``; either changes nothing. UNSUBSCRIBE accepts any string.
+      Subscribing twice keeps one entry.
+    * On fstream, a SUBSCRIBE naming a stream of the other path gets code 2
+      ``Invalid request: stream `!index@arr` is served on /market, not /public``
+      and changes nothing (the real server's answer is not documented).
+    * Data published by the market goes only to connections of the endpoint
+      whose exact spelling the name is (see above); :meth:`publish` sends to
+      every connection subscribed to the exact name, on either endpoint.
     * Missing ``params`` means an empty list; ``params`` that is not a list is
       code 2. ``too many parameters`` is LIST_SUBSCRIPTIONS with any params,
       GET_PROPERTY with more than one, SET_PROPERTY with more than two.
@@ -108,6 +146,13 @@ class FakeExchange:
     * A connection reaching ``max_connection_age`` is closed with code 1001.
     * Binary frames from clients are logged and otherwise ignored.
     * Compression (permessage-deflate) is not offered.
+    * Limits, pings and faults are the same on every path. The REST route is
+      not affected by :meth:`refuse_connections`, which refuses WebSocket
+      handshakes only.
+    * The REST book has at most 20 levels a side and accepts the symbol in any
+      case; it is the book of the diff-depth stream, so its ``lastUpdateId`` is
+      a ``u`` that stream sends (or will send). Without a market that has a
+      ``depth_snapshot`` method every symbol is unknown.
 
     Args:
         host: The interface to listen on.
@@ -115,6 +160,8 @@ class FakeExchange:
         market: None or False for no data but what :meth:`publish` sends; True for
             ``SyntheticMarket(seed=0)``; or any object with a ``poll`` method (a
             :class:`MarketFeed`), polled every ``market_poll_interval`` seconds.
+            It serves both endpoints, and the REST route if it has a
+            ``depth_snapshot`` method.
         max_streams_per_connection: Streams one connection may listen to (None: no limit).
         max_messages_per_second: Incoming messages allowed in any 1-second window
             (None: no limit).
@@ -131,6 +178,10 @@ class FakeExchange:
         >>> with FakeExchange(ping_interval=0.2, pong_timeout=0.5) as exchange:
         ...     print(exchange.url)  # doctest: +ELLIPSIS
         ws://127.0.0.1:...
+        >>> with FakeExchange(market=True) as exchange:  # doctest: +SKIP
+        ...     ws = websocket.create_connection(exchange.url + "/market/ws/!index@arr")
+        ...     [item["e"] for item in json.loads(ws.recv())]
+        ['indexPrice', 'indexPrice']
     """
 
     def __init__(
@@ -174,6 +225,7 @@ class FakeExchange:
             self._market = None
         else:
             self._market = market
+        self._engine.market = self._market
 
         # Guards start/stop and self._runtime.
         self._lifecycle = threading.Lock()
@@ -260,9 +312,11 @@ class FakeExchange:
 
     @property
     def url(self) -> str:
-        """The base URL, like ``wss://nbstream.binance.com/eoptions``: ``ws://127.0.0.1:<port>``.
+        """The base URL of both endpoints: ``ws://127.0.0.1:<port>``.
 
-        Append ``/ws/<stream>``, ``/ws``, ``/stream`` or ``/stream?streams=<a>/<b>``.
+        It stands for ``wss://nbstream.binance.com/eoptions`` (append ``/ws/<stream>``,
+        ``/ws``, ``/stream`` or ``/stream?streams=<a>/<b>``) and for
+        ``wss://fstream.binance.com`` (append the same after ``/public`` or ``/market``).
 
         Raises:
             RuntimeError: If the port is not known yet (port 0, never started).
@@ -273,6 +327,22 @@ class FakeExchange:
         if self._port == 0:
             raise RuntimeError("the exchange picks its port when it starts: call start() first")
         return f"ws://{self._host}:{self._port}"
+
+    @property
+    def rest_url(self) -> str:
+        """The base URL of the REST route: ``http://127.0.0.1:<port>``.
+
+        Append ``/eapi/v1/depth?symbol=<SYMBOL>&limit=<N>``.
+
+        Raises:
+            RuntimeError: If the port is not known yet (port 0, never started).
+
+        Example:
+            >>> requests.get(exchange.rest_url + "/eapi/v1/depth",  # doctest: +SKIP
+            ...              params={"symbol": "BTC-261225-100000-C"}).json()["lastUpdateId"]
+            1234
+        """
+        return "http" + self.url[len("ws") :]
 
     @property
     def port(self) -> int:
@@ -382,8 +452,10 @@ class FakeExchange:
         ``{"stream": ..., "data": ...}`` once, for the connections whose
         ``combined`` property is true. Stalled connections get nothing.
 
+        Either endpoint: whoever subscribed to exactly this name gets it.
+
         Args:
-            stream: The exact stream name, e.g. ``"BTCUSDT@index"``.
+            stream: The exact stream name, e.g. ``"BTCUSDT@index"`` or ``"!index@arr"``.
             payload: The JSON-ready data (a dict, or a list for array streams).
 
         Returns:
@@ -433,10 +505,10 @@ class FakeExchange:
         """Send a frame the real endpoint never sends, to test how a client copes.
 
         Kinds: ``"not_json"`` (an HTML error page's text), ``"truncated_json"`` (the
-        first half of an ``index`` event), ``"unknown_event"`` (valid JSON with event
+        first half of an index event), ``"unknown_event"`` (valid JSON with event
         type ``"futureEvent"``), ``"binary"`` (a binary frame; the endpoint only
         sends text) and ``"empty_array"`` (``[]``). The JSON ones are wrapped on
-        combined connections.
+        combined connections, with stream names of the connection's endpoint.
 
         Args:
             kind: One of the kinds above.
@@ -463,7 +535,9 @@ class FakeExchange:
             runtime,
             self._engine.send_each,
             connection_id,
-            lambda session: malformed_message(kind, session.state.combined, now_ms),
+            lambda session: malformed_message(
+                kind, session.state.combined, now_ms, session.endpoint
+            ),
         )
 
     # ------------------------------------------------------------------
@@ -591,6 +665,33 @@ class FakeExchange:
             raise ValueError(f"seconds must be >= 0, got {seconds!r}")
         with self._engine.lock:
             self._engine.reply_delay = float(seconds)
+
+    def skip_depth_updates(self, symbol: str, count: int = 1) -> None:
+        """Lose the next ``count`` diff-depth events of ``symbol``: a gap in the stream.
+
+        The market computes those ``<symbol>@depth@<speed>`` events but does not
+        send them, so the next event a client sees has a ``pu`` that is not the
+        ``u`` of the last one it got, as after a lost message. The count is shared
+        by the symbol's diff streams and waits for one if none is subscribed yet.
+
+        Args:
+            symbol: The option symbol, any case, e.g. ``"BTC-261225-100000-C"``.
+            count: How many events to lose.
+
+        Raises:
+            RuntimeError: If the exchange is not running, or its market cannot skip
+                (it has no ``skip_depth_updates`` method).
+            ValueError: If the market does not list ``symbol`` or ``count`` is not
+                a positive integer.
+
+        Example:
+            >>> exchange.skip_depth_updates("BTC-261225-100000-C")  # doctest: +SKIP
+        """
+        skip = getattr(self._market, "skip_depth_updates", None)
+        if skip is None:
+            raise RuntimeError("skip_depth_updates needs a market that can skip (SyntheticMarket)")
+        runtime = self._require_runtime()
+        self._call_in_loop(runtime, skip, symbol, count)
 
     # ------------------------------------------------------------------
     # Plumbing

@@ -1,0 +1,394 @@
+"""``OrderBook``: a local order book of one option, kept from a snapshot plus the diff stream.
+
+The fstream endpoint's diff-depth stream (``<symbol>@depth@<speed>``) sends only
+the levels that changed. To hold the whole book, start from a REST snapshot
+(``GET /eapi/v1/depth``) and apply the changes that follow it, in order:
+
+1. subscribe to the diff stream and keep its events aside;
+2. fetch the snapshot; its ``last_update_id`` says which changes it already holds;
+3. drop the kept events that end before it (``u`` < ``last_update_id``); the first
+   one applied must not start after it (``pu`` <= ``last_update_id``);
+4. from then on every event's ``pu`` must equal the previous event's ``u``.
+
+When a check fails an update was missed: the book is marked out of sync and a
+fresh snapshot is fetched (a *resync*), while new events are kept aside again.
+The same happens when the client loses its connection: the events of the gap are
+gone, so the book waits for the stream to resume and starts again.
+:class:`OrderBook` does all of this in the background::
+
+    from binance_options_ws import OrderBook, StreamClient
+
+    with StreamClient(endpoint="fstream") as client:
+        book = OrderBook(client, "BTC-261225-100000-C")
+        book.wait_synced(timeout=10)
+        print(book.best_bid, book.best_ask)
+
+Snapshots are fetched on a thread of the book's own
+(``binance-options-ws-N-order-book-<SYMBOL>``), so a slow REST answer never holds
+up the client's other callbacks; events are applied on the client's dispatcher
+thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import threading
+import time
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
+
+from .backoff import backoff
+from .client import StreamClient
+from .exceptions import BinanceAPIError, InvalidArgumentError, RateLimitError
+from .exchange_info import DEPTH_LIMITS, DepthSnapshot
+from .models import DepthUpdate
+from .rest import RestClient
+from .streams import OptionSymbol
+
+__all__ = ["OrderBook"]
+
+_log = logging.getLogger("binance_options_ws")
+_numbers = itertools.count(1)
+# Events kept aside while a snapshot is fetched; beyond this the oldest go (the
+# snapshot will be newer than them anyway).
+_MAX_PENDING = 10_000
+
+Level = Tuple[float, float]
+
+
+class OrderBook:
+    """A local order book of one option from a REST snapshot plus the diff-depth stream.
+
+    Needs a client on the fstream endpoint (only it has the diff stream). The book
+    subscribes when created and unsubscribes on :meth:`close`.
+
+    Args:
+        client: A :class:`~binance_options_ws.StreamClient` with ``endpoint="fstream"``.
+        symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
+        rest: Where snapshots come from; a ``RestClient()`` for Binance by default
+            (a :class:`~binance_options_ws.testing.FakeExchange`'s ``rest_url`` in tests).
+        speed: The diff stream's speed, ``"100ms"`` (the default) or ``"500ms"``.
+        limit: Levels per side in each snapshot: 10, 20, 50, 100, 500 or 1000.
+        on_update: Called with the book after every applied event, on the client's
+            dispatcher thread.
+        timeout: Seconds to wait for the exchange to confirm the subscription.
+
+    Raises:
+        InvalidArgumentError: The client is not on fstream, or ``limit`` is not allowed.
+        InvalidStreamError: ``symbol`` or ``speed`` is not valid.
+
+    Example:
+        >>> book = OrderBook(client, "BTC-261225-100000-C")   # doctest: +SKIP
+        >>> book.wait_synced(10); book.bids(5)                # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        client: StreamClient,
+        symbol: Union[str, OptionSymbol],
+        *,
+        rest: Optional[RestClient] = None,
+        speed: Union[str, int] = "100ms",
+        limit: int = 1000,
+        on_update: Optional[Callable[[OrderBook], Any]] = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        if not isinstance(client, StreamClient) or client.endpoint != "fstream":
+            raise InvalidArgumentError(
+                "OrderBook needs a StreamClient on the fstream endpoint, which has the "
+                f"diff-depth stream: StreamClient(endpoint='fstream'); got {client!r}"
+            )
+        if isinstance(limit, bool) or limit not in DEPTH_LIMITS:
+            raise InvalidArgumentError(
+                f"limit must be one of {', '.join(map(str, DEPTH_LIMITS))}, got {limit!r}"
+            )
+        if on_update is not None and not callable(on_update):
+            raise InvalidArgumentError(f"on_update must be callable or None, got {on_update!r}")
+        self.symbol = OptionSymbol.parse(symbol).name
+        self._client = client
+        self._own_rest = rest is None
+        self._rest = rest if rest is not None else RestClient()
+        self._limit = limit
+        self._on_update = on_update
+        self._lock = threading.Lock()  # protects everything below up to the thread
+        self._bids: Dict[float, float] = {}
+        self._asks: Dict[float, float] = {}
+        self._update_id: Optional[int] = None
+        self._synced = threading.Event()
+        self._first = True  # the next event is the first after a snapshot
+        self._pending: Deque[DepthUpdate] = collections.deque(maxlen=_MAX_PENDING)
+        self._resyncs = 0
+        self._awaiting = False  # a snapshot is wanted or being fetched
+        self._generation = 0  # +1 on a lost connection: a snapshot fetched before is stale
+        self._last_error: Optional[BaseException] = None
+        self._failed: Optional[BaseException] = None  # an error no retry can mend
+        self._want_snapshot = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._fetch_loop,
+            name=f"binance-options-ws-{next(_numbers)}-order-book-{self.symbol}",
+            daemon=True,
+        )
+        self._thread.start()
+        client._add_state_hook(self._on_client_state)
+        try:
+            self._subscription = client.subscribe_diff_depth(
+                self.symbol, speed, self._on_event, timeout=timeout
+            )
+        except BaseException:
+            client._remove_state_hook(self._on_client_state)
+            self._stop.set()
+            self._want_snapshot.set()
+            raise
+        with self._lock:
+            self._request_snapshot()
+
+    def __repr__(self) -> str:
+        state = "synced" if self.is_synced else "syncing"
+        return (
+            f"<OrderBook {self.symbol} {state} update {self._update_id} "
+            f"bid {self.best_bid} ask {self.best_ask}>"
+        )
+
+    def __enter__(self) -> OrderBook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def is_synced(self) -> bool:
+        """True while the book is complete: a snapshot plus every change since."""
+        return self._synced.is_set()
+
+    def wait_synced(self, timeout: Optional[float] = None) -> bool:
+        """Wait until the book is in sync. Returns False if ``timeout`` ran out first.
+
+        Raises:
+            BinanceAPIError: If the exchange refused the snapshot for good (an unknown
+                symbol, say); the book stops trying.
+
+        Example:
+            >>> book.wait_synced(timeout=10)   # doctest: +SKIP
+            True
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._failed is not None:
+                raise self._failed
+            wait = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+            if self._synced.wait(max(0.0, wait)):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+    def bids(self, limit: Optional[int] = None) -> List[Level]:
+        """The bids as ``(price, quantity)``, best (highest price) first.
+
+        Example:
+            >>> book.bids(3)   # doctest: +SKIP
+            [(5100.0, 0.5), (5000.0, 1.2), (4900.0, 3.0)]
+        """
+        with self._lock:
+            levels = sorted(self._bids.items(), reverse=True)
+        return levels if limit is None else levels[:limit]
+
+    def asks(self, limit: Optional[int] = None) -> List[Level]:
+        """The asks as ``(price, quantity)``, best (lowest price) first.
+
+        Example:
+            >>> book.asks(3)   # doctest: +SKIP
+        """
+        with self._lock:
+            levels = sorted(self._asks.items())
+        return levels if limit is None else levels[:limit]
+
+    @property
+    def best_bid(self) -> Optional[Level]:
+        """The best bid ``(price, quantity)``, or None when there is none."""
+        with self._lock:
+            return max(self._bids.items()) if self._bids else None
+
+    @property
+    def best_ask(self) -> Optional[Level]:
+        """The best ask ``(price, quantity)``, or None when there is none."""
+        with self._lock:
+            return min(self._asks.items()) if self._asks else None
+
+    @property
+    def update_id(self) -> Optional[int]:
+        """The update id the book is at (None before the first snapshot)."""
+        return self._update_id
+
+    @property
+    def resyncs(self) -> int:
+        """How many times the book started again from a fresh snapshot, after a missed
+        update or a lost connection."""
+        return self._resyncs
+
+    @property
+    def last_error(self) -> Optional[BaseException]:
+        """Why the last snapshot failed, while failing (retried with backoff); else None."""
+        return self._last_error
+
+    def close(self) -> None:
+        """Unsubscribe and stop the snapshot thread. Safe to call more than once.
+
+        Example:
+            >>> book.close()   # doctest: +SKIP
+        """
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._want_snapshot.set()
+        self._synced.clear()
+        self._client._remove_state_hook(self._on_client_state)
+        if not self._client.closed:
+            try:
+                self._subscription.unsubscribe(timeout=1.0)
+            except Exception as exc:  # the client may be going away: nothing to undo
+                _log.debug("order book %s: unsubscribe failed: %s", self.symbol, exc)
+        if self._thread is not threading.current_thread():
+            self._thread.join(1.0)
+        if self._own_rest:
+            self._rest.close()
+
+    # ------------------------------------------------------------------ events
+
+    def _on_event(self, event: DepthUpdate) -> None:
+        """One diff event (on the client's dispatcher thread)."""
+        if not isinstance(event, DepthUpdate) or event.symbol not in (None, self.symbol):
+            return
+        with self._lock:
+            if not self._synced.is_set():
+                self._pending.append(event)
+                if not self._awaiting and self._failed is None:
+                    self._request_snapshot()  # the stream is back after a lost connection
+                return
+            applied = self._apply(event)
+        if applied and self._on_update is not None:
+            self._on_update(self)
+
+    def _apply(self, event: DepthUpdate) -> bool:
+        """Apply one event to a synced book (``_lock`` held). False if it was skipped."""
+        current, first, last = self._update_id, event.previous_update_id, event.update_id
+        if current is None or last is None:
+            return False
+        if self._first:
+            if last < current:  # already in the snapshot
+                return False
+            starts_after = first > current if first is not None else (
+                event.first_update_id is not None and event.first_update_id > current + 1
+            )
+            if starts_after:
+                return self._gap(f"the first event after the snapshot ({current}) starts later")
+        elif first != current:
+            return self._gap(f"expected pu {current}, got {first}")
+        self._first = False
+        for side, levels in ((self._bids, event.bids), (self._asks, event.asks)):
+            for price, quantity in levels:
+                if quantity == 0:
+                    side.pop(price, None)
+                else:
+                    side[price] = quantity
+        self._update_id = last
+        return True
+
+    def _gap(self, detail: str) -> bool:
+        """An update was missed (``_lock`` held): go out of sync and ask for a snapshot."""
+        _log.warning("order book %s: missed an update (%s); resyncing", self.symbol, detail)
+        self._resyncs += 1
+        self._synced.clear()
+        self._pending.clear()
+        self._request_snapshot()
+        return False
+
+    def _request_snapshot(self) -> None:
+        """Ask the snapshot thread for a snapshot (``_lock`` held)."""
+        self._awaiting = True
+        self._want_snapshot.set()
+
+    def _on_client_state(self, state: str) -> None:
+        """Follow the client's connections (called on their threads; never blocks long)."""
+        if state == "closed":
+            self._stop.set()
+            self._want_snapshot.set()
+            self._synced.clear()
+        elif state == "reconnecting":  # a connection died: its missed events are gone
+            with self._lock:
+                self._generation += 1
+                if self._synced.is_set():
+                    self._resyncs += 1
+                    _log.warning("order book %s: connection lost; resyncing", self.symbol)
+                self._synced.clear()
+                self._pending.clear()
+                self._awaiting = False  # the next event after the reconnect asks again
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _fetch_loop(self) -> None:
+        delays = backoff(0.5, 2.0, 30.0)
+        while not self._stop.is_set():
+            if not self._want_snapshot.wait(0.5):
+                if self._client.closed:  # never outlive the client
+                    return
+                continue
+            if self._stop.is_set() or self._client.closed:
+                return
+            self._want_snapshot.clear()
+            generation = self._generation
+            try:
+                snapshot = self._rest.depth(self.symbol, self._limit)
+            except Exception as exc:
+                self._last_error = exc
+                if _permanent(exc):
+                    _log.error("order book %s: snapshot refused: %s", self.symbol, exc)
+                    self._failed = exc
+                    return
+                delay = next(delays)
+                _log.warning(
+                    "order book %s: snapshot failed (%s); retrying in %.1f s",
+                    self.symbol, exc, delay,
+                )
+                if self._stop.wait(delay):
+                    return
+                self._want_snapshot.set()
+                continue
+            delays = backoff(0.5, 2.0, 30.0)
+            self._last_error = None
+            if self._install(snapshot, generation) and self._on_update is not None:
+                try:
+                    self._on_update(self)
+                except Exception:  # the same promise as any callback: logged, not fatal
+                    _log.exception("order book %s: on_update raised", self.symbol)
+
+    def _install(self, snapshot: DepthSnapshot, generation: int) -> bool:
+        """Start the book from a snapshot and the events kept aside. True if in sync."""
+        with self._lock:
+            if generation != self._generation or self._stop.is_set():
+                return False  # taken before a lost connection: wait for the stream again
+            self._awaiting = False
+            self._bids = dict(snapshot.bids)
+            self._asks = dict(snapshot.asks)
+            self._update_id = snapshot.last_update_id
+            self._first = True
+            self._synced.set()
+            pending, self._pending = list(self._pending), collections.deque(maxlen=_MAX_PENDING)
+            for event in pending:
+                self._apply(event)
+                if not self._synced.is_set():  # a gap among the kept events
+                    return False
+        _log.info("order book %s: in sync at update %s", self.symbol, self._update_id)
+        return True
+
+
+def _permanent(error: BaseException) -> bool:
+    """Whether no retry can mend a failed snapshot: the exchange refused the request
+    itself (HTTP 4xx such as an unknown symbol), not a rate limit or an outage."""
+    if isinstance(error, RateLimitError) or not isinstance(error, BinanceAPIError):
+        return False
+    status = error.status
+    return status is not None and 400 <= status < 500
