@@ -780,8 +780,9 @@ def _add_endpoint_argument(parser: argparse.ArgumentParser) -> None:
         "--endpoint",
         choices=list(ENDPOINTS),
         default="nbstream",
-        help="nbstream (the default: the endpoint of Binance's options documentation) or "
-        "fstream (where Binance moved the options streams in 2026; its own stream names)",
+        help="nbstream (the default: the original endpoint, documented by Binance until "
+        "2025) or fstream (where Binance moved the options streams in 2026; its own "
+        "stream names)",
     )
 
 

@@ -67,6 +67,8 @@ _client_numbers = itertools.count(1)
 Callback = Callable[[Any], Any]
 #: What ``subscribe`` accepts: one stream name or several.
 Streams = Union[str, StreamName, Iterable[Union[str, StreamName]]]
+#: What follows the client's connections inside the package: ``(state, url_path)``.
+_StateHook = Callable[[str, Optional[str]], None]
 #: Seconds a user-facing ``close()`` may take at most.
 _CLOSE_BUDGET = 0.9
 
@@ -178,6 +180,23 @@ class _Only:
     symbols: FrozenSet[str]
 
 
+def _handlers(subs: Sequence[Subscription]) -> Tuple[Union[Callback, _Only, None], ...]:
+    """Where a stream's events go: each target once, filtered only if every one of its
+    subscriptions is (then by the union of their symbols)."""
+    wanted: Dict[Optional[Callback], Optional[FrozenSet[str]]] = {}
+    for sub in subs:
+        if sub.callback in wanted:
+            known = wanted[sub.callback]
+            wanted[sub.callback] = None if known is None or sub.symbols is None else (
+                known | sub.symbols
+            )
+        else:
+            wanted[sub.callback] = sub.symbols
+    return tuple(
+        target if symbols is None else _Only(target, symbols) for target, symbols in wanted.items()
+    )
+
+
 def _positive(name: str, value: object, unit: str = " of seconds") -> float:
     """``value`` as a float, or an error naming it when it is not a positive number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -198,11 +217,11 @@ class StreamClient:
         base_url: Where to connect; None (the default) means the endpoint's own URL,
             ``wss://nbstream.binance.com/eoptions`` or ``wss://fstream.binance.com``
             (a :class:`~binance_options_ws.testing.FakeExchange`'s ``url`` in tests).
-        endpoint: ``"nbstream"`` (the default: the endpoint of Binance's options
-            WebSocket documentation) or ``"fstream"`` (where Binance moved the
-            options streams in 2026: new stream names, lowercase symbols, two URL
-            paths). The subscribe methods and events work the same on both; see the
-            README for which to pick.
+        endpoint: ``"nbstream"`` (the default: the original endpoint, which Binance's
+            options WebSocket documentation described until 2025) or ``"fstream"``
+            (where Binance moved the options streams in 2026: new stream names,
+            lowercase symbols, two URL paths; recommended for live data). The
+            subscribe methods and events work the same on both; see the README.
         queue_size: The most events kept waiting in :attr:`queue`; when full the
             oldest is dropped and counted in ``stats.dropped_events``.
         on_error: Called with every exception a callback raised, and with the
@@ -297,9 +316,10 @@ class StreamClient:
         self._on_error = on_error
         self._on_state = on_state
         # Helpers of this package (OrderBook) that follow the connection state; each
-        # is called with the state on the thread that changes it and must not block.
+        # is called with the state and the URL path of the connection (None for the
+        # whole client) on the thread that changes it, and must not block.
         # Replaced whole, read without a lock.
-        self._state_hooks: Tuple[Callable[[str], None], ...] = ()
+        self._state_hooks: Tuple[_StateHook, ...] = ()
         self._lock = threading.RLock()  # protects _subs, _routes rebuilds, _pool and _closed
         self._closed = threading.Event()
         self._pool: Optional[Pool] = None
@@ -340,6 +360,9 @@ class StreamClient:
     def start(self) -> StreamClient:
         """Connect now rather than on the first subscribe. Returns the client.
 
+        On fstream, whose two URL paths each get a connection only when one of their
+        streams is subscribed, this connects nothing yet.
+
         Example:
             >>> client = StreamClient().start()   # doctest: +SKIP
         """
@@ -369,7 +392,7 @@ class StreamClient:
         if alive:
             _log.warning("threads still running after close(): %s", [t.name for t in alive])
         _log.info("client closed")
-        self._run_state_hooks("closed")
+        self._run_state_hooks("closed", None)
         if self._on_state is not None:
             try:
                 self._on_state(StateChange("closed", "closed by the user", time.time()))
@@ -579,6 +602,11 @@ class StreamClient:
         Example:
             >>> client.subscribe_index("ETHUSDT")   # doctest: +SKIP
         """
+        if callable(symbol):
+            raise InvalidArgumentError(
+                "subscribe_index takes the pair first: subscribe_index('BTCUSDT', callback), "
+                "or on fstream subscribe_index(callback=callback) for every pair"
+            )
         if self._endpoint.name == "fstream":
             only = None
             if symbol is not None:
@@ -928,12 +956,7 @@ class StreamClient:
         for name in names:
             subs = self._subs.get(name)
             if subs:
-                routes[name] = tuple(
-                    dict.fromkeys(
-                        s.callback if s.symbols is None else _Only(s.callback, s.symbols)
-                        for s in subs
-                    )
-                )
+                routes[name] = _handlers(subs)
             else:
                 routes.pop(name, None)
         self._routes = routes
@@ -996,27 +1019,27 @@ class StreamClient:
         self._unrouted += 1
         return None
 
-    def _state(self, state: str, detail: str) -> None:
+    def _state(self, state: str, detail: str, path: Optional[str] = None) -> None:
         level = logging.WARNING if state in ("disconnected", "reconnecting") else logging.INFO
         if self.closed and state in ("disconnected", "reconnecting"):
             level = logging.DEBUG
         _log.log(level, "%s: %s", state, detail)
-        self._run_state_hooks(state)
+        self._run_state_hooks(state, path)
         if self._on_state is not None and not self.closed:
             self._dispatcher.submit(self._on_state, StateChange(state, detail, time.time()))
 
-    def _add_state_hook(self, hook: Callable[[str], None]) -> None:
+    def _add_state_hook(self, hook: _StateHook) -> None:
         with self._lock:
             self._state_hooks = (*self._state_hooks, hook)
 
-    def _remove_state_hook(self, hook: Callable[[str], None]) -> None:
+    def _remove_state_hook(self, hook: _StateHook) -> None:
         with self._lock:
             self._state_hooks = tuple(h for h in self._state_hooks if h != hook)
 
-    def _run_state_hooks(self, state: str) -> None:
+    def _run_state_hooks(self, state: str, path: Optional[str]) -> None:
         for hook in self._state_hooks:
             try:
-                hook(state)
+                hook(state, path)
             except Exception:  # a helper's bug must not stop the connection
                 _log.exception("a state hook raised")
 

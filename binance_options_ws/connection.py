@@ -52,6 +52,9 @@ _CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0
 _WHOLE_TEXT = 0x80 | _TEXT
 # How much one recv asks for: many frames at once when they come back to back.
 _RECV_SIZE = 65536
+# The largest message accepted (the exchange's are a few KiB; a whole chain of
+# tickers some hundreds): anything bigger is a broken or hostile peer.
+_MAX_MESSAGE = 16 * 1024 * 1024
 # Close codes an endpoint may put in a close frame (RFC 6455, section 7.4).
 _STATUS_NORMAL = 1000
 _STATUS_PROTOCOL_ERROR = 1002
@@ -183,7 +186,7 @@ class _FrameReader:
     fragmented message.
     """
 
-    __slots__ = ("_buffer", "_parts", "_position", "_recv", "_started")
+    __slots__ = ("_buffer", "_parts", "_position", "_recv", "_size", "_started")
 
     def __init__(self, recv: Callable[[int], bytes]) -> None:
         self._recv = recv
@@ -192,6 +195,7 @@ class _FrameReader:
         # A fragmented message in progress: its opcode (0 when none) and its parts.
         self._started = 0
         self._parts: List[bytes] = []
+        self._size = 0
 
     def read(self) -> Tuple[int, bytes]:
         """Wait for the next message or control frame.
@@ -253,6 +257,8 @@ class _FrameReader:
                 length = int.from_bytes(buffer[position + 2 : position + head], "big")
                 if length >> 63:
                     raise _ProtocolError("a frame length with its most significant bit set")
+                if length > _MAX_MESSAGE:
+                    raise _ProtocolError(f"a frame of {length} bytes (more than 16 MiB)")
             end = position + head + length
             if end > len(buffer):
                 self._fill(head + length)
@@ -293,10 +299,13 @@ class _FrameReader:
             if not self._started:
                 raise _ProtocolError("a continuation frame outside a fragmented message")
             self._parts.append(payload)
+            self._size += len(payload)
+            if self._size > _MAX_MESSAGE:
+                raise _ProtocolError(f"a message of more than {_MAX_MESSAGE} bytes")
             if not final:
                 return None
             message = b"".join(self._parts)
-            opcode, self._started, self._parts = self._started, 0, []
+            opcode, self._started, self._parts, self._size = self._started, 0, [], 0
             return opcode, message
         if opcode > _BINARY:
             raise _ProtocolError(f"unknown opcode {opcode:#x}")
@@ -304,7 +313,7 @@ class _FrameReader:
             raise _ProtocolError("a new message before the end of a fragmented one")
         if final:
             return opcode, payload
-        self._started, self._parts = opcode, [payload]
+        self._started, self._parts, self._size = opcode, [payload], len(payload)
         return None
 
 

@@ -1,8 +1,9 @@
 """The two endpoints a :class:`~binance_options_ws.StreamClient` can talk to.
 
 * ``"nbstream"`` (the default): ``wss://nbstream.binance.com/eoptions``, the
-  endpoint of Binance's options WebSocket documentation. One path, uppercase
-  symbols, streams such as ``BTC-261225-100000-C@ticker``.
+  original endpoint, which Binance's options WebSocket documentation described
+  until 2025. One path, uppercase symbols, streams such as
+  ``BTC-261225-100000-C@ticker``.
 * ``"fstream"``: ``wss://fstream.binance.com``, where Binance moved the options
   streams in 2026. Two paths (``/public`` for trades, tickers and books,
   ``/market`` for index, mark price, klines, open interest and listings), lowercase
@@ -106,7 +107,7 @@ def get_endpoint(name: object) -> Endpoint:
     if endpoint is None:
         raise InvalidArgumentError(
             f"endpoint must be one of {', '.join(map(repr, ENDPOINTS))}, got {name!r} "
-            "('nbstream' is the documented endpoint, 'fstream' the one Binance moved to in 2026)"
+            "('nbstream' is the original endpoint, 'fstream' the one Binance moved to in 2026)"
         )
     return endpoint
 

@@ -432,7 +432,7 @@ def parse_stream(name: Union[str, StreamName]) -> StreamName:
 
     Raises:
         InvalidStreamError: If ``name`` is not a stream of the fstream endpoint (a
-            name of the documented nbstream endpoint gets a hint).
+            name of the original nbstream endpoint gets a hint).
 
     Example:
         >>> parse_stream("BTC-261225-100000-C@depth20@100ms").levels
@@ -478,7 +478,7 @@ def parse_stream(name: Union[str, StreamName]) -> StreamName:
             return _make_depth(left, depth_match.group(1), last)
     hint = ""
     if kind in ("index", "ticker", "trade", "markprice") or lowered == "option_pair":
-        hint = " (that is a name of the documented nbstream endpoint, not of fstream)"
+        hint = " (that is a name of the original nbstream endpoint, not of fstream)"
     raise _fail(f"unknown fstream stream {text!r}{hint}; valid forms are {_VALID_FORMS}")
 
 

@@ -1025,7 +1025,7 @@ def parse_message(
         message: The message as text (``str`` or UTF-8 ``bytes``) or as already
             decoded JSON, either raw or inside the combined envelope
             ``{"stream": ..., "data": ...}``.
-        endpoint: Whose payloads these are: ``"nbstream"`` (the documented endpoint,
+        endpoint: Whose payloads these are: ``"nbstream"`` (the original endpoint,
             the default) or ``"fstream"`` (the 2026 endpoint). Some wire keys mean
             different things on the two (the ticker's ``v``, the trade's ``S``).
 

@@ -38,9 +38,10 @@ import threading
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
+from . import fstream
 from .backoff import backoff
 from .client import StreamClient
-from .exceptions import BinanceAPIError, InvalidArgumentError, RateLimitError
+from .exceptions import BinanceAPIError, ClientClosedError, InvalidArgumentError, RateLimitError
 from .exchange_info import DEPTH_LIMITS, DepthSnapshot
 from .models import DepthUpdate
 from .rest import RestClient
@@ -53,6 +54,12 @@ _numbers = itertools.count(1)
 # Events kept aside while a snapshot is fetched; beyond this the oldest go (the
 # snapshot will be newer than them anyway).
 _MAX_PENDING = 10_000
+# Seconds a snapshot request of the book's own RestClient may take: close() cannot
+# cut a request short, so this bounds how long the snapshot thread can outlive it.
+_OWN_REST_TIMEOUT = 5.0
+# The HTTP statuses after which asking again cannot help: the request itself is
+# wrong (an unknown symbol, a REST URL without the API).
+_PERMANENT_STATUSES = (400, 404)
 
 Level = Tuple[float, float]
 
@@ -70,8 +77,8 @@ class OrderBook:
             (a :class:`~binance_options_ws.testing.FakeExchange`'s ``rest_url`` in tests).
         speed: The diff stream's speed, ``"100ms"`` (the default) or ``"500ms"``.
         limit: Levels per side in each snapshot: 10, 20, 50, 100, 500 or 1000.
-        on_update: Called with the book after every applied event, on the client's
-            dispatcher thread.
+        on_update: Called with the book after every change and after every sync, on
+            the client's dispatcher thread (like any callback of the client).
         timeout: Seconds to wait for the exchange to confirm the subscription.
 
     Raises:
@@ -108,10 +115,10 @@ class OrderBook:
         self.symbol = OptionSymbol.parse(symbol).name
         self._client = client
         self._own_rest = rest is None
-        self._rest = rest if rest is not None else RestClient()
+        self._rest = rest if rest is not None else RestClient(timeout=_OWN_REST_TIMEOUT)
         self._limit = limit
         self._on_update = on_update
-        self._lock = threading.Lock()  # protects everything below up to the thread
+        self._lock = threading.Lock()  # protects everything below up to _failed
         self._bids: Dict[float, float] = {}
         self._asks: Dict[float, float] = {}
         self._update_id: Optional[int] = None
@@ -124,7 +131,9 @@ class OrderBook:
         self._last_error: Optional[BaseException] = None
         self._failed: Optional[BaseException] = None  # an error no retry can mend
         self._want_snapshot = threading.Event()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the snapshot thread should end
+        self._closed = False  # close() has run (guarded by _close_lock)
+        self._close_lock = threading.Lock()
         self._thread = threading.Thread(
             target=self._fetch_loop,
             name=f"binance-options-ws-{next(_numbers)}-order-book-{self.symbol}",
@@ -140,6 +149,8 @@ class OrderBook:
             client._remove_state_hook(self._on_client_state)
             self._stop.set()
             self._want_snapshot.set()
+            if self._own_rest:
+                self._rest.close()
             raise
         with self._lock:
             self._request_snapshot()
@@ -170,6 +181,7 @@ class OrderBook:
         Raises:
             BinanceAPIError: If the exchange refused the snapshot for good (an unknown
                 symbol, say); the book stops trying.
+            ClientClosedError: If the book or its client is closed.
 
         Example:
             >>> book.wait_synced(timeout=10)   # doctest: +SKIP
@@ -179,6 +191,10 @@ class OrderBook:
         while True:
             if self._failed is not None:
                 raise self._failed
+            if self._stop.is_set() or self._client.closed:
+                raise ClientClosedError(
+                    f"the order book of {self.symbol} is closed (or its client is)"
+                )
             wait = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
             if self._synced.wait(max(0.0, wait)):
                 return True
@@ -237,22 +253,27 @@ class OrderBook:
     def close(self) -> None:
         """Unsubscribe and stop the snapshot thread. Safe to call more than once.
 
+        A snapshot request in flight cannot be cut short; the thread waiting for it
+        ends when it returns (5 s at most with the book's own REST client).
+
         Example:
             >>> book.close()   # doctest: +SKIP
         """
-        if self._stop.is_set():
-            return
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
         self._stop.set()
         self._want_snapshot.set()
         self._synced.clear()
         self._client._remove_state_hook(self._on_client_state)
         if not self._client.closed:
             try:
-                self._subscription.unsubscribe(timeout=1.0)
+                self._subscription.unsubscribe(timeout=0.5)
             except Exception as exc:  # the client may be going away: nothing to undo
                 _log.debug("order book %s: unsubscribe failed: %s", self.symbol, exc)
         if self._thread is not threading.current_thread():
-            self._thread.join(1.0)
+            self._thread.join(0.4)
         if self._own_rest:
             self._rest.close()
 
@@ -274,19 +295,16 @@ class OrderBook:
 
     def _apply(self, event: DepthUpdate) -> bool:
         """Apply one event to a synced book (``_lock`` held). False if it was skipped."""
-        current, first, last = self._update_id, event.previous_update_id, event.update_id
+        current, last = self._update_id, event.update_id
         if current is None or last is None:
             return False
         if self._first:
             if last < current:  # already in the snapshot
                 return False
-            starts_after = first > current if first is not None else (
-                event.first_update_id is not None and event.first_update_id > current + 1
-            )
-            if starts_after:
-                return self._gap(f"the first event after the snapshot ({current}) starts later")
-        elif first != current:
-            return self._gap(f"expected pu {current}, got {first}")
+            if _starts_after(event, current):
+                return self._gap(event, f"the first event after snapshot {current} starts later")
+        elif event.previous_update_id != current:
+            return self._gap(event, f"expected pu {current}, got {event.previous_update_id}")
         self._first = False
         for side, levels in ((self._bids, event.bids), (self._asks, event.asks)):
             for price, quantity in levels:
@@ -297,12 +315,16 @@ class OrderBook:
         self._update_id = last
         return True
 
-    def _gap(self, detail: str) -> bool:
-        """An update was missed (``_lock`` held): go out of sync and ask for a snapshot."""
+    def _gap(self, event: DepthUpdate, detail: str) -> bool:
+        """An update was missed (``_lock`` held): go out of sync and ask for a snapshot.
+
+        The event that showed the gap is kept: the next snapshot may come before it.
+        """
         _log.warning("order book %s: missed an update (%s); resyncing", self.symbol, detail)
         self._resyncs += 1
         self._synced.clear()
         self._pending.clear()
+        self._pending.append(event)
         self._request_snapshot()
         return False
 
@@ -311,21 +333,27 @@ class OrderBook:
         self._awaiting = True
         self._want_snapshot.set()
 
-    def _on_client_state(self, state: str) -> None:
-        """Follow the client's connections (called on their threads; never blocks long)."""
+    def _on_client_state(self, state: str, path: Optional[str]) -> None:
+        """Follow the client's connections (on their threads: only hands work on)."""
         if state == "closed":
             self._stop.set()
             self._want_snapshot.set()
             self._synced.clear()
-        elif state == "reconnecting":  # a connection died: its missed events are gone
-            with self._lock:
-                self._generation += 1
-                if self._synced.is_set():
-                    self._resyncs += 1
-                    _log.warning("order book %s: connection lost; resyncing", self.symbol)
-                self._synced.clear()
-                self._pending.clear()
-                self._awaiting = False  # the next event after the reconnect asks again
+        elif state == "disconnected" and path == fstream.PUBLIC:
+            # A connection of the diff stream's path ended: what it missed is gone. The
+            # dispatcher runs this after the events that connection delivered before.
+            self._client._dispatcher.submit(self._lost_connection, None)
+
+    def _lost_connection(self, _: object) -> None:
+        """Start again after a lost connection (on the dispatcher thread)."""
+        with self._lock:
+            self._generation += 1
+            if self._synced.is_set():
+                self._resyncs += 1
+                _log.warning("order book %s: connection lost; resyncing", self.symbol)
+            self._synced.clear()
+            self._pending.clear()
+            self._awaiting = False  # the first event after the reconnect asks again
 
     # ------------------------------------------------------------------ snapshots
 
@@ -348,47 +376,63 @@ class OrderBook:
                     _log.error("order book %s: snapshot refused: %s", self.symbol, exc)
                     self._failed = exc
                     return
-                delay = next(delays)
-                _log.warning(
-                    "order book %s: snapshot failed (%s); retrying in %.1f s",
-                    self.symbol, exc, delay,
-                )
-                if self._stop.wait(delay):
-                    return
-                self._want_snapshot.set()
+                self._retry_later(next(delays), f"snapshot failed ({exc})")
                 continue
-            delays = backoff(0.5, 2.0, 30.0)
             self._last_error = None
-            if self._install(snapshot, generation) and self._on_update is not None:
-                try:
-                    self._on_update(self)
-                except Exception:  # the same promise as any callback: logged, not fatal
-                    _log.exception("order book %s: on_update raised", self.symbol)
+            outcome = self._install(snapshot, generation)
+            if outcome == "too old":
+                self._retry_later(next(delays), "the snapshot is older than the stream")
+            elif outcome == "synced":
+                delays = backoff(0.5, 2.0, 30.0)
+                if self._on_update is not None:  # on the thread of every other update
+                    self._client._dispatcher.submit(self._on_update, self)
 
-    def _install(self, snapshot: DepthSnapshot, generation: int) -> bool:
-        """Start the book from a snapshot and the events kept aside. True if in sync."""
+    def _retry_later(self, delay: float, why: str) -> None:
+        _log.warning("order book %s: %s; again in %.1f s", self.symbol, why, delay)
+        if not self._stop.wait(delay):
+            self._want_snapshot.set()
+
+    def _install(self, snapshot: DepthSnapshot, generation: int) -> str:
+        """Start the book from a snapshot and the events kept aside.
+
+        Returns:
+            ``"synced"``; ``"too old"`` when the kept events start after the snapshot
+            (they stay kept, for a later one); or ``"stale"`` when the snapshot was
+            taken before a lost connection, or the book closed meanwhile.
+        """
         with self._lock:
             if generation != self._generation or self._stop.is_set():
-                return False  # taken before a lost connection: wait for the stream again
+                return "stale"
+            last = snapshot.last_update_id
+            kept = [e for e in self._pending if e.update_id is not None and e.update_id >= last]
+            if kept and _starts_after(kept[0], last):
+                self._pending = collections.deque(kept, maxlen=_MAX_PENDING)
+                return "too old"
             self._awaiting = False
             self._bids = dict(snapshot.bids)
             self._asks = dict(snapshot.asks)
-            self._update_id = snapshot.last_update_id
+            self._update_id = last
             self._first = True
             self._synced.set()
-            pending, self._pending = list(self._pending), collections.deque(maxlen=_MAX_PENDING)
-            for event in pending:
+            self._pending = collections.deque(maxlen=_MAX_PENDING)
+            for event in kept:
                 self._apply(event)
                 if not self._synced.is_set():  # a gap among the kept events
-                    return False
+                    return "gap"
         _log.info("order book %s: in sync at update %s", self.symbol, self._update_id)
-        return True
+        return "synced"
+
+
+def _starts_after(event: DepthUpdate, update_id: int) -> bool:
+    """Whether updates between ``update_id`` and ``event`` are missing."""
+    if event.previous_update_id is not None:
+        return event.previous_update_id > update_id
+    return event.first_update_id is not None and event.first_update_id > update_id + 1
 
 
 def _permanent(error: BaseException) -> bool:
     """Whether no retry can mend a failed snapshot: the exchange refused the request
-    itself (HTTP 4xx such as an unknown symbol), not a rate limit or an outage."""
+    itself (an unknown symbol, a wrong URL), not a rate limit, a timeout or an outage."""
     if isinstance(error, RateLimitError) or not isinstance(error, BinanceAPIError):
         return False
-    status = error.status
-    return status is not None and 400 <= status < 500
+    return error.status in _PERMANENT_STATUSES

@@ -152,7 +152,8 @@ class _Shard:
                 return
             names = list(self.desired)
         role = "replacement " if conn is not self.active else ""
-        self.pool.state("connected", f"{role}connection #{conn.number} open to {conn.url}")
+        detail = f"{role}connection #{conn.number} open to {conn.url}"
+        self.pool.state("connected", detail, self.path)
         if names:
             self.send_subscribe(conn, names)
         elif conn is self.standby:
@@ -209,11 +210,13 @@ class _Shard:
                 self._schedule_retry(conn, error)
             self.cond.notify_all()
             delay = None if self.retry_at is None else max(0.0, self.retry_at - time.monotonic())
-        self.pool.state("disconnected", f"connection #{conn.number}: {reason}")
+        self.pool.state("disconnected", f"connection #{conn.number}: {reason}", self.path)
         if promoted:
-            self.pool.state("rolled_over", f"replacement connection took over for #{conn.number}")
+            self.pool.state(
+                "rolled_over", f"replacement connection took over for #{conn.number}", self.path
+            )
         elif delay is not None:
-            self.pool.state("reconnecting", f"reconnecting in {delay:.1f} s")
+            self.pool.state("reconnecting", f"reconnecting in {delay:.1f} s", self.path)
 
     def _schedule_retry(self, conn: Connection, error: Optional[BaseException]) -> None:
         """Decide when to reconnect (called with ``cond`` held)."""
@@ -387,7 +390,7 @@ class _Shard:
                 if self.attempts > 1:
                     self.pool.reconnects += 1
         what = "opening a replacement" if replacement else "connecting"
-        self.pool.state("connecting", f"{what} (connection #{conn.number})")
+        self.pool.state("connecting", f"{what} (connection #{conn.number})", self.path)
         conn.start()
 
     def _switch(self) -> None:
@@ -406,6 +409,7 @@ class _Shard:
         self.pool.state(
             "rolled_over",
             f"connection #{new.number} replaced #{old.number if old else '?'} before its age limit",
+            self.path,
         )
 
     def connections(self) -> List[Connection]:
@@ -419,7 +423,8 @@ class Pool:
     Args:
         settings: The connection settings.
         deliver: Called on a reader thread with each frame's events (must not block).
-        on_state: Called with ``(state, detail)`` on every state change (must not block).
+        on_state: Called with ``(state, detail, path)`` on every state change of a
+            connection of the URL path ``path`` (must not block).
         on_problem: Called with ``(connection_number, what, detail)`` for a malformed
             frame or an unsolicited error reply (must not block).
     """
@@ -428,7 +433,7 @@ class Pool:
         self,
         settings: PoolSettings,
         deliver: Callable[[List[Message]], None],
-        on_state: Callable[[str, str], None],
+        on_state: Callable[[str, str, str], None],
         on_problem: Callable[[int, str, str], None],
     ) -> None:
         self.settings = settings
@@ -478,8 +483,8 @@ class Pool:
             parse=endpoint.parse_message,
         )
 
-    def state(self, state: str, detail: str) -> None:
-        self._on_state(state, detail)
+    def state(self, state: str, detail: str, path: str) -> None:
+        self._on_state(state, detail, path)
 
     def problem(self, conn: Connection, what: str, detail: str) -> None:
         self._on_problem(conn.number, what, detail)

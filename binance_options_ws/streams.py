@@ -92,7 +92,7 @@ _EXAMPLE_SYMBOL = "BTC-260925-100000-C"
 
 
 class StreamKind(str, enum.Enum):
-    """The kinds of stream: the nine of the documented endpoint, and two more that only
+    """The kinds of stream: the nine of the original nbstream endpoint, and two more that only
     the 2026 ``fstream`` endpoint has (``BOOK_TICKER`` and ``DIFF_DEPTH``)."""
 
     INDEX = "index"

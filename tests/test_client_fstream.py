@@ -269,6 +269,27 @@ def test_index_subscriptions_without_a_callback_queue_only_their_symbols(
     assert client.queue.empty()
 
 
+def test_a_filtered_and_an_unfiltered_subscription_deliver_each_event_once(
+    exchange: FakeExchange, client: StreamClient
+) -> None:
+    seen: List[str] = []
+    client.subscribe_index("BTCUSDT")  # the queue, BTCUSDT only
+    client.subscribe("!index@arr")  # the queue, every pair
+    client.subscribe_index("BTCUSDT", lambda e: seen.append(e.symbol))
+    client.subscribe_index("ETHUSDT", lambda e: seen.append(e.symbol))  # another callback
+    exchange.publish("!index@arr", index_payload(("BTCUSDT", "1"), ("ETHUSDT", "2")))
+    received = [client.get(timeout=5) for _ in range(2)]
+    assert [e.symbol for e in received] == ["BTCUSDT", "ETHUSDT"]  # type: ignore[union-attr]
+    wait_for(lambda: len(seen) == 2, what="both callbacks")
+    assert sorted(seen) == ["BTCUSDT", "ETHUSDT"]
+    assert client.queue.empty()
+
+
+def test_a_callback_given_as_the_index_symbol_gets_a_hint(client: StreamClient) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"subscribe_index\(callback=callback\)"):
+        client.subscribe_index(print)  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------- names of one endpoint only
 
 

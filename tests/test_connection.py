@@ -596,6 +596,10 @@ PROTOCOL_ERRORS = [
      "new message before the end"),
     ("length over 2**63", b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}",
      "most significant bit"),
+    ("a frame over 16 MiB", b"\x81\x7f" + struct.pack("!Q", 2**40) + b"{}",
+     "more than 16 MiB"),
+    ("a message over 16 MiB", frame(TEXT, b"x" * 2**23, fin=False)
+     + frame(0, b"x" * 2**23, fin=False) + frame(0, b"x"), "a message of more than"),
 ]
 
 

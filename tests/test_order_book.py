@@ -7,6 +7,7 @@ the snapshots come from canned HTTP answers, so each test controls both sides.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -15,6 +16,7 @@ import responses
 
 from binance_options_ws import (
     BinanceAPIError,
+    ClientClosedError,
     InvalidArgumentError,
     OrderBook,
     RestClient,
@@ -241,3 +243,76 @@ def test_a_refused_snapshot_stops_and_says_why(
     assert isinstance(book.last_error, BinanceAPIError)
     assert len(rsps.calls) == 1  # not retried
     book.close()
+
+
+def test_a_timeout_answer_is_retried_not_fatal(
+    client: StreamClient, rsps: responses.RequestsMock, rest: RestClient
+) -> None:
+    rsps.get(DEPTH_URL, status=408, body="")
+    rsps.get(DEPTH_URL, json=snapshot(7, [["1", "1"]], []))
+    with OrderBook(client, SYMBOL, rest=rest) as book:
+        assert book.wait_synced(timeout=5)
+    assert len(rsps.calls) == 2
+
+
+def test_a_snapshot_older_than_the_stream_is_fetched_again_without_a_resync(
+    exchange: FakeExchange, client: StreamClient, rsps: responses.RequestsMock, rest: RestClient
+) -> None:
+    # The first snapshot (40) is older than the first event kept aside (pu 49): the
+    # updates in between are in neither, so the book asks again, later.
+    def lagging(request: Any) -> Any:
+        publish(exchange, diff(50, 50, 49, bids=[["5", "1"]]))
+        wait_for(lambda: client.stats.events >= 1, what="the event before the snapshot")
+        return 200, {}, json.dumps(snapshot(40, [["4", "1"]], []))
+
+    rsps.add_callback(responses.GET, DEPTH_URL, callback=lagging)
+    rsps.get(DEPTH_URL, json=snapshot(50, [["4", "1"], ["5", "1"]], []))
+    with OrderBook(client, SYMBOL, rest=rest) as book:
+        assert book.wait_synced(timeout=5)
+        assert book.update_id == 50
+        assert book.bids() == [(5.0, 1.0), (4.0, 1.0)]
+        assert book.resyncs == 0
+    assert len(rsps.calls) == 2
+
+
+def test_on_update_runs_on_the_dispatcher_thread_only(
+    exchange: FakeExchange, client: StreamClient, rsps: responses.RequestsMock, rest: RestClient
+) -> None:
+    rsps.get(DEPTH_URL, json=snapshot(100, [["10", "1"]], []))
+    threads: List[str] = []
+    remember = lambda book: threads.append(threading.current_thread().name)  # noqa: E731
+    with OrderBook(client, SYMBOL, rest=rest, on_update=remember) as book:
+        assert book.wait_synced(timeout=5)
+        publish(exchange, diff(101, 101, 100, bids=[["10", "2"]]))
+        wait_for(lambda: len(threads) >= 2, what="the sync and the change")
+    assert threads
+    assert all(name.endswith("-dispatcher") for name in threads)
+
+
+def test_waiting_on_a_closed_book_raises(
+    client: StreamClient, rsps: responses.RequestsMock, rest: RestClient
+) -> None:
+    rsps.get(DEPTH_URL, status=503, json={"code": -1008, "msg": "overloaded"})
+    book = OrderBook(client, SYMBOL, rest=rest)
+    book.close()
+    with pytest.raises(ClientClosedError, match="closed"):
+        book.wait_synced()
+
+
+def test_only_a_lost_public_connection_unsyncs_the_book(
+    client: StreamClient, rsps: responses.RequestsMock, rest: RestClient
+) -> None:
+    # White-box: the pool reports each connection's end with its URL path. The diff
+    # stream lives on /public, so a /market connection's end loses nothing.
+    rsps.get(DEPTH_URL, json=snapshot(100, [["10", "1"]], []))
+    with OrderBook(client, SYMBOL, rest=rest) as book:
+        assert book.wait_synced(timeout=5)
+        client._state("disconnected", "connection #9: test", "market")
+        drained = threading.Event()
+        client._dispatcher.submit(lambda _: drained.set(), None)  # after the book's work
+        assert drained.wait(5)
+        assert book.is_synced
+        assert book.resyncs == 0
+        client._state("disconnected", "connection #8: test", "public")
+        wait_for(lambda: not book.is_synced, what="the book to start again")
+        assert book.resyncs == 1
