@@ -466,7 +466,7 @@ def _wrong_endpoint_hint(text: str, endpoint: Endpoint) -> str:
     if found is None:
         return ""
     if found.name is None:
-        instead = f" ({endpoint.name}: {found.problem})"
+        instead = f" ({found.problem})"
     else:
         per_pair = ""
         if endpoint.parse_stream(found.name).kind is StreamKind.INDEX:
@@ -618,7 +618,7 @@ def _demo_plan(endpoint: str, option: str, expiry: _dt.date) -> _DemoPlan:
             ("BTC@trade", "every trade on BTC options"),
         ),
         chain,
-        "stream BTCUSDT@index",
+        "stream --endpoint fstream btcusdt@optionTrade",
     )
 
 

@@ -276,6 +276,12 @@ class StreamClient:
                 f"base_url must start with ws:// or wss://, got {base_url!r} "
                 f"(None means {self._endpoint.default_base_url!r})"
             )
+        if any(base_url.rstrip("/").endswith(f"/{path}") for path in self._endpoint.paths if path):
+            raise InvalidArgumentError(
+                f"base_url must be the endpoint's root, such as "
+                f"{self._endpoint.default_base_url!r}, without /public or /market: the "
+                f"client puts each stream on its own path; got {base_url!r}"
+            )
         if isinstance(queue_size, bool) or not isinstance(queue_size, int) or queue_size < 1:
             raise InvalidArgumentError(
                 f"queue_size must be a whole number >= 1, got {queue_size!r}"

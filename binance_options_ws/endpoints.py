@@ -183,7 +183,7 @@ def other_endpoint(text: str, endpoint: Endpoint) -> Optional[OtherEndpoint]:
         try:
             here = _equivalent(parsed, endpoint)
         except BinanceOptionsWSError as exc:
-            return OtherEndpoint(other.name, None, str(exc))
+            return OtherEndpoint(other.name, None, f"on {endpoint.name}: {exc}")
         problem = "" if here else f"{endpoint.name} has no such stream"
         return OtherEndpoint(other.name, here, problem)
     return None

@@ -7,7 +7,8 @@ the levels that changed. To hold the whole book, start from a REST snapshot
 1. subscribe to the diff stream and keep its events aside;
 2. fetch the snapshot; its ``last_update_id`` says which changes it already holds;
 3. drop the kept events that end before it (``u`` < ``last_update_id``); the first
-   one applied must not start after it (``pu`` <= ``last_update_id``);
+   one applied must not start after it (``pu`` <= ``last_update_id``): if it does,
+   the snapshot was older than the stream, and another is fetched a little later;
 4. from then on every event's ``pu`` must equal the previous event's ``u``.
 
 When a check fails an update was missed: the book is marked out of sync and a
@@ -127,6 +128,7 @@ class OrderBook:
         self._pending: Deque[DepthUpdate] = collections.deque(maxlen=_MAX_PENDING)
         self._resyncs = 0
         self._awaiting = False  # a snapshot is wanted or being fetched
+        self._snapshot_too_old = False  # the last one was: wait a little before the next
         self._generation = 0  # +1 on a lost connection: a snapshot fetched before is stale
         self._last_error: Optional[BaseException] = None
         self._failed: Optional[BaseException] = None  # an error no retry can mend
@@ -301,8 +303,13 @@ class OrderBook:
         if self._first:
             if last < current:  # already in the snapshot
                 return False
-            if _starts_after(event, current):
-                return self._gap(event, f"the first event after snapshot {current} starts later")
+            if _starts_after(event, current):  # the snapshot was older than the stream
+                self._synced.clear()
+                self._pending.clear()
+                self._pending.append(event)
+                self._snapshot_too_old = True
+                self._request_snapshot()
+                return False
         elif event.previous_update_id != current:
             return self._gap(event, f"expected pu {current}, got {event.previous_update_id}")
         self._first = False
@@ -367,6 +374,10 @@ class OrderBook:
             if self._stop.is_set() or self._client.closed:
                 return
             self._want_snapshot.clear()
+            if self._snapshot_too_old:  # asking again at once would give the same
+                self._snapshot_too_old = False
+                if self._stop.wait(next(delays)):
+                    return
             generation = self._generation
             try:
                 snapshot = self._rest.depth(self.symbol, self._limit)

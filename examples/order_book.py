@@ -3,8 +3,8 @@
 OrderBook fetches the book once (GET /eapi/v1/depth), then applies every change
 from <symbol>@depth@100ms (DepthUpdate events) in order. If a change was missed
 it fetches a fresh snapshot by itself (book.resyncs counts them). The book holds
-every level of the snapshot (up to 1000 a side), not just the top 20 that the
-partial depth stream sends.
+every level of the snapshot (up to 1000 a side on Binance; the fake exchange's
+book has 20), not just the top levels that the partial depth stream sends.
 
     python examples/order_book.py --demo
 """

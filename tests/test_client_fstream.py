@@ -415,3 +415,10 @@ def test_the_default_url_is_fstreams_and_nothing_connects() -> None:
         assert "wss://nbstream.binance.com/eoptions" in repr(default)
     with pytest.raises(InvalidArgumentError, match="endpoint must be one of 'nbstream', 'fstream'"):
         StreamClient(endpoint="eoptions")
+
+
+@pytest.mark.parametrize("url", ["wss://fstream.binance.com/public/", "ws://127.0.0.1:9/market"])
+def test_a_base_url_with_a_path_is_refused_with_the_root_to_use(url: str) -> None:
+    root = r"'wss://fstream\.binance\.com', without /public"
+    with pytest.raises(InvalidArgumentError, match=root):
+        StreamClient(url, endpoint="fstream")

@@ -204,6 +204,8 @@ def test_against_the_synthetic_market_the_book_matches_the_exchange_after_a_gap(
 
         with OrderBook(client, symbol, rest=rest, on_update=remember) as book:
             assert book.wait_synced(timeout=10)
+            synced_at = book.update_id or 0
+            wait_for(lambda: (book.update_id or 0) > synced_at, what="a live change applied")
             exchange.skip_depth_updates(symbol)
             wait_for(lambda: book.resyncs == 1, timeout=10, what="the gap to be noticed")
             assert book.wait_synced(timeout=10)
@@ -316,3 +318,17 @@ def test_only_a_lost_public_connection_unsyncs_the_book(
         client._state("disconnected", "connection #8: test", "public")
         wait_for(lambda: not book.is_synced, what="the book to start again")
         assert book.resyncs == 1
+
+
+def test_a_live_event_newer_than_the_snapshot_fetches_again_without_a_resync(
+    exchange: FakeExchange, client: StreamClient, rsps: responses.RequestsMock, rest: RestClient
+) -> None:
+    rsps.get(DEPTH_URL, json=snapshot(100, [["10", "1"]], []))
+    rsps.get(DEPTH_URL, json=snapshot(120, [["9", "1"]], []))
+    with OrderBook(client, SYMBOL, rest=rest) as book:
+        assert book.wait_synced(timeout=5)
+        publish(exchange, diff(111, 115, 110, bids=[["9", "3"]]))  # 101..110 never came
+        wait_for(lambda: len(rsps.calls) == 2, what="a second snapshot")
+        wait_for(lambda: book.update_id == 120 and book.is_synced, what="the second sync")
+        assert book.resyncs == 0  # the snapshot lagged: nothing was lost on the stream
+        assert book.bids() == [(9.0, 1.0)]

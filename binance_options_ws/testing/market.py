@@ -129,6 +129,7 @@ _DEPTH_SPEEDS_MS = {"100ms": 100, "500ms": 500, "1000ms": 1000}
 _BOOK_STEP_MS = 100  # the fstream order book changes at most this often
 _BOOK_LEVELS = 20  # levels a side of the fstream order book (and of the REST snapshot)
 _BOOK_LOG = 1024  # book changes remembered for the diff-depth streams
+_DIFF_LOOKBACK = 10  # changes a new diff-depth subscription's first event reaches back
 _FIXED_INTERVALS_MS = {
     "1m": _MINUTE_MS,
     "3m": 3 * _MINUTE_MS,
@@ -599,11 +600,11 @@ class _Book:
     that changed since the previous one.
     """
 
-    __slots__ = ("asks", "bids", "changed_at", "checked_at", "log", "update_id")
+    __slots__ = ("asks", "bids", "changed_at", "checked_at", "first_id", "log", "update_id")
 
     def __init__(self, bids: _Ladder, asks: _Ladder, update_id: int, t: int) -> None:
         self.bids, self.asks = bids, asks
-        self.update_id = update_id
+        self.update_id = self.first_id = update_id
         self.changed_at = self.checked_at = t
         #: (update id, changed bid prices, changed ask prices), oldest first.
         self.log: Deque[Tuple[int, FrozenSet[int], FrozenSet[int]]] = collections.deque(
@@ -620,6 +621,12 @@ class _Book:
             self.update_id = update_id
             self.changed_at = t
             self.log.append((update_id, changed_bids, changed_asks))
+
+    def update_id_back(self, changes: int) -> int:
+        """The update id the book had ``changes`` changes ago (or when it was made)."""
+        if len(self.log) > changes:
+            return self.log[-changes - 1][0]
+        return self.first_id  # the log is whole: it only drops entries past 1024
 
     def changes_since(self, update_id: int) -> Tuple[Dict[int, int], Dict[int, int]]:
         """Every level changed after ``update_id``, with its quantity now (0: removed)."""
@@ -1550,7 +1557,9 @@ class SyntheticMarket:
     def _render_diff_depth(self, plan: _Plan, now: int) -> Sequence[object]:
         """Diff depth: every level changed since this stream's last event (quantity 0: gone).
 
-        The first poll of a subscription only notes where the stream starts; each
+        A new subscription's first event reaches back ``_DIFF_LOOKBACK`` changes, as
+        a stream that was already running would: a REST snapshot taken just after
+        the SUBSCRIBE was answered is then never newer than the stream's start. Each
         later event has ``U`` = previous ``u`` + 1 and ``pu`` = previous ``u``.
         """
         option = self._options.get(plan.stream.symbol or "")
@@ -1558,8 +1567,10 @@ class SyntheticMarket:
             return ()
         book = self._fbook(option, now)
         previous = plan.sent_u
+        if previous is None:
+            previous = book.update_id_back(_DIFF_LOOKBACK)
         plan.sent_u = book.update_id
-        if previous is None or book.update_id == previous:
+        if book.update_id == previous:
             return ()
         skips = self._skips.get(option.name)
         if skips:  # skip_depth_updates(): the event is lost

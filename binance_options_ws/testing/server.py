@@ -150,8 +150,8 @@ class FakeExchange:
       not affected by :meth:`refuse_connections`, which refuses WebSocket
       handshakes only.
     * The REST book has at most 20 levels a side and accepts the symbol in any
-      case; it is the book of the diff-depth stream, so its ``lastUpdateId`` is
-      a ``u`` that stream sends (or will send). Without a market that has a
+      case; it is the book of the diff-depth stream: for the first diff event
+      after it, ``U <= lastUpdateId + 1 <= u``. Without a market that has a
       ``depth_snapshot`` method every symbol is unknown.
 
     Args:
