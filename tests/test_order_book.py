@@ -332,3 +332,21 @@ def test_a_live_event_newer_than_the_snapshot_fetches_again_without_a_resync(
         wait_for(lambda: book.update_id == 120 and book.is_synced, what="the second sync")
         assert book.resyncs == 0  # the snapshot lagged: nothing was lost on the stream
         assert book.bids() == [(9.0, 1.0)]
+
+
+def test_the_book_stays_in_sync_through_rollovers() -> None:
+    # The 24-hour cut, shortened: each rollover overlaps two connections and must
+    # not cost the book a single update.
+    market = SyntheticMarket(seed=2)
+    with FakeExchange(market=market) as exchange, RestClient(
+        exchange.rest_url, timeout=5.0
+    ) as rest, StreamClient(
+        exchange.url, endpoint="fstream", max_connection_age=1.0, rollover_overlap=0.3
+    ) as client:
+        symbol = market.symbols("ETH")[3]
+        with OrderBook(client, symbol, rest=rest) as book:
+            assert book.wait_synced(timeout=10)
+            wait_for(lambda: client.stats.rollovers >= 2, timeout=20, what="two rollovers")
+            assert book.resyncs == 0
+            assert book.is_synced
+            assert client.stats.reconnects == 0

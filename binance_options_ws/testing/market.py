@@ -1743,8 +1743,18 @@ class SyntheticMarket:
         }
 
     def _f_mark(self, option: _Option, now: int) -> _Payload:
-        """The fstream mark price: the mark with the book top, IVs and greeks."""
-        q = self._quote_texts(option, now)
+        """The fstream mark price: the mark with the book top, IVs and greeks.
+
+        The book top is that of the fstream book (the one bookTicker, depth and the
+        REST snapshot show) where it has one; prices agree with the quote's.
+        """
+        q = dict(self._quote_texts(option, now))
+        book = self._fbook(option, now)
+        units = option.units
+        for side, price_key, quantity_key in ((book.bids, "bo", "bq"), (book.asks, "ao", "aq")):
+            if side:
+                q[price_key] = units.price(side[0][0])
+                q[quantity_key] = units.quantity(side[0][1])
         return {
             "s": option.name,
             "mp": q["mp"],
