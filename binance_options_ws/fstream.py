@@ -46,6 +46,9 @@ from .streams import (
     _text,
     _to_date,
 )
+from .streams import _interval as _streams_interval
+from .streams import _levels as _streams_levels
+from .streams import _speed as _streams_speed
 
 __all__ = [
     "BASE_URL",
@@ -121,11 +124,6 @@ def _fail(message: str) -> InvalidStreamError:
     return InvalidStreamError(message)
 
 
-def _symbol(value: object) -> str:
-    """An option symbol, uppercase as in payloads (``BTC-261225-100000-C``)."""
-    return _option_symbol(value)
-
-
 def _pair(value: object, what: str = "underlying") -> str:
     """An underlying pair, uppercase (``BTCUSDT``); a base asset gets USDT added."""
     text = _text(value, what).upper()
@@ -150,34 +148,19 @@ def _pair(value: object, what: str = "underlying") -> str:
     return text + _QUOTE
 
 
+_HERE = " on the fstream endpoint"
+
+
 def _interval(value: object) -> str:
-    if value not in INTERVALS:
-        raise _fail(f"interval must be one of {', '.join(INTERVALS)}, got {value!r}")
-    return str(value)
+    return _streams_interval(value, INTERVALS)
 
 
 def _levels(value: object) -> int:
-    number: object = int(value) if isinstance(value, str) and value.isdigit() else value
-    if isinstance(number, bool) or number not in DEPTH_LEVELS:
-        choices = ", ".join(str(level) for level in DEPTH_LEVELS)
-        raise _fail(f"levels must be one of {choices} on the fstream endpoint, got {value!r}")
-    return int(number)
+    return _streams_levels(value, DEPTH_LEVELS, _HERE)
 
 
 def _speed(value: object) -> str:
-    if value is None:
-        return DEFAULT_DEPTH_SPEED
-    text = f"{value}ms" if isinstance(value, int) and not isinstance(value, bool) else value
-    if text not in DEPTH_SPEEDS:
-        raise _fail(
-            f"speed must be one of {', '.join(DEPTH_SPEEDS)} on the fstream endpoint "
-            f"(None means {DEFAULT_DEPTH_SPEED}), got {value!r}"
-        )
-    return str(text)
-
-
-def _low(text: str) -> str:
-    return text.lower()
+    return _streams_speed(value, DEPTH_SPEEDS, _HERE)
 
 
 # --------------------------------------------------------------------------
@@ -189,15 +172,15 @@ def _make_trade(symbol_or_underlying: object) -> StreamName:
     if isinstance(symbol_or_underlying, OptionSymbol) or (
         isinstance(symbol_or_underlying, str) and "-" in symbol_or_underlying
     ):
-        sym = _symbol(symbol_or_underlying)
-        return StreamName(f"{_low(sym)}@optionTrade", StreamKind.TRADE, symbol=sym)
+        sym = _option_symbol(symbol_or_underlying)
+        return StreamName(f"{sym.lower()}@optionTrade", StreamKind.TRADE, symbol=sym)
     pair = _pair(symbol_or_underlying)
-    return StreamName(f"{_low(pair)}@optionTrade", StreamKind.TRADE, underlying=pair)
+    return StreamName(f"{pair.lower()}@optionTrade", StreamKind.TRADE, underlying=pair)
 
 
 def _make_ticker(symbol: object) -> StreamName:
-    sym = _symbol(symbol)
-    return StreamName(f"{_low(sym)}@optionTicker", StreamKind.TICKER, symbol=sym)
+    sym = _option_symbol(symbol)
+    return StreamName(f"{sym.lower()}@optionTicker", StreamKind.TICKER, symbol=sym)
 
 
 def _make_ticker_by_expiration(
@@ -205,7 +188,7 @@ def _make_ticker_by_expiration(
 ) -> StreamName:
     pair, exp = _pair(underlying), _to_date(expiration)
     return StreamName(
-        f"{_low(pair)}@optionTicker{sep}{exp:%y%m%d}",
+        f"{pair.lower()}@optionTicker{sep}{exp:%y%m%d}",
         StreamKind.TICKER_BY_EXPIRATION,
         underlying=pair,
         expiration=exp,
@@ -213,30 +196,30 @@ def _make_ticker_by_expiration(
 
 
 def _make_book_ticker(symbol: object) -> StreamName:
-    sym = _symbol(symbol)
-    return StreamName(f"{_low(sym)}@bookTicker", StreamKind.BOOK_TICKER, symbol=sym)
+    sym = _option_symbol(symbol)
+    return StreamName(f"{sym.lower()}@bookTicker", StreamKind.BOOK_TICKER, symbol=sym)
 
 
 def _make_depth(symbol: object, levels: object, speed: object) -> StreamName:
-    sym, lvl, spd = _symbol(symbol), _levels(levels), _speed(speed)
+    sym, lvl, spd = _option_symbol(symbol), _levels(levels), _speed(speed)
     return StreamName(
-        f"{_low(sym)}@depth{lvl}@{spd}", StreamKind.DEPTH, symbol=sym, levels=lvl, speed=spd
+        f"{sym.lower()}@depth{lvl}@{spd}", StreamKind.DEPTH, symbol=sym, levels=lvl, speed=spd
     )
 
 
 def _make_diff_depth(symbol: object, speed: object) -> StreamName:
-    sym, spd = _symbol(symbol), _speed(speed)
-    return StreamName(f"{_low(sym)}@depth@{spd}", StreamKind.DIFF_DEPTH, symbol=sym, speed=spd)
+    sym, spd = _option_symbol(symbol), _speed(speed)
+    return StreamName(f"{sym.lower()}@depth@{spd}", StreamKind.DIFF_DEPTH, symbol=sym, speed=spd)
 
 
 def _make_mark_price(underlying: object) -> StreamName:
     pair = _pair(underlying)
-    return StreamName(f"{_low(pair)}@optionMarkPrice", StreamKind.MARK_PRICE, underlying=pair)
+    return StreamName(f"{pair.lower()}@optionMarkPrice", StreamKind.MARK_PRICE, underlying=pair)
 
 
 def _make_kline(symbol: object, interval: object) -> StreamName:
-    sym, ivl = _symbol(symbol), _interval(interval)
-    return StreamName(f"{_low(sym)}@kline_{ivl}", StreamKind.KLINE, symbol=sym, interval=ivl)
+    sym, ivl = _option_symbol(symbol), _interval(interval)
+    return StreamName(f"{sym.lower()}@kline_{ivl}", StreamKind.KLINE, symbol=sym, interval=ivl)
 
 
 def _make_open_interest(
@@ -244,7 +227,7 @@ def _make_open_interest(
 ) -> StreamName:
     pair, exp = _pair(underlying), _to_date(expiration)
     return StreamName(
-        f"{_low(pair)}@{word}@{exp:%y%m%d}",
+        f"{pair.lower()}@{word}@{exp:%y%m%d}",
         StreamKind.OPEN_INTEREST,
         underlying=pair,
         expiration=exp,

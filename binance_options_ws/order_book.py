@@ -304,12 +304,8 @@ class OrderBook:
             if last < current:  # already in the snapshot
                 return False
             if _starts_after(event, current):  # the snapshot was older than the stream
-                self._synced.clear()
-                self._pending.clear()
-                self._pending.append(event)
                 self._snapshot_too_old = True
-                self._request_snapshot()
-                return False
+                return self._start_over(event)
         elif event.previous_update_id != current:
             return self._gap(event, f"expected pu {current}, got {event.previous_update_id}")
         self._first = False
@@ -323,12 +319,16 @@ class OrderBook:
         return True
 
     def _gap(self, event: DepthUpdate, detail: str) -> bool:
-        """An update was missed (``_lock`` held): go out of sync and ask for a snapshot.
-
-        The event that showed the gap is kept: the next snapshot may come before it.
-        """
+        """An update was missed (``_lock`` held): count a resync and start over."""
         _log.warning("order book %s: missed an update (%s); resyncing", self.symbol, detail)
         self._resyncs += 1
+        return self._start_over(event)
+
+    def _start_over(self, event: DepthUpdate) -> bool:
+        """Go out of sync and ask for a snapshot (``_lock`` held); returns False.
+
+        ``event`` is kept: the next snapshot may come before it.
+        """
         self._synced.clear()
         self._pending.clear()
         self._pending.append(event)

@@ -25,7 +25,7 @@ import datetime as _dt
 import enum
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Optional, Union
+from typing import Iterable, Optional, Sequence, Union, cast
 
 import attrs
 
@@ -198,30 +198,40 @@ def _option_symbol(value: object) -> str:
     return OptionSymbol.parse(_text(value, "symbol")).name
 
 
-def _interval(value: object) -> str:
-    if value not in INTERVALS:
-        raise _fail(f"interval must be one of {', '.join(INTERVALS)}, got {value!r}")
+def _interval(value: object, choices: Sequence[str] = (), where: str = "") -> str:
+    """A kline interval; ``choices`` defaults to :data:`INTERVALS`, ``where`` names the endpoint."""
+    choices = choices or INTERVALS
+    if value not in choices:
+        raise _fail(f"interval must be one of {', '.join(choices)}{where}, got {value!r}")
     return str(value)
 
 
-def _levels(value: object) -> int:
+def _levels(value: object, choices: Sequence[int] = (), where: str = "") -> int:
+    """Depth levels (digits in a string work too); ``choices`` defaults to :data:`DEPTH_LEVELS`."""
+    choices = choices or DEPTH_LEVELS
     number: object = value
     if isinstance(value, str) and value.isdigit():
         number = int(value)
-    if isinstance(number, bool) or number not in DEPTH_LEVELS:
-        choices = ", ".join(str(level) for level in DEPTH_LEVELS)
-        raise _fail(f"levels must be one of {choices}, got {value!r}")
-    return int(number)
+    if isinstance(number, bool) or number not in choices:
+        listed = ", ".join(str(level) for level in choices)
+        raise _fail(f"levels must be one of {listed}{where}, got {value!r}")
+    return int(cast(int, number))  # a member of choices: an int, or a float equal to one
 
 
-def _speed(value: object) -> str:
-    """A depth update speed, ``'100ms'``, ``'500ms'`` or ``'1000ms'`` (ints in ms work too)."""
+def _speed(value: object, choices: Sequence[str] = (), where: str = "") -> str:
+    """A depth update speed such as ``'100ms'`` (ints in ms work too); None is the default.
+
+    ``choices`` defaults to :data:`DEPTH_SPEEDS`; ``where`` names the endpoint.
+    """
     if value is None:
         return DEFAULT_DEPTH_SPEED
+    choices = choices or DEPTH_SPEEDS
     text = f"{value}ms" if isinstance(value, int) and not isinstance(value, bool) else value
-    if text not in DEPTH_SPEEDS:
-        choices = ", ".join(DEPTH_SPEEDS)
-        raise _fail(f"speed must be one of {choices} (None means 500ms), got {value!r}")
+    if text not in choices:
+        raise _fail(
+            f"speed must be one of {', '.join(choices)}{where} "
+            f"(None means {DEFAULT_DEPTH_SPEED}), got {value!r}"
+        )
     return str(text)
 
 
