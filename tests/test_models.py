@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import doctest
 import json
+import pickle
+import platform
 import re
 import typing
 
@@ -714,6 +717,252 @@ def test_book_depth_best_bid_and_ask() -> None:
     empty = BookDepth()
     assert empty.best_bid is None
     assert empty.best_ask is None
+
+
+# --------------------------------------------------------------------------
+# Events built by the parsers' fast constructors (models._fast_constructor)
+# --------------------------------------------------------------------------
+
+# One message per parser that builds its events with a fast constructor, on each
+# endpoint: (message, endpoint).
+FAST_BUILT_MESSAGES = [
+    pytest.param(TICKER_EXAMPLE, "nbstream", id="ticker"),
+    pytest.param(TICKER_BY_EXPIRATION_EXAMPLE, "nbstream", id="ticker_by_expiration"),
+    pytest.param(INDEX_EXAMPLE, "nbstream", id="index"),
+    pytest.param(MARK_PRICE_EXAMPLE, "nbstream", id="mark_price"),
+    pytest.param(KLINE_EXAMPLE, "nbstream", id="kline"),
+    pytest.param(OPEN_INTEREST_EXAMPLE, "nbstream", id="open_interest"),
+    pytest.param(DEPTH_EXAMPLE, "nbstream", id="depth"),
+    pytest.param(TRADE_EXAMPLE, "nbstream", id="trade"),
+    pytest.param(
+        '{"e":"24hrTicker","E":5,"s":"ETH-251226-3000-C","c":"200.0","w":"199.5","O":1,"C":2}',
+        "fstream",
+        id="fstream_ticker",
+    ),
+    pytest.param(
+        '{"e":"markPrice","E":5,"s":"BTC-251120-126000-C","mp":"770.5","b":"-1.0","a":"0.98",'
+        '"d":"0.11","rf":"0.0"}',
+        "fstream",
+        id="fstream_mark_price",
+    ),
+    pytest.param(
+        '{"stream":"btc-251123-126000-c@depth10@100ms","data":{"e":"depthUpdate","E":5,'
+        '"s":"BTC-251123-126000-C","U":4,"u":5,"pu":3,"b":[["1100","0.6"]],"a":[]}}',
+        "fstream",
+        id="fstream_book_depth",
+    ),
+    pytest.param(
+        '{"stream":"btc-251123-126000-c@depth@100ms","data":{"e":"depthUpdate","E":5,'
+        '"s":"BTC-251123-126000-C","U":4,"u":5,"pu":3,"b":[["1100","0.6"]],"a":[]}}',
+        "fstream",
+        id="fstream_depth_update",
+    ),
+    pytest.param(
+        '{"e":"bookTicker","E":5,"T":4,"u":2472,"s":"BTC-251226-110000-C","b":"5000",'
+        '"B":"0.2","a":"5100","A":"0.1"}',
+        "fstream",
+        id="fstream_book_ticker",
+    ),
+    pytest.param(
+        '{"e":"trade","E":5,"T":4,"s":"BTC-251123-126000-C","t":4,"p":"1300","q":"0.1",'
+        '"X":"MARKET","S":"BUY","m":false}',
+        "fstream",
+        id="fstream_trade",
+    ),
+]  # fmt: skip
+
+
+def _built_by_the_class(event: object) -> object:
+    """The same event, built the ordinary way: by calling its class."""
+    cls = type(event)
+    return cls(**{f.name: getattr(event, f.name) for f in attrs.fields(cls)})
+
+
+@pytest.mark.parametrize(("message", "endpoint"), FAST_BUILT_MESSAGES)
+def test_parsed_events_are_ordinary_instances_of_their_class(message: str, endpoint: str) -> None:
+    events = parse_message(message, endpoint=endpoint)
+    assert events
+    for event in events:
+        ordinary = _built_by_the_class(event)
+        assert type(event) is type(ordinary)
+        assert type(event) in ALL_EVENT_CLASSES
+        assert event == ordinary
+        assert ordinary == event
+        assert hash(event) == hash(ordinary)
+        assert len({event, ordinary}) == 1
+        assert repr(event) == repr(ordinary)
+        assert repr(event).startswith(f"{type(event).__name__}(symbol=")
+        assert attrs.asdict(event) == attrs.asdict(ordinary)
+        assert not hasattr(event, "__dict__")
+
+
+@pytest.mark.parametrize(("message", "endpoint"), FAST_BUILT_MESSAGES)
+def test_parsed_events_are_immutable(message: str, endpoint: str) -> None:
+    for event in parse_message(message, endpoint=endpoint):
+        before = repr(event)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            event.symbol = "changed"  # type: ignore[misc]
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            event.stream = "changed"  # type: ignore[misc]
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            del event.symbol  # type: ignore[misc]
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            event.__class__ = type(event)
+        assert repr(event) == before
+
+
+@pytest.mark.parametrize(("message", "endpoint"), FAST_BUILT_MESSAGES)
+def test_parsed_events_pickle_copy_and_evolve(message: str, endpoint: str) -> None:
+    for event in parse_message(message, endpoint=endpoint):
+        cls = type(event)
+        copies = [pickle.loads(pickle.dumps(event, p)) for p in range(pickle.HIGHEST_PROTOCOL + 1)]
+        copies += [copy.copy(event), copy.deepcopy(event)]
+        for copied in copies:
+            assert type(copied) is cls
+            assert copied == event
+            assert hash(copied) == hash(event)
+        evolved = attrs.evolve(event, stream="other")
+        assert type(evolved) is cls
+        assert evolved.stream == "other"
+        assert evolved == attrs.evolve(_built_by_the_class(event), stream="other")
+        assert event.stream != "other"
+
+
+def test_the_ticker_fast_path_gives_what_the_tolerant_path_gives() -> None:
+    # The spec's ticker is read by the strict fast path; a symbol that is not a
+    # string, or a field the strict reads refuse, leaves the rest exactly as it was.
+    data = json.loads(TICKER_EXAMPLE)
+    assert parse_message(data) == [EXPECTED_TICKER]
+    assert parse_message(dict(data, s=123)) == [attrs.evolve(EXPECTED_TICKER, symbol="123")]
+    assert parse_message(dict(data, s=None)) == [attrs.evolve(EXPECTED_TICKER, symbol=None)]
+    assert parse_message(dict(data, n="22.0")) == [EXPECTED_TICKER]
+    assert parse_message(dict(data, c=None)) == [attrs.evolve(EXPECTED_TICKER, last_price=None)]
+    for event in parse_message(dict(data, s=123)) + parse_message(dict(data, c=None)):
+        assert type(event) is Ticker
+        assert type(event.symbol) is str
+
+
+@pytest.mark.parametrize(
+    ("data", "raw", "enveloped"),
+    [
+        ({"e": "trade", "p": "1"}, Trade(price=1.0), Trade(price=1.0, stream="ETH@trade")),
+        # a null type: the stream names it, if there is one
+        ({"e": None, "p": "1"}, UnknownEvent(), Trade(price=1.0, stream="ETH@trade")),
+        ({"e": 5, "p": "1"}, UnknownEvent("5"), UnknownEvent("5", stream="ETH@trade")),
+        (
+            {"e": ["trade"]},
+            UnknownEvent("['trade']"),
+            UnknownEvent("['trade']", stream="ETH@trade"),
+        ),
+        ({"e": "newType"}, UnknownEvent("newType"), UnknownEvent("newType", stream="ETH@trade")),
+    ],
+)
+def test_the_event_type_picks_the_parser_raw_and_in_the_envelope(
+    data: dict, raw: object, enveloped: object
+) -> None:
+    if isinstance(raw, UnknownEvent):
+        raw = attrs.evolve(raw, data=data)
+    if isinstance(enveloped, UnknownEvent):
+        enveloped = attrs.evolve(enveloped, data=data)
+    assert parse_message(json.dumps(data)) == [raw]
+    assert parse_message(json.dumps({"stream": "ETH@trade", "data": data})) == [enveloped]
+
+
+#: The parsers' fast constructors, by the class each builds.
+FAST_CONSTRUCTORS = {
+    IndexPrice: models._new_index_price,
+    MarkPrice: models._new_mark_price,
+    Kline: models._new_kline,
+    OpenInterest: models._new_open_interest,
+    BookDepth: models._new_book_depth,
+    DepthUpdate: models._new_depth_update,
+    BookTicker: models._new_book_ticker,
+    Ticker: models._new_ticker,
+    Trade: models._new_trade,
+}
+
+
+@pytest.mark.skipif(
+    platform.python_implementation() != "CPython", reason="the class swap is CPython's"
+)
+@pytest.mark.parametrize("cls", list(FAST_CONSTRUCTORS))
+def test_the_fast_constructors_are_in_use(cls: type) -> None:
+    # A __weakref__ slot (attrs' default) would silently turn them back into the
+    # classes, and every parse would be a fifth slower.
+    assert "__weakref__" not in cls.__slots__
+    new = FAST_CONSTRUCTORS[cls]
+    assert new is not cls
+    assert type(new()) is cls
+    assert new() == cls()
+    fields = attrs.fields(cls)
+    values = [f"v{i}" for i in range(len(fields))]
+    assert new(*values) == cls(*values)
+    assert new(stream="s", event_time=1) == cls(stream="s", event_time=1)
+    # Bad arguments raise what the class raises, word for word.
+    for args, kwargs in [((*values, "one too many"), {}), ((), {"no_such_field": 1})]:
+        with pytest.raises(TypeError) as by_class:
+            cls(*args, **kwargs)
+        with pytest.raises(TypeError) as by_new:
+            new(*args, **kwargs)
+        assert str(by_new.value) == str(by_class.value)
+
+
+@attrs.frozen(weakref_slot=False)
+class _Point:
+    x: int
+    y: typing.Optional[int] = None
+    tags: list = attrs.field(factory=list)
+
+
+@pytest.mark.skipif(
+    platform.python_implementation() != "CPython", reason="the class swap is CPython's"
+)
+def test_fast_constructor_builds_the_class_with_its_defaults() -> None:
+    new = models._fast_constructor(_Point)
+    assert new is not _Point
+    point = new(1)
+    assert type(point) is _Point
+    assert point == _Point(1)
+    assert repr(point) == "_Point(x=1, y=None, tags=[])"
+    assert new(1, tags=["a"]) == _Point(1, None, ["a"])
+    assert new(1).tags is not new(1).tags  # a fresh default each time, as the class gives
+    with pytest.raises(TypeError):
+        new()  # x is required
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        point.x = 2  # type: ignore[misc]
+
+
+@attrs.frozen  # with a __weakref__ slot, after the fields
+class _WithWeakrefSlot:
+    x: int = 0
+
+
+@attrs.frozen(weakref_slot=False, slots=False)  # a __dict__ rather than slots
+class _WithoutSlots:
+    x: int = 0
+
+
+@attrs.frozen(weakref_slot=False)
+class _WithValidator:  # the twin would skip the validator
+    x: int = attrs.field(default=0, validator=attrs.validators.instance_of(int))
+
+
+@attrs.frozen(weakref_slot=False, init=False)
+class _WithItsOwnInit:  # the twin would skip the __init__
+    x: int = 0
+
+    def __init__(self, x: int = 0) -> None:
+        self.__attrs_init__(x * 2)
+
+
+@pytest.mark.parametrize("cls", [_WithWeakrefSlot, _WithoutSlots, _WithValidator, _WithItsOwnInit])
+def test_fast_constructor_falls_back_to_the_class(cls: type) -> None:
+    # Where the interpreter refuses the class swap (the layouts differ), or the twin
+    # would not do what the class does, the constructor is the class itself.
+    new = models._fast_constructor(cls)
+    assert new is cls
+    assert new(1) == cls(1)
+    assert type(new(1)) is cls
 
 
 # --------------------------------------------------------------------------
