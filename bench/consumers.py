@@ -248,7 +248,10 @@ def _client(args: argparse.Namespace, meter: _Meter, use_callback: bool) -> Dict
     def on_event(event: Any) -> None:
         hit(event.event_time if paced else None)
 
-    client = StreamClient(f"ws://127.0.0.1:{args.port}", reconnect=False)
+    options: Dict[str, Any] = {}
+    if args.batch_delay is not None:
+        options["batch_delay"] = args.batch_delay
+    client = StreamClient(f"ws://127.0.0.1:{args.port}", reconnect=False, **options)
     deadline = time.monotonic() + args.timeout
     try:
         if use_callback:
@@ -337,6 +340,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--count", type=int, default=100_000, help="stop after N messages")
     parser.add_argument("--paced", action="store_true", help="read send stamps (latency)")
     parser.add_argument("--rss-marks", default="", help="comma-separated message counts")
+    parser.add_argument(
+        "--batch-delay", type=float, help="queue, callback: StreamClient's batch_delay"
+    )
     parser.add_argument("--idle", type=float, default=3.0, help="stop after this long silent")
     parser.add_argument("--timeout", type=float, default=120.0, help="hard limit, seconds")
     parser.add_argument("--number", type=int, default=20_000, help="micro: calls per repeat")

@@ -27,13 +27,16 @@ __all__ = ["main"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = sys.executable
 
+#: Consumers that are another consumer with options: how to start them.
+CONSUMER_ARGS = {"queue-unbatched": ["queue", "--batch-delay", "0"]}
 #: The consumers in the saturation rounds, the limit first.
 SATURATION_KINDS = ("frames", "json", "queue", "callback")
-PACED_KINDS = ("frames", "queue", "callback")
+PACED_KINDS = ("frames", "queue", "callback", "queue-unbatched")
 LABELS = {
     "frames": "websocket-client frame loop (the limit)",
     "json": "frame loop + json.loads",
     "queue": "StreamClient, queue (client.get)",
+    "queue-unbatched": "the same, batch_delay=0",
     "callback": "StreamClient, callback",
 }
 
@@ -85,7 +88,7 @@ def _run_pair(
             [
                 PYTHON,
                 os.path.join(HERE, "consumers.py"),
-                kind,
+                *CONSUMER_ARGS.get(kind, [kind]),
                 "--port",
                 str(port),
                 "--timeout",

@@ -45,6 +45,7 @@ import attrs
 from . import fstream as _fstream
 from . import streams as _streams
 from ._version import __version__
+from .connection import DEFAULT_BATCH_DELAY, MAX_BATCH_DELAY
 from .delivery import CallbackDispatcher, EventQueue
 from .endpoints import get_endpoint, other_endpoint
 from .exceptions import (
@@ -204,6 +205,19 @@ def _positive(name: str, value: object, unit: str = " of seconds") -> float:
     return float(value)
 
 
+def _batch_delay(value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 <= value <= MAX_BATCH_DELAY
+    ):
+        raise InvalidArgumentError(
+            f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g} "
+            f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
+        )
+    return float(value)
+
+
 def _positive_or_none(name: str, value: object) -> Optional[float]:
     if value is None:
         return None
@@ -241,6 +255,14 @@ class StreamClient:
         backoff_cap: The longest reconnect delay, in seconds.
         max_streams_per_connection: Streams per connection before another one opens.
         max_messages_per_second: The exchange's limit on messages a connection sends.
+        batch_delay: Seconds a busy connection may hold messages back so that its
+            reader wakes up once per several messages instead of once per message:
+            when messages come less than this far apart, the reader reads only
+            every ``batch_delay`` seconds. That takes half the CPU or less at a
+            few thousand messages a second, and adds at most ``batch_delay`` of
+            latency; a connection with sparser messages is never held back.
+            0 reads every message the moment it arrives. The default is 1.5 ms
+            (0 on Windows before Python 3.11, whose sleeps last 15 ms).
 
     Example:
         >>> client = StreamClient()                      # doctest: +SKIP
@@ -267,6 +289,7 @@ class StreamClient:
         backoff_cap: float = 30.0,
         max_streams_per_connection: int = _streams.MAX_STREAMS_PER_CONNECTION,
         max_messages_per_second: int = _streams.MAX_MESSAGES_PER_SECOND,
+        batch_delay: float = DEFAULT_BATCH_DELAY,
     ) -> None:
         self._endpoint = get_endpoint(endpoint)
         if base_url is None:
@@ -318,6 +341,7 @@ class StreamClient:
             max_request_bytes=4096,
             headers=(f"User-Agent: binance-options-ws/{__version__}",),
             name=self._name,
+            batch_delay=_batch_delay(batch_delay),
         )
         self._on_error = on_error
         self._on_state = on_state

@@ -24,9 +24,11 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Union
@@ -58,6 +60,12 @@ _MAX_MESSAGE = 16 * 1024 * 1024
 # Close codes an endpoint may put in a close frame (RFC 6455, section 7.4).
 _STATUS_NORMAL = 1000
 _STATUS_PROTOCOL_ERROR = 1002
+#: The default ``batch_delay`` of :class:`Connection`, in seconds: 1.5 ms, except on
+#: Windows before Python 3.11, whose sleeps last at least a 15.6 ms clock tick.
+DEFAULT_BATCH_DELAY = 0.0 if sys.platform == "win32" and sys.version_info < (3, 11) else 0.0015
+#: The longest ``batch_delay`` accepted, in seconds: the reader sleeps that long at
+#: most, so that it always ends well within a second of ``close()``.
+MAX_BATCH_DELAY = 0.1
 
 
 def _sendable_status(code: int) -> bool:
@@ -332,6 +340,9 @@ class Connection:
         parse: Turns one text message (UTF-8 ``bytes``) into messages; the
             endpoint's parser, :func:`~binance_options_ws.models.parse_message` by
             default. It raises :class:`MessageParseError` for a message that is not JSON.
+        batch_delay: Seconds the reader may wait before its next read once messages
+            come less than this far apart, so that it reads several per wake-up
+            (at most this much more latency); 0 reads each message at once.
     """
 
     def __init__(
@@ -346,6 +357,7 @@ class Connection:
         thread_name: str,
         headers: Sequence[str] = (),
         parse: Callable[[Union[str, bytes]], List[Message]] = parse_message,
+        batch_delay: float = 0.0,
     ) -> None:
         self.url = url
         self.number = number
@@ -355,6 +367,7 @@ class Connection:
         self._connect_timeout = connect_timeout
         self._headers = list(headers)
         self._parse = parse
+        self._batch_delay = batch_delay
         self.opened = threading.Event()
         self.finished = threading.Event()
         self._closing = threading.Event()
@@ -572,9 +585,18 @@ class Connection:
         read, holds_frame = reader.read, reader.holds_frame
         readable = _readable_now(sock)
         closing = self._closing.is_set
+        monotonic, delay = time.monotonic, self._batch_delay
         # While the buffer or the socket already holds the next frame, the consumers
-        # are woken once for the whole burst rather than once per event (delivery.py).
+        # are woken once for the whole batch rather than once per event (delivery.py).
         hold = wakeup_hold()
+        # A batch: the frames read without waiting. When batches start less than
+        # `delay` apart, the connection is busy: after each batch the reader sleeps
+        # until `delay` after the batch's start, so that the next batch is several
+        # frames, at the cost of at most `delay` more latency. It stays busy while a
+        # frame is waiting when it wakes up.
+        busy = False
+        batch_start = previous_start = -math.inf
+        new_batch = True
         try:
             while True:
                 try:
@@ -584,7 +606,10 @@ class Connection:
                     raise ConnectionFailedError(f"WebSocket protocol error: {exc}") from None
                 if closing():  # after close() or abort(), nothing more is handed over
                     return
-                self.last_received = time.monotonic()
+                self.last_received = now = monotonic()
+                if new_batch:
+                    new_batch = False
+                    previous_start, batch_start = batch_start, now
                 more = holds_frame() or bool(readable())
                 hold.active = more
                 if opcode == _TEXT:
@@ -593,6 +618,12 @@ class Connection:
                     return  # a close frame
                 if not more:
                     hold.release()
+                    new_batch = True
+                    if delay and (busy or batch_start - previous_start < delay):
+                        pause = batch_start + delay - monotonic()
+                        if pause > 0:
+                            time.sleep(pause)
+                        busy = bool(readable())
         finally:
             hold.release()
 

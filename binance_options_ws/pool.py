@@ -75,6 +75,7 @@ class PoolSettings:
     max_request_bytes: int
     headers: Sequence[str]
     name: str
+    batch_delay: float = 0.0
 
 
 class _Waiter:
@@ -481,6 +482,7 @@ class Pool:
             thread_name=f"{self.settings.name}-reader-{number}",
             headers=self.settings.headers,
             parse=endpoint.parse_message,
+            batch_delay=self.settings.batch_delay,
         )
 
     def state(self, state: str, detail: str, path: str) -> None:

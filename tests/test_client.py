@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from operator import attrgetter
@@ -914,6 +915,30 @@ def test_constructor_options_are_checked() -> None:
         StreamClient(ping_interval=-1)
     with pytest.raises(InvalidArgumentError, match="backoff_factor must be a positive number"):
         StreamClient(backoff_factor="fast")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [-0.001, 0.5, 2, "1ms", True, None])
+def test_a_bad_batch_delay_names_the_value_and_the_range(value: object) -> None:
+    with pytest.raises(
+        InvalidArgumentError,
+        match=rf"batch_delay must be a number of seconds from 0 to 0\.1 .*, "
+        rf"got {re.escape(repr(value))}$",
+    ):
+        StreamClient(batch_delay=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [0, 0.1])
+def test_batch_delay_reaches_the_connections(
+    exchange: FakeExchange, flavour: Flavour, value: float
+) -> None:
+    with flavour.client(exchange, batch_delay=value) as client:
+        flavour.subscribe_quiet(client, 0)
+        flavour.publish_quiet(exchange, 0, "1")
+        assert flavour.price(client.get(timeout=5)) == 1.0
+        assert client._pool is not None
+        connections = [c for shard in client._pool.shards() for c in shard.connections()]
+        assert connections
+        assert all(c._batch_delay == value for c in connections)
 
 
 _CTRL_C_SCRIPT = """

@@ -516,6 +516,80 @@ def test_wakeups_are_held_during_a_burst_and_released_at_its_end(
     assert holding[3] is False
 
 
+class Timeline(Recorder):
+    """Records when each event was handed over, and whether the reader was holding wake-ups."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handed: List[Tuple[float, bool]] = []
+
+    def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
+        self.handed.append((time.monotonic(), wakeup_hold().active))
+        super().on_events(connection, frame, messages)
+
+    def send_and_wait(self, raw: RawServer, *numbers: int) -> float:
+        """Send one frame per number (one write each); wait for them; return the send time."""
+        expected = len(self.events) + len(numbers)
+        sent = time.monotonic()
+        for number in numbers:
+            raw.send(text(number))
+        wait_for(lambda: len(self.events) == expected, what=f"events {numbers}")
+        return sent
+
+
+def test_a_busy_connection_reads_in_batches_at_most_batch_delay_late(
+    raw: RawServer, connect: Connect
+) -> None:
+    delay = 0.5
+    recorder = Timeline()
+    connect(raw.url, listener_override=recorder, batch_delay=delay)
+    recorder.send_and_wait(raw, 1)
+    recorder.send_and_wait(raw, 2)  # less than `delay` after the first: the connection is busy
+    sent = recorder.send_and_wait(raw, 3, 4)  # while the reader waits
+    (second, _), (third, third_held), (fourth, fourth_held) = recorder.handed[1:]
+    assert third - second >= delay * 0.95  # read `delay` after the previous batch began
+    assert third - sent < delay + 0.3  # and no later
+    # Both read at once, and consumers woken once, after the fourth.
+    assert (third_held, fourth_held) == (True, False)
+    assert fourth - third < 0.1
+    assert prices(recorder.events) == [1.5, 2.5, 3.5, 4.5]
+
+
+def test_a_connection_that_goes_quiet_reads_the_next_message_at_once(
+    raw: RawServer, connect: Connect
+) -> None:
+    delay = 0.5
+    recorder = Timeline()
+    connect(raw.url, listener_override=recorder, batch_delay=delay)
+    for number in (1, 2, 3):  # busy: the third is read `delay` after the second
+        recorder.send_and_wait(raw, number)
+    # The stream pauses for longer than the delay: the pause is the situation under
+    # test, not a wait for something to happen.
+    time.sleep(delay * 2.5)
+    # Read at once, and so is the message that follows it: one message after a pause
+    # does not make the connection busy again.
+    for number in (4, 5):
+        sent = recorder.send_and_wait(raw, number)
+        assert recorder.handed[number - 1][0] - sent < delay / 2
+    assert prices(recorder.events) == [1.5, 2.5, 3.5, 4.5, 5.5]
+
+
+def test_close_while_the_reader_waits_to_batch_ends_it_within_the_delay(
+    raw: RawServer, connect: Connect
+) -> None:
+    delay = 0.5
+    recorder = Timeline()
+    conn, _ = connect(raw.url, listener_override=recorder, batch_delay=delay)
+    recorder.send_and_wait(raw, 1)
+    recorder.send_and_wait(raw, 2)  # busy: the reader now waits before its next read
+    raw.send(text(3))
+    started = time.monotonic()
+    conn.close()
+    assert conn.join(delay + 0.4)
+    assert time.monotonic() - started < delay + 0.4
+    assert prices(recorder.events) == [1.5, 2.5]  # nothing handed over after close()
+
+
 def test_nothing_is_handed_over_after_close_even_from_the_buffer(
     raw: RawServer, connect: Connect
 ) -> None:
