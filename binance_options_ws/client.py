@@ -258,11 +258,11 @@ class StreamClient:
         batch_delay: Seconds a busy connection may hold messages back so that its
             reader wakes up once per several messages instead of once per message:
             when messages come less than this far apart, the reader reads only
-            every ``batch_delay`` seconds. That takes half the CPU or less at a
-            few thousand messages a second, and adds at most ``batch_delay`` of
-            latency; a connection with sparser messages is never held back.
-            0 reads every message the moment it arrives. The default is 1.5 ms
-            (0 on Windows before Python 3.11, whose sleeps last 15 ms).
+            every ``batch_delay`` seconds (0 to 0.1). That saves about 40 % of the
+            CPU at 2,000 messages a second and half at 10,000, and adds at most
+            ``batch_delay`` of latency; a connection with sparser messages is never
+            held back. 0 reads every message the moment it arrives. The default is
+            1.5 ms (0 on Windows before Python 3.11, whose sleeps last 15 ms).
 
     Example:
         >>> client = StreamClient()                      # doctest: +SKIP
