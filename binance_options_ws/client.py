@@ -257,12 +257,13 @@ class StreamClient:
         max_messages_per_second: The exchange's limit on messages a connection sends.
         batch_delay: Seconds a busy connection may hold messages back so that its
             reader wakes up once per several messages instead of once per message:
-            when messages come less than this far apart, the reader reads only
-            every ``batch_delay`` seconds (0 to 0.1). That saves about 40 % of the
-            CPU at 2,000 messages a second and half at 10,000, and adds at most
-            ``batch_delay`` of latency; a connection with sparser messages is never
-            held back. 0 reads every message the moment it arrives. The default is
-            1.5 ms (0 on Windows before Python 3.11, whose sleeps last 15 ms).
+            when messages come more than about two per ``batch_delay``, the reader
+            reads only every ``batch_delay`` seconds (0 to 0.1). That saves about
+            40 % of the CPU at 2,000 messages a second and half at 10,000, and adds
+            at most ``batch_delay`` of latency; sparser messages are read as they
+            arrive. 0 reads every message the moment it arrives. The default is
+            1.5 ms, or 0 on Windows before Python 3.11, where a wait lasts at least
+            a 15.6 ms clock tick (so any other value adds that much there).
 
     Example:
         >>> client = StreamClient()                      # doctest: +SKIP

@@ -41,7 +41,15 @@ from .delivery import wakeup_hold
 from .exceptions import ConnectionFailedError, MessageParseError
 from .models import ControlReply, ErrorReply, Message, parse_message
 
-__all__ = ["Connection", "ConnectionListener", "HandshakeRefusedError", "Reply", "TokenBucket"]
+__all__ = [
+    "DEFAULT_BATCH_DELAY",
+    "MAX_BATCH_DELAY",
+    "Connection",
+    "ConnectionListener",
+    "HandshakeRefusedError",
+    "Reply",
+    "TokenBucket",
+]
 
 _log = logging.getLogger("binance_options_ws")
 
@@ -340,9 +348,10 @@ class Connection:
         parse: Turns one text message (UTF-8 ``bytes``) into messages; the
             endpoint's parser, :func:`~binance_options_ws.models.parse_message` by
             default. It raises :class:`MessageParseError` for a message that is not JSON.
-        batch_delay: Seconds the reader may wait before its next read once messages
-            come less than this far apart, so that it reads several per wake-up
-            (at most this much more latency); 0 reads each message at once.
+        batch_delay: Seconds a busy reader waits, from the start of a batch of frames,
+            before its next read, so that it reads several per wake-up (at most this
+            much more latency); 0 reads each message at once. Busy: a batch of more
+            than one frame, or one that began less than half of this after the last.
     """
 
     def __init__(
@@ -368,6 +377,10 @@ class Connection:
         self._headers = list(headers)
         self._parse = parse
         self._batch_delay = batch_delay
+        # Held until close() or abort(): the reader's wait between batches is an
+        # attempt to take it, which they cut short by releasing it.
+        self._stop_waiting = threading.Lock()
+        self._stop_waiting.acquire()
         self.opened = threading.Event()
         self.finished = threading.Event()
         self._closing = threading.Event()
@@ -494,7 +507,9 @@ class Connection:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        """Unblock the reader: its ``recv`` returns (or fails) at once."""
+        """Unblock the reader: a ``recv`` or a wait between batches returns at once."""
+        with contextlib.suppress(RuntimeError):  # released already
+            self._stop_waiting.release()
         with self._lock:
             sock = self._sock
         if sock is not None:
@@ -586,17 +601,20 @@ class Connection:
         readable = _readable_now(sock)
         closing = self._closing.is_set
         monotonic, delay = time.monotonic, self._batch_delay
+        wait = self._stop_waiting.acquire
         # While the buffer or the socket already holds the next frame, the consumers
         # are woken once for the whole batch rather than once per event (delivery.py).
         hold = wakeup_hold()
-        # A batch: the frames read without waiting. When batches start less than
-        # `delay` apart, the connection is busy: after each batch the reader sleeps
-        # until `delay` after the batch's start, so that the next batch is several
-        # frames, at the cost of at most `delay` more latency. It stays busy while a
-        # frame is waiting when it wakes up.
+        # A batch: the frames read without waiting. The connection is busy when a
+        # batch holds several frames, or, from quiet, when one begins less than half
+        # `delay` after the previous one. A busy reader waits until `delay` after the
+        # batch began before it reads again, so that the next batch is several frames
+        # (at most `delay` more latency for them), and stays busy while it finds more
+        # than one frame waiting. Below about two frames per `delay`, waiting would
+        # cost a wake-up per frame as before, and latency on top.
         busy = False
         batch_start = previous_start = -math.inf
-        new_batch = True
+        frames = 0  # of the batch being read
         try:
             while True:
                 try:
@@ -607,9 +625,9 @@ class Connection:
                 if closing():  # after close() or abort(), nothing more is handed over
                     return
                 self.last_received = now = monotonic()
-                if new_batch:
-                    new_batch = False
+                if not frames:
                     previous_start, batch_start = batch_start, now
+                frames += 1
                 more = holds_frame() or bool(readable())
                 hold.active = more
                 if opcode == _TEXT:
@@ -618,12 +636,15 @@ class Connection:
                     return  # a close frame
                 if not more:
                     hold.release()
-                    new_batch = True
-                    if delay and (busy or batch_start - previous_start < delay):
-                        pause = batch_start + delay - monotonic()
-                        if pause > 0:
-                            time.sleep(pause)
-                        busy = bool(readable())
+                    if delay:
+                        busy = frames > 1 or (
+                            not busy and batch_start - previous_start < delay / 2
+                        )
+                        if busy:
+                            pause = batch_start + delay - monotonic()
+                            if pause > 0:
+                                wait(True, pause)
+                    frames = 0
         finally:
             hold.release()
 

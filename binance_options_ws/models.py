@@ -22,6 +22,7 @@ This module is pure: no sockets, threads or clocks.
 from __future__ import annotations
 
 import json
+import sysconfig
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union, cast
 
 import attrs
@@ -572,6 +573,10 @@ def _levels(value: Any) -> Tuple[PriceLevel, ...]:
 _E = TypeVar("_E")
 
 
+#: Whether this interpreter runs without the GIL (Python 3.13's free-threaded build).
+_FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
 def _fast_constructor(cls: Type[_E]) -> Callable[..., _E]:
     """A stand-in for ``cls(...)`` that builds the same frozen instances faster.
 
@@ -593,15 +598,20 @@ def _fast_constructor(cls: Type[_E]) -> Callable[..., _E]:
         cls: An attrs class. Only a slotted one without validators, converters,
             ``init=False`` or init hooks gets a twin.
 
+    On a free-threaded build (no GIL) assigning ``__class__`` pauses every other
+    thread, which would cost far more than it saves, so there the classes build
+    their events themselves.
+
     Returns:
         The twin class, or ``cls`` itself when the twin cannot stand in for it:
-        ``cls`` has something the twin would skip, or this interpreter refuses the
-        ``__class__`` assignment (checked here, once). Either way the result is the
-        same; only the speed differs.
+        ``cls`` has something the twin would skip, this interpreter refuses the
+        ``__class__`` assignment (checked here, once), or it runs without the GIL.
+        Either way the result is the same; only the speed differs.
     """
     fields = attrs.fields(cls)  # type: ignore[arg-type]
     if (
-        any(f.validator or f.converter or not f.init or f.alias != f.name for f in fields)
+        _FREE_THREADED
+        or any(f.validator or f.converter or not f.init or f.alias != f.name for f in fields)
         or hasattr(cls, "__attrs_init__")  # init=False: its own __init__
         or hasattr(cls, "__attrs_pre_init__")
         or hasattr(cls, "__attrs_post_init__")

@@ -75,7 +75,7 @@ class PoolSettings:
     max_request_bytes: int
     headers: Sequence[str]
     name: str
-    batch_delay: float = 0.0
+    batch_delay: float
 
 
 class _Waiter:

@@ -536,15 +536,32 @@ class Timeline(Recorder):
         wait_for(lambda: len(self.events) == expected, what=f"events {numbers}")
         return sent
 
+    def batches(self) -> List[List[float]]:
+        """The hand-over times, one list per batch (a batch ends where the hold was off)."""
+        out: List[List[float]] = [[]]
+        for at, held in self.handed:
+            out[-1].append(at)
+            if not held:
+                out.append([])
+        return out[:-1]
+
+
+def busy_connection(
+    raw: RawServer, connect: Connect, delay: float
+) -> Tuple[Connection, Timeline]:
+    """A connection with ``batch_delay=delay``, made busy: two messages in quick succession."""
+    recorder = Timeline()
+    conn, _ = connect(raw.url, listener_override=recorder, batch_delay=delay)
+    recorder.send_and_wait(raw, 1)
+    recorder.send_and_wait(raw, 2)  # much less than `delay` after the first
+    return conn, recorder
+
 
 def test_a_busy_connection_reads_in_batches_at_most_batch_delay_late(
     raw: RawServer, connect: Connect
 ) -> None:
     delay = 0.5
-    recorder = Timeline()
-    connect(raw.url, listener_override=recorder, batch_delay=delay)
-    recorder.send_and_wait(raw, 1)
-    recorder.send_and_wait(raw, 2)  # less than `delay` after the first: the connection is busy
+    _, recorder = busy_connection(raw, connect, delay)
     sent = recorder.send_and_wait(raw, 3, 4)  # while the reader waits
     (second, _), (third, third_held), (fourth, fourth_held) = recorder.handed[1:]
     assert third - second >= delay * 0.95  # read `delay` after the previous batch began
@@ -555,38 +572,58 @@ def test_a_busy_connection_reads_in_batches_at_most_batch_delay_late(
     assert prices(recorder.events) == [1.5, 2.5, 3.5, 4.5]
 
 
+def test_a_steady_stream_is_read_once_per_batch_delay(raw: RawServer, connect: Connect) -> None:
+    delay = 0.2
+    _, recorder = busy_connection(raw, connect, delay)
+    for number in range(3, 33):  # five messages per `delay`, for six delays
+        raw.send(text(number))
+        time.sleep(delay / 5)  # the pace of the stream under test
+    wait_for(lambda: len(recorder.events) == 32, what="32 events")
+    batches = recorder.batches()[2:]  # after the two that made it busy
+    starts = [batch[0] for batch in batches]
+    assert all(later - earlier >= delay * 0.95 for earlier, later in zip(starts, starts[1:]))
+    assert all(len(batch) >= 2 for batch in batches[:-1])  # the last may be a straggler
+    assert len(batches) <= 9  # about one per `delay`, not one per message
+    assert prices(recorder.events) == [n + 0.5 for n in range(1, 33)]
+
+
+def test_messages_more_than_half_the_delay_apart_are_read_at_once(
+    raw: RawServer, connect: Connect
+) -> None:
+    # Waiting would gather one message per wake-up anyway: latency for nothing.
+    delay = 1.0
+    recorder = Timeline()
+    connect(raw.url, listener_override=recorder, batch_delay=delay)
+    for number in range(1, 5):
+        sent = recorder.send_and_wait(raw, number)
+        assert recorder.handed[-1][0] - sent < delay / 5
+        time.sleep(delay * 0.6)  # the pace of the stream under test
+    assert prices(recorder.events) == [1.5, 2.5, 3.5, 4.5]
+
+
 def test_a_connection_that_goes_quiet_reads_the_next_message_at_once(
     raw: RawServer, connect: Connect
 ) -> None:
     delay = 0.5
-    recorder = Timeline()
-    connect(raw.url, listener_override=recorder, batch_delay=delay)
-    for number in (1, 2, 3):  # busy: the third is read `delay` after the second
-        recorder.send_and_wait(raw, number)
+    _, recorder = busy_connection(raw, connect, delay)
+    recorder.send_and_wait(raw, 3)  # read `delay` after the second
     # The stream pauses for longer than the delay: the pause is the situation under
     # test, not a wait for something to happen.
     time.sleep(delay * 2.5)
-    # Read at once, and so is the message that follows it: one message after a pause
-    # does not make the connection busy again.
     for number in (4, 5):
         sent = recorder.send_and_wait(raw, number)
         assert recorder.handed[number - 1][0] - sent < delay / 2
     assert prices(recorder.events) == [1.5, 2.5, 3.5, 4.5, 5.5]
 
 
-def test_close_while_the_reader_waits_to_batch_ends_it_within_the_delay(
-    raw: RawServer, connect: Connect
-) -> None:
-    delay = 0.5
-    recorder = Timeline()
-    conn, _ = connect(raw.url, listener_override=recorder, batch_delay=delay)
-    recorder.send_and_wait(raw, 1)
-    recorder.send_and_wait(raw, 2)  # busy: the reader now waits before its next read
+def test_close_cuts_the_wait_between_batches_short(raw: RawServer, connect: Connect) -> None:
+    delay = 5.0
+    conn, recorder = busy_connection(raw, connect, delay)  # now waiting up to 5 s to read
     raw.send(text(3))
     started = time.monotonic()
     conn.close()
-    assert conn.join(delay + 0.4)
-    assert time.monotonic() - started < delay + 0.4
+    assert conn.join(1.0)
+    assert time.monotonic() - started < 1.0
     assert prices(recorder.events) == [1.5, 2.5]  # nothing handed over after close()
 
 

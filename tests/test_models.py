@@ -883,7 +883,8 @@ FAST_CONSTRUCTORS = {
 
 
 @pytest.mark.skipif(
-    platform.python_implementation() != "CPython", reason="the class swap is CPython's"
+    platform.python_implementation() != "CPython" or models._FREE_THREADED,
+    reason="the class swap is used on CPython with the GIL",
 )
 @pytest.mark.parametrize("cls", list(FAST_CONSTRUCTORS))
 def test_the_fast_constructors_are_in_use(cls: type) -> None:
@@ -915,7 +916,8 @@ class _Point:
 
 
 @pytest.mark.skipif(
-    platform.python_implementation() != "CPython", reason="the class swap is CPython's"
+    platform.python_implementation() != "CPython" or models._FREE_THREADED,
+    reason="the class swap is used on CPython with the GIL",
 )
 def test_fast_constructor_builds_the_class_with_its_defaults() -> None:
     new = models._fast_constructor(_Point)
@@ -953,6 +955,17 @@ class _WithItsOwnInit:  # the twin would skip the __init__
 
     def __init__(self, x: int = 0) -> None:
         self.__attrs_init__(x * 2)
+
+
+def test_fast_constructor_is_the_class_itself_without_the_gil(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without the GIL, a __class__ assignment stops every other thread: the class
+    # builds its events itself, and they are the same.
+    monkeypatch.setattr(models, "_FREE_THREADED", True)
+    new = models._fast_constructor(_Point)
+    assert new is _Point
+    assert new(1) == _Point(1)
 
 
 @pytest.mark.parametrize("cls", [_WithWeakrefSlot, _WithoutSlots, _WithValidator, _WithItsOwnInit])
