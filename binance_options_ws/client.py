@@ -258,8 +258,8 @@ class StreamClient:
         batch_delay: Seconds a busy connection may hold messages back so that its
             reader wakes up once per several messages instead of once per message:
             when messages come more than about two per ``batch_delay``, the reader
-            reads only every ``batch_delay`` seconds (0 to 0.1). That saves about
-            40 % of the CPU at 2,000 messages a second and half at 10,000, and adds
+            reads only every ``batch_delay`` seconds (0 to 0.1). That saves 35-40 %
+            of the CPU at 2,000 messages a second and half at 10,000, and adds
             at most ``batch_delay`` of latency; sparser messages are read as they
             arrive. 0 reads every message the moment it arrives. The default is
             1.5 ms, or 0 on Windows before Python 3.11, where a wait lasts at least

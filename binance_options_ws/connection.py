@@ -71,8 +71,8 @@ _STATUS_PROTOCOL_ERROR = 1002
 #: The default ``batch_delay`` of :class:`Connection`, in seconds: 1.5 ms, except on
 #: Windows before Python 3.11, whose sleeps last at least a 15.6 ms clock tick.
 DEFAULT_BATCH_DELAY = 0.0 if sys.platform == "win32" and sys.version_info < (3, 11) else 0.0015
-#: The longest ``batch_delay`` accepted, in seconds: the reader sleeps that long at
-#: most, so that it always ends well within a second of ``close()``.
+#: The longest ``batch_delay`` accepted, in seconds: more would be latency with no
+#: further saving, and is more likely seconds mistaken for milliseconds.
 MAX_BATCH_DELAY = 0.1
 
 
@@ -601,6 +601,7 @@ class Connection:
         readable = _readable_now(sock)
         closing = self._closing.is_set
         monotonic, delay = time.monotonic, self._batch_delay
+        half_delay = delay / 2
         wait = self._stop_waiting.acquire
         # While the buffer or the socket already holds the next frame, the consumers
         # are woken once for the whole batch rather than once per event (delivery.py).
@@ -638,7 +639,7 @@ class Connection:
                     hold.release()
                     if delay:
                         busy = frames > 1 or (
-                            not busy and batch_start - previous_start < delay / 2
+                            not busy and batch_start - previous_start < half_delay
                         )
                         if busy:
                             pause = batch_start + delay - monotonic()

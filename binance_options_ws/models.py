@@ -594,13 +594,13 @@ def _fast_constructor(cls: Type[_E]) -> Callable[..., _E]:
     breaks it (it comes after the fields, where the check does not look for it),
     which is why the event classes say ``weakref_slot=False``.
 
-    Args:
-        cls: An attrs class. Only a slotted one without validators, converters,
-            ``init=False`` or init hooks gets a twin.
-
     On a free-threaded build (no GIL) assigning ``__class__`` pauses every other
     thread, which would cost far more than it saves, so there the classes build
     their events themselves.
+
+    Args:
+        cls: An attrs class. Only a slotted one without validators, converters,
+            ``init=False`` or init hooks gets a twin.
 
     Returns:
         The twin class, or ``cls`` itself when the twin cannot stand in for it:
@@ -1159,10 +1159,10 @@ def parse_message(
     else:
         data = message
     if data.__class__ is dict:
-        # The usual message is one event of a known type, raw or in the envelope. It
-        # goes straight to its parser: what _payload and _event would do with it,
-        # without their two calls and repeated checks. Anything else, an array
-        # included, takes the general path.
+        # The usual message is one event of a known type in the envelope. It goes
+        # straight to its parser: what _payload and _event would do with it, without
+        # their two calls and repeated checks. Anything else, an array included,
+        # takes the general path.
         if "data" in data and "stream" in data:
             payload, stream = data["data"], data["stream"]
             if stream.__class__ is not str:
@@ -1174,10 +1174,6 @@ def parse_message(
                     return [parser(payload, stream)]
             return _payload(payload, stream, parsers, guess)
         if "e" in data:
-            event_type = data["e"]
-            parser = parsers.get(event_type) if event_type.__class__ is str else None
-            if parser is not None:
-                return [parser(data, None)]
             return [_event(data, None, parsers, guess)]
         if "code" in data:  # an error, even without "msg": never a successful reply
             msg = str(data.get("msg", ""))
