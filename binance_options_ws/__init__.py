@@ -30,6 +30,7 @@ from .exceptions import (
     ServerError,
     UnknownOutcomeError,
 )
+from .endpoints import parse_message
 from .exchange_info import (
     DepthSnapshot,
     ExchangeInfo,
@@ -56,11 +57,12 @@ from .models import (
     Ticker,
     Trade,
     UnknownEvent,
-    parse_message,
 )
 from .order_book import OrderBook
 from .rest import RestClient
-from .streams import OptionSide, OptionSymbol, StreamKind, StreamName, parse_stream
+from .dialects import StreamKind, StreamName
+from .streams import parse_stream
+from .symbols import OptionSide, OptionSymbol
 
 __all__ = [
     "__version__",

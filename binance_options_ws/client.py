@@ -37,17 +37,17 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    TypeVar,
     Union,
 )
 
 import attrs
 
-from . import fstream as _fstream
-from . import streams as _streams
 from ._version import __version__
 from .connection import DEFAULT_BATCH_DELAY, MAX_BATCH_DELAY
 from .delivery import CallbackDispatcher, EventQueue
-from .endpoints import get_endpoint, other_endpoint
+from .dialects import Dialect, StreamKind, StreamName
+from .endpoints import DEFAULT_ENDPOINT, endpoints_with, get_endpoint, other_endpoint
 from .exceptions import (
     ClientClosedError,
     InvalidArgumentError,
@@ -57,9 +57,9 @@ from .exceptions import (
 )
 from .models import Event, Message
 from .pool import Pool, PoolSettings
-from .streams import OptionSymbol, StreamName
+from .symbols import OptionSymbol
 
-__all__ = ["ClientStats", "StateChange", "StreamClient", "Subscription"]
+__all__ = ["ClientStats", "StateChange", "StateListener", "StreamClient", "Subscription"]
 
 _log = logging.getLogger("binance_options_ws")
 _client_numbers = itertools.count(1)
@@ -68,8 +68,6 @@ _client_numbers = itertools.count(1)
 Callback = Callable[[Any], Any]
 #: What ``subscribe`` accepts: one stream name or several.
 Streams = Union[str, StreamName, Iterable[Union[str, StreamName]]]
-#: What follows the client's connections inside the package: ``(state, url_path)``.
-_StateHook = Callable[[str, Optional[str]], None]
 #: Seconds a user-facing ``close()`` may take at most.
 _CLOSE_BUDGET = 0.9
 
@@ -84,11 +82,20 @@ class StateChange:
         detail: A readable explanation (the reason for a disconnect, the delay
             before a reconnect, ...).
         time: Wall-clock time of the change (``time.time()``).
+        path: The URL path of the connection that changed (``""`` on a single-path
+            endpoint, ``"public"`` or ``"market"`` on fstream), or None for a change
+            of the whole client (``"closed"``).
     """
 
     state: str
     detail: str
     time: float
+    path: Optional[str] = None
+
+
+#: What :meth:`StreamClient.add_state_listener` takes: a function of one StateChange.
+StateListener = Callable[[StateChange], object]
+_T = TypeVar("_T")
 
 
 @attrs.frozen
@@ -188,8 +195,8 @@ def _handlers(subs: Sequence[Subscription]) -> Tuple[Union[Callback, _Only, None
     for sub in subs:
         if sub.callback in wanted:
             known = wanted[sub.callback]
-            wanted[sub.callback] = None if known is None or sub.symbols is None else (
-                known | sub.symbols
+            wanted[sub.callback] = (
+                None if known is None or sub.symbols is None else (known | sub.symbols)
             )
         else:
             wanted[sub.callback] = sub.symbols
@@ -253,8 +260,10 @@ class StreamClient:
         backoff_initial: The first reconnect delay, in seconds.
         backoff_factor: How much the delay grows after each failed attempt.
         backoff_cap: The longest reconnect delay, in seconds.
-        max_streams_per_connection: Streams per connection before another one opens.
-        max_messages_per_second: The exchange's limit on messages a connection sends.
+        max_streams_per_connection: Streams per connection before another one opens
+            (None: the endpoint's limit, 200).
+        max_messages_per_second: The exchange's limit on messages a connection sends
+            (None: the endpoint's limit, 10).
         batch_delay: Seconds a busy connection may hold messages back so that its
             reader wakes up once per several messages instead of once per message:
             when messages come more than about two per ``batch_delay``, the reader
@@ -274,7 +283,7 @@ class StreamClient:
         self,
         base_url: Optional[str] = None,
         *,
-        endpoint: str = "nbstream",
+        endpoint: str = DEFAULT_ENDPOINT,
         queue_size: int = 10_000,
         on_error: Optional[Callable[[BaseException], Any]] = None,
         on_state: Optional[Callable[[StateChange], Any]] = None,
@@ -288,8 +297,8 @@ class StreamClient:
         backoff_initial: float = 0.5,
         backoff_factor: float = 2.0,
         backoff_cap: float = 30.0,
-        max_streams_per_connection: int = _streams.MAX_STREAMS_PER_CONNECTION,
-        max_messages_per_second: int = _streams.MAX_MESSAGES_PER_SECOND,
+        max_streams_per_connection: Optional[int] = None,
+        max_messages_per_second: Optional[int] = None,
         batch_delay: float = DEFAULT_BATCH_DELAY,
     ) -> None:
         self._endpoint = get_endpoint(endpoint)
@@ -314,6 +323,10 @@ class StreamClient:
             if value is not None and not callable(value):
                 raise InvalidArgumentError(f"{name} must be callable or None, got {value!r}")
         limit = max_streams_per_connection
+        if limit is None:
+            limit = self._endpoint.max_streams_per_connection
+        if max_messages_per_second is None:
+            max_messages_per_second = self._endpoint.max_messages_per_second
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1024:
             raise InvalidArgumentError(
                 f"max_streams_per_connection must be a whole number from 1 to 1024, got {limit!r}"
@@ -346,11 +359,8 @@ class StreamClient:
         )
         self._on_error = on_error
         self._on_state = on_state
-        # Helpers of this package (OrderBook) that follow the connection state; each
-        # is called with the state and the URL path of the connection (None for the
-        # whole client) on the thread that changes it, and must not block.
-        # Replaced whole, read without a lock.
-        self._state_hooks: Tuple[_StateHook, ...] = ()
+        # What add_state_listener added; replaced whole, read without a lock.
+        self._state_listeners: Tuple[StateListener, ...] = ()
         self._lock = threading.RLock()  # protects _subs, _routes rebuilds, _pool and _closed
         self._closed = threading.Event()
         self._pool: Optional[Pool] = None
@@ -374,6 +384,16 @@ class StreamClient:
     def endpoint(self) -> str:
         """The endpoint this client talks to: ``"nbstream"`` or ``"fstream"``."""
         return self._endpoint.name
+
+    @property
+    def dialect(self) -> Dialect:
+        """The grammar of this client's endpoint: its stream names, paths and limits.
+
+        Example:
+            >>> StreamClient(endpoint="fstream").dialect.paths   # doctest: +SKIP
+            ('public', 'market')
+        """
+        return self._endpoint
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -423,12 +443,12 @@ class StreamClient:
         if alive:
             _log.warning("threads still running after close(): %s", [t.name for t in alive])
         _log.info("client closed")
-        self._run_state_hooks("closed", None)
-        if self._on_state is not None:
+        change = StateChange("closed", "closed by the user", time.time())
+        for listener in self._listeners():  # the dispatcher has stopped: call them here
             try:
-                self._on_state(StateChange("closed", "closed by the user", time.time()))
+                listener(change)
             except Exception:
-                _log.exception("the on_state callback raised")
+                _log.exception("a state listener raised")
 
     def run_forever(self) -> None:
         """Block until the client is closed (by a callback or another thread) or Ctrl+C.
@@ -538,6 +558,54 @@ class StreamClient:
         with self._lock:
             return list(self._subs)
 
+    # ------------------------------------------------------------------ following the client
+
+    def add_state_listener(self, listener: StateListener) -> None:
+        """Call ``listener`` with a :class:`StateChange` on every change of the connections.
+
+        Like ``on_state``, listeners run on the client's dispatcher thread, in order
+        with the events: a ``"disconnected"`` change comes after every event its
+        connection delivered. The last change, ``"closed"``, runs on the thread that
+        called :meth:`close`. A listener that raises is logged and counted like a
+        callback. Helpers built on the client (``OrderBook``) follow it this way.
+
+        Args:
+            listener: A function taking one :class:`StateChange`.
+
+        Raises:
+            InvalidArgumentError: If ``listener`` is not callable.
+
+        Example:
+            >>> client.add_state_listener(lambda change: print(change.state))   # doctest: +SKIP
+        """
+        if not callable(listener):
+            raise InvalidArgumentError(f"listener must be callable, got {listener!r}")
+        with self._lock:
+            self._state_listeners = (*self._state_listeners, listener)
+
+    def remove_state_listener(self, listener: StateListener) -> None:
+        """Stop calling a listener added with :meth:`add_state_listener` (no error if absent).
+
+        Example:
+            >>> client.remove_state_listener(my_listener)   # doctest: +SKIP
+        """
+        with self._lock:
+            self._state_listeners = tuple(f for f in self._state_listeners if f != listener)
+
+    def call_soon(self, function: Callable[[_T], object], argument: _T) -> None:
+        """Run ``function(argument)`` on the client's dispatcher thread, after the events
+        already handed to callbacks.
+
+        For helpers built on the client that want their own callbacks to run where
+        the event callbacks run, one at a time. What ``function`` raises is logged
+        and counted like a callback error; after :meth:`close` nothing runs.
+
+        Example:
+            >>> client.call_soon(print, "after the events so far")   # doctest: +SKIP
+        """
+        if not self.closed:
+            self._dispatcher.submit(function, argument)
+
     # ------------------------------------------------------------------ subscribing
 
     def subscribe(
@@ -638,17 +706,11 @@ class StreamClient:
                 "subscribe_index takes the pair first: subscribe_index('BTCUSDT', callback), "
                 "or on fstream subscribe_index(callback=callback) for every pair"
             )
-        if self._endpoint.name == "fstream":
-            only = None
-            if symbol is not None:
-                only = frozenset([_fstream.index_pair(symbol)])
-            return self._subscribe((_fstream.index(),), callback, timeout, only)
-        if symbol is None:
-            raise InvalidArgumentError(
-                "subscribe_index needs an index pair such as 'BTCUSDT' on the nbstream "
-                "endpoint (only fstream has one stream for every underlying)"
-            )
-        return self.subscribe(_streams.index(symbol), callback, timeout=timeout)
+        name = self._endpoint.index(symbol)
+        pair = self._endpoint.index_filter(symbol)
+        if pair is None:
+            return self.subscribe(name, callback, timeout=timeout)
+        return self._subscribe((name.name,), callback, timeout, frozenset([pair]))
 
     def subscribe_kline(
         self,
@@ -669,7 +731,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_kline("BTC-261225-100000-C", "1m")   # doctest: +SKIP
         """
-        return self.subscribe(self._names.kline(symbol, interval), callback, timeout=timeout)
+        return self.subscribe(self._endpoint.kline(symbol, interval), callback, timeout=timeout)
 
     def subscribe_mark_price(
         self,
@@ -688,7 +750,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_mark_price("ETH")   # doctest: +SKIP
         """
-        return self.subscribe(self._names.mark_price(underlying), callback, timeout=timeout)
+        return self.subscribe(self._endpoint.mark_price(underlying), callback, timeout=timeout)
 
     def subscribe_new_symbols(
         self, callback: Optional[Callback] = None, *, timeout: Optional[float] = None
@@ -702,7 +764,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_new_symbols(print)   # doctest: +SKIP
         """
-        return self.subscribe(self._names.new_symbol_info(), callback, timeout=timeout)
+        return self.subscribe(self._endpoint.new_symbol_info(), callback, timeout=timeout)
 
     def subscribe_open_interest(
         self,
@@ -724,7 +786,7 @@ class StreamClient:
             >>> client.subscribe_open_interest("ETH", "261225")   # doctest: +SKIP
         """
         return self.subscribe(
-            self._names.open_interest(underlying, expiration), callback, timeout=timeout
+            self._endpoint.open_interest(underlying, expiration), callback, timeout=timeout
         )
 
     def subscribe_depth(
@@ -748,7 +810,9 @@ class StreamClient:
         Example:
             >>> client.subscribe_depth("BTC-261225-100000-C", levels=20)   # doctest: +SKIP
         """
-        return self.subscribe(self._names.depth(symbol, levels, speed), callback, timeout=timeout)
+        return self.subscribe(
+            self._endpoint.depth(symbol, levels, speed), callback, timeout=timeout
+        )
 
     def subscribe_ticker(
         self,
@@ -767,7 +831,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_ticker("BTC-261225-100000-C")   # doctest: +SKIP
         """
-        return self.subscribe(self._names.ticker(symbol), callback, timeout=timeout)
+        return self.subscribe(self._endpoint.ticker(symbol), callback, timeout=timeout)
 
     def subscribe_ticker_by_expiration(
         self,
@@ -789,7 +853,7 @@ class StreamClient:
             >>> client.subscribe_ticker_by_expiration("BTC", "261225")   # doctest: +SKIP
         """
         return self.subscribe(
-            self._names.ticker_by_expiration(underlying, expiration), callback, timeout=timeout
+            self._endpoint.ticker_by_expiration(underlying, expiration), callback, timeout=timeout
         )
 
     def subscribe_trade(
@@ -809,7 +873,7 @@ class StreamClient:
         Example:
             >>> client.subscribe_trade("BTC")   # doctest: +SKIP
         """
-        return self.subscribe(self._names.trade(symbol_or_underlying), callback, timeout=timeout)
+        return self.subscribe(self._endpoint.trade(symbol_or_underlying), callback, timeout=timeout)
 
     def subscribe_book_ticker(
         self,
@@ -828,8 +892,8 @@ class StreamClient:
         Example:
             >>> client.subscribe_book_ticker("BTC-261225-100000-C")   # doctest: +SKIP
         """
-        self._fstream_only("subscribe_book_ticker")
-        return self.subscribe(_fstream.book_ticker(symbol), callback, timeout=timeout)
+        self._require(StreamKind.BOOK_TICKER, "subscribe_book_ticker")
+        return self.subscribe(self._endpoint.book_ticker(symbol), callback, timeout=timeout)
 
     def subscribe_diff_depth(
         self,
@@ -852,8 +916,8 @@ class StreamClient:
         Example:
             >>> client.subscribe_diff_depth("BTC-261225-100000-C", "100ms")   # doctest: +SKIP
         """
-        self._fstream_only("subscribe_diff_depth")
-        return self.subscribe(_fstream.diff_depth(symbol, speed), callback, timeout=timeout)
+        self._require(StreamKind.DIFF_DEPTH, "subscribe_diff_depth")
+        return self.subscribe(self._endpoint.diff_depth(symbol, speed), callback, timeout=timeout)
 
     def unsubscribe(
         self, stream: Union[Streams, Subscription], *, timeout: Optional[float] = None
@@ -956,17 +1020,17 @@ class StreamClient:
             f"or create the client with StreamClient(endpoint={found.endpoint!r})"
         ) from None
 
-    @property
-    def _names(self) -> Any:
-        """The stream-name builders of this client's endpoint."""
-        return self._endpoint.names
-
-    def _fstream_only(self, method: str) -> None:
-        if self._endpoint.name != "fstream":
-            raise InvalidArgumentError(
-                f"{method} needs the fstream endpoint, which has this stream; "
-                "create the client with StreamClient(endpoint='fstream')"
-            )
+    def _require(self, kind: StreamKind, method: str) -> None:
+        """Refuse a stream kind this endpoint lacks, naming the endpoints that have it."""
+        if kind in self._endpoint.kinds:
+            return
+        others = endpoints_with(kind)
+        if not others:
+            raise InvalidArgumentError(f"{method}: no endpoint has {kind} streams")
+        raise InvalidArgumentError(
+            f"{method} needs the {' or '.join(others)} endpoint, which has this stream; "
+            f"create the client with StreamClient(endpoint={others[0]!r})"
+        )
 
     def _check_open(self) -> None:
         if self._closed.is_set():
@@ -1055,24 +1119,17 @@ class StreamClient:
         if self.closed and state in ("disconnected", "reconnecting"):
             level = logging.DEBUG
         _log.log(level, "%s: %s", state, detail)
-        self._run_state_hooks(state, path)
-        if self._on_state is not None and not self.closed:
-            self._dispatcher.submit(self._on_state, StateChange(state, detail, time.time()))
+        if self.closed:
+            return
+        change = StateChange(state, detail, time.time(), path)
+        for listener in self._listeners():
+            self._dispatcher.submit(listener, change)
 
-    def _add_state_hook(self, hook: _StateHook) -> None:
-        with self._lock:
-            self._state_hooks = (*self._state_hooks, hook)
-
-    def _remove_state_hook(self, hook: _StateHook) -> None:
-        with self._lock:
-            self._state_hooks = tuple(h for h in self._state_hooks if h != hook)
-
-    def _run_state_hooks(self, state: str, path: Optional[str]) -> None:
-        for hook in self._state_hooks:
-            try:
-                hook(state, path)
-            except Exception:  # a helper's bug must not stop the connection
-                _log.exception("a state hook raised")
+    def _listeners(self) -> Tuple[StateListener, ...]:
+        """``on_state`` first, then what :meth:`add_state_listener` added."""
+        if self._on_state is None:
+            return self._state_listeners
+        return (self._on_state, *self._state_listeners)
 
     def _problem(self, connection: int, what: str, detail: str) -> None:
         now = time.monotonic()

@@ -1,4 +1,4 @@
-"""The two endpoints a :class:`~binance_options_ws.StreamClient` can talk to.
+"""The registry of endpoints: each endpoint's name and its dialect, in one place.
 
 * ``"nbstream"`` (the default): ``wss://nbstream.binance.com/eoptions``, the
   original endpoint, which Binance's options WebSocket documentation described
@@ -9,92 +9,97 @@
   ``/market`` for index, mark price, klines, open interest and listings), lowercase
   symbols, streams such as ``btc-261225-100000-c@optionTicker``.
 
-An :class:`Endpoint` bundles what differs: the default URL, the paths and which
-stream goes to which, how names are read, and how payloads are parsed.
+Each is a :class:`~binance_options_ws.dialects.Dialect`: the default URL, the
+paths and which stream goes to which, how names are built and read, and how
+payloads are parsed. This is the only module that compares endpoint names; the
+rest of the library asks the dialect it was given. :func:`register` adds an
+endpoint (a test's toy dialect, say) without touching any other module.
 
 This module is pure: no sockets, threads or clocks.
 """
 
 from __future__ import annotations
 
-import functools
-from types import ModuleType
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Union
 
-import attrs
-
-from . import fstream, streams
+from .dialects import fstream, nbstream
+from .dialects.base import Dialect, StreamKind
 from .exceptions import BinanceOptionsWSError, InvalidArgumentError
-from .models import Message, parse_message
-from .streams import StreamKind, StreamName
+from .models import Message
 
-__all__ = ["ENDPOINTS", "Endpoint", "OtherEndpoint", "get_endpoint", "other_endpoint"]
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "ENDPOINTS",
+    "Endpoint",
+    "OtherEndpoint",
+    "endpoints_with",
+    "get_endpoint",
+    "other_endpoint",
+    "parse_message",
+    "register",
+    "unregister",
+]
 
+#: What the library called a dialect before dialects had their own modules.
+Endpoint = Dialect
 
-@attrs.frozen
-class Endpoint:
-    """What the client needs to know about one endpoint.
-
-    Attributes:
-        name: ``"nbstream"`` or ``"fstream"``.
-        default_base_url: The URL used when the client is given none.
-        paths: The URL paths, each served by its own connections (``("",)`` for a
-            single-path endpoint).
-        names: The module of stream-name builders (:mod:`~binance_options_ws.streams`
-            or :mod:`~binance_options_ws.fstream`).
-        parse_stream: Reads and checks a stream name.
-        route: The path that serves a parsed stream name.
-        parse_message: Turns a frame into events.
-    """
-
-    name: str
-    default_base_url: str
-    paths: Tuple[str, ...]
-    names: ModuleType
-    parse_stream: Callable[[Union[str, StreamName]], StreamName]
-    route: Callable[[StreamName], str]
-    parse_message: Callable[[Union[str, bytes]], List[Message]]
-
-    def url(self, base_url: str, path: str) -> str:
-        """The combined-stream URL of one path, ready for live SUBSCRIBE messages.
-
-        Example:
-            >>> ENDPOINTS["fstream"].url("wss://fstream.binance.com", "market")
-            'wss://fstream.binance.com/market/stream'
-        """
-        base = base_url.rstrip("/")
-        return f"{base}/{path}/stream" if path else f"{base}/stream"
-
-
-def _single_path(name: StreamName) -> str:
-    return ""
-
+#: The endpoint a client uses unless told otherwise.
+DEFAULT_ENDPOINT = nbstream.DIALECT.name
 
 #: The endpoints by name.
-ENDPOINTS: Dict[str, Endpoint] = {
-    "nbstream": Endpoint(
-        name="nbstream",
-        default_base_url=streams.DEFAULT_BASE_URL,
-        paths=("",),
-        names=streams,
-        parse_stream=streams.parse_stream,
-        route=_single_path,
-        parse_message=parse_message,
-    ),
-    "fstream": Endpoint(
-        name="fstream",
-        default_base_url=fstream.BASE_URL,
-        paths=fstream.PATHS,
-        names=fstream,
-        parse_stream=fstream.parse_stream,
-        route=fstream.route,
-        parse_message=functools.partial(parse_message, endpoint="fstream"),
-    ),
+ENDPOINTS: Dict[str, Dialect] = {
+    nbstream.DIALECT.name: nbstream.DIALECT,
+    fstream.DIALECT.name: fstream.DIALECT,
 }
 
+_BUILT_IN = frozenset(ENDPOINTS)
+_DESCRIPTIONS = (
+    f"({DEFAULT_ENDPOINT!r} is the original endpoint, "
+    f"{fstream.DIALECT.name!r} the one Binance moved to in 2026)"
+)
 
-def get_endpoint(name: object) -> Endpoint:
-    """The endpoint called ``name``.
+
+def register(dialect: Dialect) -> None:
+    """Make ``dialect`` available as ``StreamClient(endpoint=dialect.name)``.
+
+    Args:
+        dialect: An instance of a :class:`~binance_options_ws.dialects.Dialect` subclass.
+
+    Raises:
+        InvalidArgumentError: If it is not a dialect, or its name is taken.
+
+    Example:
+        >>> class Toy(nbstream.NbstreamDialect):
+        ...     name = "toy"
+        >>> register(Toy()); get_endpoint("toy").name
+        'toy'
+        >>> unregister("toy")
+    """
+    if not isinstance(dialect, Dialect):
+        raise InvalidArgumentError(f"register takes a Dialect instance, got {dialect!r}")
+    if dialect.name in ENDPOINTS:
+        raise InvalidArgumentError(f"an endpoint named {dialect.name!r} is already registered")
+    ENDPOINTS[dialect.name] = dialect
+
+
+def unregister(name: str) -> None:
+    """Remove an endpoint added with :func:`register` (the built-in ones stay).
+
+    Raises:
+        InvalidArgumentError: If ``name`` is built in or not registered.
+
+    Example:
+        >>> "toy" in ENDPOINTS
+        False
+    """
+    if name in _BUILT_IN:
+        raise InvalidArgumentError(f"the built-in endpoint {name!r} cannot be removed")
+    if ENDPOINTS.pop(name, None) is None:
+        raise InvalidArgumentError(f"no endpoint named {name!r} is registered")
+
+
+def get_endpoint(name: object) -> Dialect:
+    """The dialect of the endpoint called ``name`` (a dialect is returned as it is).
 
     Raises:
         InvalidArgumentError: If there is no such endpoint.
@@ -103,13 +108,61 @@ def get_endpoint(name: object) -> Endpoint:
         >>> get_endpoint("fstream").paths
         ('public', 'market')
     """
-    endpoint = ENDPOINTS.get(name) if isinstance(name, str) else None
-    if endpoint is None:
+    if isinstance(name, Dialect):
+        return name
+    dialect = ENDPOINTS.get(name) if isinstance(name, str) else None
+    if dialect is None:
         raise InvalidArgumentError(
             f"endpoint must be one of {', '.join(map(repr, ENDPOINTS))}, got {name!r} "
-            "('nbstream' is the original endpoint, 'fstream' the one Binance moved to in 2026)"
+            + _DESCRIPTIONS
         )
-    return endpoint
+    return dialect
+
+
+def endpoints_with(kind: StreamKind) -> List[str]:
+    """The names of the endpoints that have streams of ``kind``.
+
+    Example:
+        >>> endpoints_with(StreamKind.BOOK_TICKER)
+        ['fstream']
+    """
+    return [name for name, dialect in ENDPOINTS.items() if kind in dialect.kinds]
+
+
+def parse_message(
+    message: Union[str, bytes, bytearray, Any], *, endpoint: Union[str, Dialect] = DEFAULT_ENDPOINT
+) -> List[Message]:
+    """Turn one WebSocket message into a list of typed events.
+
+    Args:
+        message: The message as text (``str`` or UTF-8 ``bytes``) or as already
+            decoded JSON, either raw or inside the combined envelope
+            ``{"stream": ..., "data": ...}``.
+        endpoint: Whose payloads these are: ``"nbstream"`` (the original endpoint,
+            the default) or ``"fstream"`` (the 2026 endpoint). Some wire keys mean
+            different things on the two (the ticker's ``v``, the trade's ``S``).
+
+    Returns:
+        The events, in order. Array payloads (mark price, open interest, ticker by
+        expiration) give one event per element, each carrying the envelope's
+        stream. A control reply gives ``[ControlReply]``, an error ``[ErrorReply]``.
+
+    Raises:
+        MessageParseError: If the text is not JSON.
+        InvalidArgumentError: If ``endpoint`` is not a registered endpoint.
+
+    Example:
+        >>> [trade] = parse_message('{"e":"trade","s":"BTC-200630-9000-P","t":"7","p":"1000"}')
+        >>> trade.trade_id, trade.price
+        (7, 1000.0)
+    """
+    try:
+        dialect = get_endpoint(endpoint)
+    except InvalidArgumentError:
+        raise InvalidArgumentError(
+            f"endpoint must be one of {', '.join(map(repr, ENDPOINTS))}, got {endpoint!r}"
+        ) from None
+    return dialect.parse_message(message)
 
 
 class OtherEndpoint(NamedTuple):
@@ -127,47 +180,8 @@ class OtherEndpoint(NamedTuple):
     problem: str
 
 
-def _asset(underlying: str) -> str:
-    """``BTCUSDT`` -> ``BTC``: nbstream names take the base asset."""
-    return underlying[: -len("USDT")] if underlying.upper().endswith("USDT") else underlying
-
-
-def _equivalent(parsed: StreamName, target: Endpoint) -> Optional[str]:
-    """The name of the same stream on ``target``, or None if it has no such stream.
-
-    Raises:
-        BinanceOptionsWSError: The stream exists there, but not with these parameters
-            (a kline interval or depth level only one endpoint has).
-    """
-    names: Any = target.names
-    base = _asset if target.name == "nbstream" else (lambda u: u)
-    kind = parsed.kind
-    if kind is StreamKind.INDEX:
-        if target.name == "fstream":
-            return fstream.index()
-        return str(names.index(parsed.symbol or "BTCUSDT"))  # nbstream: one stream per pair
-    if kind is StreamKind.NEW_SYMBOL_INFO:
-        return str(names.new_symbol_info())
-    if kind is StreamKind.KLINE:
-        return str(names.kline(parsed.symbol, parsed.interval))
-    if kind is StreamKind.MARK_PRICE:
-        return str(names.mark_price(base(parsed.underlying or "")))
-    if kind is StreamKind.OPEN_INTEREST:
-        return str(names.open_interest(base(parsed.underlying or ""), parsed.expiration))
-    if kind is StreamKind.DEPTH:
-        return str(names.depth(parsed.symbol, parsed.levels, parsed.speed))
-    if kind is StreamKind.TICKER:
-        return str(names.ticker(parsed.symbol))
-    if kind is StreamKind.TICKER_BY_EXPIRATION:
-        underlying = base(parsed.underlying or "")
-        return str(names.ticker_by_expiration(underlying, parsed.expiration))
-    if kind is StreamKind.TRADE:
-        return str(names.trade(parsed.symbol or base(parsed.underlying or "")))
-    return None  # book ticker and diff depth: only fstream has them
-
-
-def other_endpoint(text: str, endpoint: Endpoint) -> Optional[OtherEndpoint]:
-    """If ``text`` is not a stream of ``endpoint`` but of the other one: which, and the name here.
+def other_endpoint(text: str, endpoint: Dialect) -> Optional[OtherEndpoint]:
+    """If ``text`` is not a stream of ``endpoint`` but of another one: which, and the name here.
 
     Example:
         >>> other_endpoint("BTC@trade", ENDPOINTS["fstream"])
@@ -181,7 +195,7 @@ def other_endpoint(text: str, endpoint: Endpoint) -> Optional[OtherEndpoint]:
         except BinanceOptionsWSError:
             continue
         try:
-            here = _equivalent(parsed, endpoint)
+            here = endpoint.equivalent(parsed)
         except BinanceOptionsWSError as exc:
             return OtherEndpoint(other.name, None, f"on {endpoint.name}: {exc}")
         problem = "" if here else f"{endpoint.name} has no such stream"

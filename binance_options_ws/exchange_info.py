@@ -35,8 +35,15 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import attrs
 
+from ._wire import (
+    read_decimal,
+    read_float,
+    read_int,
+    read_objects,
+    read_str,
+)
 from .exceptions import InvalidResponseError, InvalidStreamError
-from .streams import OptionSide, OptionSymbol
+from .symbols import OptionSide, OptionSymbol, parse_expiration, parse_side, read_side
 
 __all__ = [
     "DEPTH_LIMITS",
@@ -321,10 +328,10 @@ class ExchangeInfo:
             ['BTC-260925-90000-P']
         """
         base = None if underlying is None else self._base_asset(underlying)
-        wanted_side = None if side is None else _to_side(side)
+        wanted_side = None if side is None else _side_argument(side)
         options = [o for o in self._listed() if base is None or o.underlying == base]
         if expiration is not None:
-            date = _to_expiration(expiration)
+            date = parse_expiration(expiration)
             _check_listed(date, {o.expiration for o in options}, base)
             options = [o for o in options if o.expiration == date]
         if wanted_side is not None:
@@ -394,7 +401,7 @@ class ExchangeInfo:
             [Decimal('100000'), Decimal('105000')]
         """
         base = self._base_asset(underlying)
-        date = _to_expiration(expiration)
+        date = parse_expiration(expiration)
         reference = _positive_price(price)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidStreamError(f"count must be a whole number of at least 1, got {count!r}")
@@ -453,30 +460,11 @@ def _choices(values: List[str]) -> str:
     return shown + (", ..." if len(values) > _MAX_LISTED_CHOICES else "")
 
 
-def _to_side(value: object) -> OptionSide:
-    if isinstance(value, OptionSide):
-        return value
-    text = value.upper() if isinstance(value, str) else None
-    if text in ("C", "CALL"):
-        return OptionSide.CALL
-    if text in ("P", "PUT"):
-        return OptionSide.PUT
-    raise InvalidStreamError(f"side must be one of {_SIDE_CHOICES} or None, got {value!r}")
-
-
-def _to_expiration(value: object) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str) and len(value) == 6 and value.isdigit():
-        try:
-            return _dt.date(2000 + int(value[:2]), int(value[2:4]), int(value[4:]))
-        except ValueError:
-            pass
-    raise InvalidStreamError(
-        f"expiration must be a datetime.date or 'YYMMDD' such as '260925', got {value!r}"
-    )
+def _side_argument(value: object) -> OptionSide:
+    try:
+        return parse_side(value)
+    except InvalidStreamError as exc:
+        raise InvalidStreamError(f"{exc} (or None for both)") from None
 
 
 def _check_listed(date: _dt.date, listed: Set[_dt.date], base: Optional[str]) -> None:
@@ -517,8 +505,8 @@ def _book_side(value: Any, what: str, symbol: str) -> Tuple[Tuple[float, float],
         raise InvalidResponseError(f"the depth of {symbol} has no list of {what}: {value!r:.100}")
     levels = []
     for level in value:
-        price = _float(level[0]) if isinstance(level, list) and len(level) >= 2 else None
-        quantity = _float(level[1]) if price is not None else None
+        price = read_float(level[0]) if isinstance(level, list) and len(level) >= 2 else None
+        quantity = read_float(level[1]) if price is not None else None
         if price is None or quantity is None:
             raise InvalidResponseError(
                 f"a {what} level of {symbol} is not [price, quantity]: {level!r}"
@@ -539,7 +527,7 @@ def parse_depth_snapshot(symbol: str, body: Any) -> DepthSnapshot:
     """
     if not isinstance(body, dict):
         raise InvalidResponseError(f"the depth of {symbol} is not a JSON object: {body!r:.100}")
-    update_id = _int(body.get("lastUpdateId", body.get("u")))
+    update_id = read_int(body.get("lastUpdateId", body.get("u")))
     if update_id is None:
         raise InvalidResponseError(f"the depth of {symbol} has no lastUpdateId: {body!r:.200}")
     return DepthSnapshot(
@@ -547,78 +535,8 @@ def parse_depth_snapshot(symbol: str, body: Any) -> DepthSnapshot:
         _book_side(body.get("bids"), "bids", symbol),
         _book_side(body.get("asks"), "asks", symbol),
         update_id,
-        _int(body.get("T")),
+        read_int(body.get("T")),
     )
-
-
-def _float(value: Any) -> Optional[float]:
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int(value: Any) -> Optional[int]:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        pass
-    try:  # "1.6711317692476314E12", 27.0, "27.0"
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _str(value: Any) -> Optional[str]:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    return str(value)
-
-
-def _decimal(value: Any) -> Optional[Decimal]:
-    """An exact number without meaningless trailing zeros: ``"4000.0000"`` -> ``4000``."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return None
-    number = number.normalize()
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:  # 1E+5 -> 100000
-        number = number.quantize(Decimal(1))
-    return number
-
-
-def _wire_side(value: Any) -> Optional[OptionSide]:
-    if isinstance(value, str):
-        text = value.upper()
-        if text in ("CALL", "C"):
-            return OptionSide.CALL
-        if text in ("PUT", "P"):
-            return OptionSide.PUT
-    return None
-
-
-def _objects(value: Any) -> Iterator[Dict[str, Any]]:
-    """The JSON objects of a list; anything else (a missing key, a stray item) is skipped."""
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                yield item
-
-
-def _option_symbol(text: str) -> Optional[OptionSymbol]:
-    try:
-        return OptionSymbol.parse(text)
-    except InvalidStreamError:
-        return None
 
 
 # --------------------------------------------------------------------------
@@ -628,12 +546,14 @@ def _option_symbol(text: str) -> Optional[OptionSymbol]:
 
 def _price_filter(d: Dict[str, Any]) -> PriceFilter:
     g = d.get
-    return PriceFilter(_float(g("minPrice")), _float(g("maxPrice")), _float(g("tickSize")))
+    return PriceFilter(
+        read_float(g("minPrice")), read_float(g("maxPrice")), read_float(g("tickSize"))
+    )
 
 
 def _lot_size(d: Dict[str, Any]) -> LotSize:
     g = d.get
-    return LotSize(_float(g("minQty")), _float(g("maxQty")), _float(g("stepSize")))
+    return LotSize(read_float(g("minQty")), read_float(g("maxQty")), read_float(g("stepSize")))
 
 
 def _symbol_info(d: Dict[str, Any]) -> Optional[OptionSymbolInfo]:
@@ -642,7 +562,7 @@ def _symbol_info(d: Dict[str, Any]) -> Optional[OptionSymbolInfo]:
         return None  # an entry that names no symbol cannot be subscribed to or looked up
     price_filter: Optional[PriceFilter] = None
     lot_size: Optional[LotSize] = None
-    for item in _objects(d.get("filters")):
+    for item in read_objects(d.get("filters")):
         kind = item.get("filterType")
         if kind == "PRICE_FILTER":
             price_filter = _price_filter(item)
@@ -651,26 +571,26 @@ def _symbol_info(d: Dict[str, Any]) -> Optional[OptionSymbolInfo]:
     g = d.get
     return OptionSymbolInfo(
         symbol=symbol,
-        option_symbol=_option_symbol(symbol),
-        underlying=_str(g("underlying")),
-        side=_wire_side(g("side")),
-        strike_price=_decimal(g("strikePrice")),
-        expiration_time=_int(g("expiryDate")),
-        unit=_float(g("unit")),
-        quote_asset=_str(g("quoteAsset")),
-        min_quantity=_float(g("minQty")),
-        max_quantity=_float(g("maxQty")),
-        maker_fee_rate=_float(g("makerFeeRate")),
-        taker_fee_rate=_float(g("takerFeeRate")),
-        initial_margin=_float(g("initialMargin")),
-        maintenance_margin=_float(g("maintenanceMargin")),
-        min_initial_margin=_float(g("minInitialMargin")),
-        min_maintenance_margin=_float(g("minMaintenanceMargin")),
-        price_scale=_int(g("priceScale")),
-        quantity_scale=_int(g("quantityScale")),
-        status=_str(g("status")),
-        contract_type=_str(g("contractType")),
-        underlying_type=_str(g("underlyingType")),
+        option_symbol=OptionSymbol.read(symbol),
+        underlying=read_str(g("underlying")),
+        side=read_side(g("side")),
+        strike_price=read_decimal(g("strikePrice")),
+        expiration_time=read_int(g("expiryDate")),
+        unit=read_float(g("unit")),
+        quote_asset=read_str(g("quoteAsset")),
+        min_quantity=read_float(g("minQty")),
+        max_quantity=read_float(g("maxQty")),
+        maker_fee_rate=read_float(g("makerFeeRate")),
+        taker_fee_rate=read_float(g("takerFeeRate")),
+        initial_margin=read_float(g("initialMargin")),
+        maintenance_margin=read_float(g("maintenanceMargin")),
+        min_initial_margin=read_float(g("minInitialMargin")),
+        min_maintenance_margin=read_float(g("minMaintenanceMargin")),
+        price_scale=read_int(g("priceScale")),
+        quantity_scale=read_int(g("quantityScale")),
+        status=read_str(g("status")),
+        contract_type=read_str(g("contractType")),
+        underlying_type=read_str(g("underlyingType")),
         price_filter=price_filter,
         lot_size=lot_size,
     )
@@ -698,30 +618,30 @@ def parse_exchange_info(data: Any) -> ExchangeInfo:
         raise InvalidResponseError(
             f"exchangeInfo must be a JSON object, got {type(data).__name__}: {str(data)[:200]}"
         )
-    symbols = (_symbol_info(item) for item in _objects(data.get("optionSymbols")))
+    symbols = (_symbol_info(item) for item in read_objects(data.get("optionSymbols")))
     return ExchangeInfo(
-        timezone=_str(data.get("timezone")),
-        server_time=_int(data.get("serverTime")),
+        timezone=read_str(data.get("timezone")),
+        server_time=read_int(data.get("serverTime")),
         rate_limits=tuple(
             RateLimit(
-                _str(d.get("rateLimitType")),
-                _str(d.get("interval")),
-                _int(d.get("intervalNum")),
-                _int(d.get("limit")),
+                read_str(d.get("rateLimitType")),
+                read_str(d.get("interval")),
+                read_int(d.get("intervalNum")),
+                read_int(d.get("limit")),
             )
-            for d in _objects(data.get("rateLimits"))
+            for d in read_objects(data.get("rateLimits"))
         ),
         option_contracts=tuple(
             OptionContract(
-                _str(d.get("underlying")),
-                _str(d.get("baseAsset")),
-                _str(d.get("quoteAsset")),
-                _str(d.get("settleAsset")),
+                read_str(d.get("underlying")),
+                read_str(d.get("baseAsset")),
+                read_str(d.get("quoteAsset")),
+                read_str(d.get("settleAsset")),
             )
-            for d in _objects(data.get("optionContracts"))
+            for d in read_objects(data.get("optionContracts"))
         ),
         option_assets=tuple(
-            OptionAsset(_str(d.get("name"))) for d in _objects(data.get("optionAssets"))
+            OptionAsset(read_str(d.get("name"))) for d in read_objects(data.get("optionAssets"))
         ),
         option_symbols=tuple(info for info in symbols if info is not None),
     )

@@ -39,14 +39,15 @@ import threading
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
-from . import fstream
 from .backoff import backoff
-from .client import StreamClient
+from .client import StateChange, StreamClient
+from .dialects import StreamKind
+from .endpoints import endpoints_with
 from .exceptions import BinanceAPIError, ClientClosedError, InvalidArgumentError, RateLimitError
 from .exchange_info import DEPTH_LIMITS, DepthSnapshot
 from .models import DepthUpdate
 from .rest import RestClient
-from .streams import OptionSymbol
+from .symbols import OptionSymbol
 
 __all__ = ["OrderBook"]
 
@@ -102,10 +103,14 @@ class OrderBook:
         on_update: Optional[Callable[[OrderBook], Any]] = None,
         timeout: Optional[float] = None,
     ) -> None:
-        if not isinstance(client, StreamClient) or client.endpoint != "fstream":
+        if (
+            not isinstance(client, StreamClient)
+            or StreamKind.DIFF_DEPTH not in client.dialect.kinds
+        ):
+            where = " or ".join(endpoints_with(StreamKind.DIFF_DEPTH))
             raise InvalidArgumentError(
-                "OrderBook needs a StreamClient on the fstream endpoint, which has the "
-                f"diff-depth stream: StreamClient(endpoint='fstream'); got {client!r}"
+                f"OrderBook needs a StreamClient on the {where} endpoint, which has the "
+                f"diff-depth stream: StreamClient(endpoint={where!r}); got {client!r}"
             )
         if isinstance(limit, bool) or limit not in DEPTH_LIMITS:
             raise InvalidArgumentError(
@@ -142,13 +147,15 @@ class OrderBook:
             daemon=True,
         )
         self._thread.start()
-        client._add_state_hook(self._on_client_state)
+        # The URL path of the diff stream: a lost connection there loses updates.
+        self._path = client.dialect.route(client.dialect.diff_depth(self.symbol, speed))
+        client.add_state_listener(self._on_client_state)
         try:
             self._subscription = client.subscribe_diff_depth(
                 self.symbol, speed, self._on_event, timeout=timeout
             )
         except BaseException:
-            client._remove_state_hook(self._on_client_state)
+            client.remove_state_listener(self._on_client_state)
             self._stop.set()
             self._want_snapshot.set()
             if self._own_rest:
@@ -268,7 +275,7 @@ class OrderBook:
         self._stop.set()
         self._want_snapshot.set()
         self._synced.clear()
-        self._client._remove_state_hook(self._on_client_state)
+        self._client.remove_state_listener(self._on_client_state)
         if not self._client.closed:
             try:
                 self._subscription.unsubscribe(timeout=0.5)
@@ -340,18 +347,19 @@ class OrderBook:
         self._awaiting = True
         self._want_snapshot.set()
 
-    def _on_client_state(self, state: str, path: Optional[str]) -> None:
-        """Follow the client's connections (on their threads: only hands work on)."""
-        if state == "closed":
+    def _on_client_state(self, change: StateChange) -> None:
+        """Follow the client's connections (on the dispatcher thread, in order with the
+        events; ``"closed"`` on the closing thread)."""
+        if change.state == "closed":
             self._stop.set()
             self._want_snapshot.set()
             self._synced.clear()
-        elif state == "disconnected" and path == fstream.PUBLIC:
-            # A connection of the diff stream's path ended: what it missed is gone. The
-            # dispatcher runs this after the events that connection delivered before.
-            self._client._dispatcher.submit(self._lost_connection, None)
+        elif change.state == "disconnected" and change.path == self._path:
+            # A connection of the diff stream's path ended: what it missed is gone. This
+            # runs after the events that connection delivered before.
+            self._lost_connection()
 
-    def _lost_connection(self, _: object) -> None:
+    def _lost_connection(self) -> None:
         """Start again after a lost connection (on the dispatcher thread)."""
         with self._lock:
             self._generation += 1
@@ -396,7 +404,7 @@ class OrderBook:
             elif outcome == "synced":
                 delays = backoff(0.5, 2.0, 30.0)
                 if self._on_update is not None:  # on the thread of every other update
-                    self._client._dispatcher.submit(self._on_update, self)
+                    self._client.call_soon(self._on_update, self)
 
     def _retry_later(self, delay: float, why: str) -> None:
         _log.warning("order book %s: %s; again in %.1f s", self.symbol, why, delay)

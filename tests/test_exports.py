@@ -170,7 +170,7 @@ def test_errors_raised_by_the_pure_layer_are_value_errors() -> None:
     with pytest.raises(exceptions.InvalidStreamError) as stream_error:
         streams.depth("BTC-251226-100000-C", levels=15)
     with pytest.raises(exceptions.MessageParseError) as parse_error:
-        models.parse_message("{")
+        binance_options_ws.parse_message("{")
     for error in (stream_error.value, parse_error.value):
         assert isinstance(error, ValueError)
         assert isinstance(error, exceptions.BinanceOptionsWSError)

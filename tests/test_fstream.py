@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import inspect
 import json
 import re
 import typing
@@ -31,8 +32,8 @@ from binance_options_ws.models import (
     Ticker,
     Trade,
     UnknownEvent,
-    parse_message,
 )
+from binance_options_ws import parse_message
 from binance_options_ws.streams import OptionSymbol, StreamKind, StreamName
 
 SYMBOL = "BTC-251219-89000-C"  # as in payloads
@@ -1018,12 +1019,14 @@ def _attribute_texts(cls: type) -> dict:
     """Each field's description in the class docstring's Attributes section."""
     texts: dict = {}
     field = None
-    for line in (cls.__doc__ or "").splitlines():
-        match = re.match(r"^\s{8}(\w+): (.*)", line)
+    # Python 3.13 strips a docstring's common indentation when compiling, older ones keep
+    # it: cleandoc gives the same text on every version (fields at 4 spaces, wraps at 8).
+    for line in inspect.cleandoc(cls.__doc__ or "").splitlines():
+        match = re.match(r"^\s{4}(\w+): (.*)", line)
         if match:
             field = match.group(1)
             texts[field] = match.group(2)
-        elif field and line.startswith(" " * 12):
+        elif field and line.startswith(" " * 8):
             texts[field] += " " + line.strip()
     return texts
 
@@ -1366,6 +1369,11 @@ def test_the_endpoint_is_keyword_only() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(fstream)
+    from binance_options_ws.dialects import fstream as dialect
+
+    results = [doctest.testmod(fstream), doctest.testmod(dialect)]
+    result = doctest.TestResults(
+        sum(r.failed for r in results), sum(r.attempted for r in results)
+    )
     assert result.attempted >= 12
     assert result.failed == 0

@@ -13,7 +13,7 @@ import typing
 import attrs
 import pytest
 
-from binance_options_ws import MessageParseError, models
+from binance_options_ws import MessageParseError, _constructors, models, parse_message
 from binance_options_ws.models import (
     BookDepth,
     BookTicker,
@@ -28,7 +28,6 @@ from binance_options_ws.models import (
     Ticker,
     Trade,
     UnknownEvent,
-    parse_message,
 )
 
 # The classes the nbstream endpoint (the default) produces.
@@ -720,7 +719,7 @@ def test_book_depth_best_bid_and_ask() -> None:
 
 
 # --------------------------------------------------------------------------
-# Events built by the parsers' fast constructors (models._fast_constructor)
+# Events built by the parsers' fast constructors (_constructors.fast_constructor)
 # --------------------------------------------------------------------------
 
 # One message per parser that builds its events with a fast constructor, on each
@@ -870,20 +869,20 @@ def test_the_event_type_picks_the_parser_raw_and_in_the_envelope(
 
 #: The parsers' fast constructors, by the class each builds.
 FAST_CONSTRUCTORS = {
-    IndexPrice: models._new_index_price,
-    MarkPrice: models._new_mark_price,
-    Kline: models._new_kline,
-    OpenInterest: models._new_open_interest,
-    BookDepth: models._new_book_depth,
-    DepthUpdate: models._new_depth_update,
-    BookTicker: models._new_book_ticker,
-    Ticker: models._new_ticker,
-    Trade: models._new_trade,
+    IndexPrice: _constructors.new_index_price,
+    MarkPrice: _constructors.new_mark_price,
+    Kline: _constructors.new_kline,
+    OpenInterest: _constructors.new_open_interest,
+    BookDepth: _constructors.new_book_depth,
+    DepthUpdate: _constructors.new_depth_update,
+    BookTicker: _constructors.new_book_ticker,
+    Ticker: _constructors.new_ticker,
+    Trade: _constructors.new_trade,
 }
 
 
 @pytest.mark.skipif(
-    platform.python_implementation() != "CPython" or models._FREE_THREADED,
+    platform.python_implementation() != "CPython" or _constructors.FREE_THREADED,
     reason="the class swap is used on CPython with the GIL",
 )
 @pytest.mark.parametrize("cls", list(FAST_CONSTRUCTORS))
@@ -916,11 +915,11 @@ class _Point:
 
 
 @pytest.mark.skipif(
-    platform.python_implementation() != "CPython" or models._FREE_THREADED,
+    platform.python_implementation() != "CPython" or _constructors.FREE_THREADED,
     reason="the class swap is used on CPython with the GIL",
 )
 def test_fast_constructor_builds_the_class_with_its_defaults() -> None:
-    new = models._fast_constructor(_Point)
+    new = _constructors.fast_constructor(_Point)
     assert new is not _Point
     point = new(1)
     assert type(point) is _Point
@@ -962,8 +961,8 @@ def test_fast_constructor_is_the_class_itself_without_the_gil(
 ) -> None:
     # Without the GIL, a __class__ assignment stops every other thread: the class
     # builds its events itself, and they are the same.
-    monkeypatch.setattr(models, "_FREE_THREADED", True)
-    new = models._fast_constructor(_Point)
+    monkeypatch.setattr(_constructors, "FREE_THREADED", True)
+    new = _constructors.fast_constructor(_Point)
     assert new is _Point
     assert new(1) == _Point(1)
 
@@ -972,7 +971,7 @@ def test_fast_constructor_is_the_class_itself_without_the_gil(
 def test_fast_constructor_falls_back_to_the_class(cls: type) -> None:
     # Where the interpreter refuses the class swap (the layouts differ), or the twin
     # would not do what the class does, the constructor is the class itself.
-    new = models._fast_constructor(cls)
+    new = _constructors.fast_constructor(cls)
     assert new is cls
     assert new(1) == cls(1)
     assert type(new(1)) is cls
@@ -1417,6 +1416,8 @@ def test_message_parse_error_keeps_an_excerpt_of_the_text() -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(models)
-    assert result.attempted >= 3
-    assert result.failed == 0
+    from binance_options_ws import endpoints
+
+    results = [doctest.testmod(models), doctest.testmod(endpoints)]
+    assert sum(result.attempted for result in results) >= 3
+    assert sum(result.failed for result in results) == 0

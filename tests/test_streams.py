@@ -684,6 +684,15 @@ def test_urls_reject_invalid_names(call) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(streams, optionflags=doctest.ELLIPSIS)
+    from binance_options_ws import symbols
+    from binance_options_ws.dialects import base, nbstream
+
+    results = [
+        doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        for module in (streams, nbstream, base, symbols)
+    ]
+    result = doctest.TestResults(
+        sum(r.failed for r in results), sum(r.attempted for r in results)
+    )
     assert result.attempted >= 10
     assert result.failed == 0

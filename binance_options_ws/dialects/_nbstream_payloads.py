@@ -1,0 +1,243 @@
+"""Payloads of the nbstream endpoint: one parser per wire event type.
+
+The keys are those of Binance's options WebSocket documentation (``../shared/spec``);
+every parser is tolerant (see :mod:`binance_options_ws._wire`) and builds its event
+with the fast constructors.
+
+This module is pure: no sockets, threads or clocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from .._constructors import (
+    new_book_depth,
+    new_index_price,
+    new_kline,
+    new_mark_price,
+    new_open_interest,
+    new_ticker,
+    new_trade,
+)
+from .._parse import PayloadParser
+from .._wire import NOT_WELL_FORMED, read_bool, read_float, read_int, read_levels, read_str
+from ..models import BookDepth, IndexPrice, Kline, MarkPrice, NewSymbol, OpenInterest, Ticker, Trade
+
+__all__ = ["PARSERS", "event_type"]
+
+_Data = Dict[str, Any]
+
+
+def _index(d: _Data, stream: Optional[str]) -> IndexPrice:
+    g = d.get
+    return new_index_price(read_str(g("s")), read_float(g("p")), read_int(g("E")), stream)
+
+
+def _mark_price(d: _Data, stream: Optional[str]) -> MarkPrice:
+    g = d.get
+    return new_mark_price(
+        read_str(g("s")), read_float(g("mp")), event_time=read_int(g("E")), stream=stream
+    )
+
+
+def _kline(d: _Data, stream: Optional[str]) -> Kline:
+    k = d.get("k")
+    if not isinstance(k, dict):
+        k = {}
+    g = k.get
+    return new_kline(
+        read_str(d.get("s") or g("s")),
+        read_str(g("i")),
+        read_int(g("t")),
+        read_int(g("T")),
+        read_float(g("o")),
+        read_float(g("h")),
+        read_float(g("l")),
+        read_float(g("c")),
+        read_float(g("v")),
+        read_float(g("q")),
+        read_float(g("V")),
+        read_float(g("Q")),
+        read_int(g("n")),
+        read_int(g("F", g("f"))),
+        read_int(g("L")),
+        read_bool(g("x")),
+        read_int(d.get("E")),
+        stream,
+    )
+
+
+def _new_symbol(d: _Data, stream: Optional[str]) -> NewSymbol:
+    g = d.get
+    return NewSymbol(
+        read_str(g("s")),
+        read_str(g("u")),
+        read_str(g("qa")),
+        read_str(g("d")),
+        read_float(g("sp")),
+        read_int(g("ed")),
+        read_float(g("unit")),
+        read_float(g("mq")),
+        None,
+        None,
+        read_int(g("E")),
+        stream,
+    )
+
+
+def _open_interest(d: _Data, stream: Optional[str]) -> OpenInterest:
+    g = d.get
+    return new_open_interest(
+        read_str(g("s")), read_float(g("o")), read_float(g("h")), read_int(g("E")), stream
+    )
+
+
+def _depth(d: _Data, stream: Optional[str]) -> BookDepth:
+    g = d.get
+    return new_book_depth(
+        read_str(g("s")),
+        read_levels(g("b")),
+        read_levels(g("a")),
+        None,
+        read_int(g("u")),
+        read_int(g("pu")),
+        read_int(g("T")),
+        read_int(g("E")),
+        stream,
+    )
+
+
+def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
+    # The busiest event (one per option per second, a whole chain at a time), so it
+    # has a fast path: every key read strictly, no Python call per field, and the
+    # event built by the fast constructor. Wherever a strict read succeeds it gives
+    # what the tolerant reader gives, and anything unusual raises, so the tolerant
+    # code below is the reference for every field.
+    try:
+        symbol = d["s"]
+        return new_ticker(
+            symbol if symbol.__class__ is str else read_str(symbol),  # no call for the usual str
+            float(d["c"]),
+            float(d["o"]),
+            float(d["h"]),
+            float(d["l"]),
+            float(d["p"]),
+            float(d["P"]),
+            None,
+            float(d["V"]),
+            float(d["A"]),
+            float(d["Q"]),
+            int(d["F"]),
+            int(d["L"]),
+            int(d["n"]),
+            None,
+            None,
+            float(d["bo"]),
+            float(d["ao"]),
+            float(d["bq"]),
+            float(d["aq"]),
+            float(d["b"]),
+            float(d["a"]),
+            float(d["vo"]),
+            float(d["mp"]),
+            float(d["d"]),
+            float(d["t"]),
+            float(d["g"]),
+            float(d["v"]),
+            float(d["hl"]),
+            float(d["ll"]),
+            float(d["eep"]),
+            int(d["T"]),
+            int(d["E"]),
+            stream,
+        )
+    except NOT_WELL_FORMED:
+        pass
+    g = d.get
+    return Ticker(
+        read_str(g("s")),
+        read_float(g("c")),
+        read_float(g("o")),
+        read_float(g("h")),
+        read_float(g("l")),
+        read_float(g("p")),
+        read_float(g("P")),
+        None,
+        read_float(g("V")),
+        read_float(g("A")),
+        read_float(g("Q")),
+        read_int(g("F")),
+        read_int(g("L")),
+        read_int(g("n")),
+        None,
+        None,
+        read_float(g("bo")),
+        read_float(g("ao")),
+        read_float(g("bq")),
+        read_float(g("aq")),
+        read_float(g("b")),
+        read_float(g("a")),
+        read_float(g("vo")),
+        read_float(g("mp")),
+        read_float(g("d")),
+        read_float(g("t")),
+        read_float(g("g")),
+        read_float(g("v")),
+        read_float(g("hl")),
+        read_float(g("ll")),
+        read_float(g("eep")),
+        read_int(g("T")),
+        read_int(g("E")),
+        stream,
+    )
+
+
+def _trade(d: _Data, stream: Optional[str]) -> Trade:
+    g = d.get
+    return new_trade(
+        read_str(g("s")),
+        read_int(g("t")),
+        read_float(g("p")),
+        read_float(g("q")),
+        None,
+        None,
+        read_int(g("S")),
+        read_str(g("X")),
+        read_int(g("b")),
+        read_int(g("a")),
+        read_int(g("T")),
+        read_int(g("E")),
+        stream,
+    )
+
+
+#: The payload parser of each wire event type.
+PARSERS: Dict[str, PayloadParser] = {
+    "index": _index,
+    "markPrice": _mark_price,
+    "kline": _kline,
+    "OPTION_PAIR": _new_symbol,
+    "openInterest": _open_interest,
+    "depth": _depth,
+    "24hrTicker": _ticker,
+    "trade": _trade,
+}
+
+
+def event_type(stream: Optional[str]) -> Optional[str]:
+    """Guess the event type from an nbstream stream name, for a payload that lacks ``e``."""
+    if not stream:
+        return None
+    if stream == "option_pair":
+        return "OPTION_PAIR"
+    kind = stream.partition("@")[2]
+    if kind.startswith("kline_"):
+        return "kline"
+    if kind.startswith("depth"):
+        return "depth"
+    if kind.startswith("ticker"):
+        return "24hrTicker"
+    if kind.startswith("openInterest"):
+        return "openInterest"
+    return {"index": "index", "markPrice": "markPrice", "trade": "trade"}.get(kind)
