@@ -18,6 +18,13 @@ with the right flag and the equivalent name.
 A user mistake (a bad stream name, an unknown interval, a bad option) prints
 one line naming the bad value and the valid choices and exits with status 2.
 A network failure prints one line and exits with status 1.
+
+This module reads the arguments and runs ``stream`` and ``symbols``; the
+``demo`` lives in ``_cli_demo``, the print loop the commands share in
+``_cli_run``, and the lines themselves come from :mod:`binance_options_ws.format`
+(``format_event`` and ``event_to_dict`` stay importable from here too). What
+differs between endpoints is asked of their dialects in
+:mod:`binance_options_ws.endpoints`.
 """
 
 from __future__ import annotations
@@ -25,434 +32,47 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as _dt
-import json
-import logging
 import math
 import os
-import queue
-import signal
 import sys
-import threading
-import time
-from typing import (
-    IO,
-    Any,
-    Callable,
-    Dict,
-    Iterator,
-    List,
-    NoReturn,
-    Optional,
-    Sequence,
-    Tuple,
-    Union,
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence
+
+from ._cli_demo import DEMO_SECONDS, run_demo
+from ._cli_run import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    NO_EVENT_HINT_AFTER,
+    Printer,
+    UsageError,
+    library_logging,
+    print_events,
+    summary,
+    terminate_as_interrupt,
 )
-
-import attrs
-
-from . import fstream
 from ._version import __version__
 from .client import StreamClient
-from .endpoints import ENDPOINTS, Endpoint, get_endpoint, other_endpoint
+from .dialects import Dialect, StreamKind
+from .endpoints import DEFAULT_ENDPOINT, ENDPOINTS, get_endpoint, other_endpoint
 from .exceptions import BinanceOptionsWSError, InvalidArgumentError, RestError
-from .models import (
-    BookDepth,
-    BookTicker,
-    DepthUpdate,
-    Event,
-    IndexPrice,
-    Kline,
-    MarkPrice,
-    NewSymbol,
-    OpenInterest,
-    Ticker,
-    Trade,
-)
+from .format import event_to_dict, format_event
 from .rest import DEFAULT_REST_URL, RestClient
-from .streams import OptionSymbol, StreamKind
+from .symbols import OptionSymbol
 
 __all__ = ["build_parser", "event_to_dict", "format_event", "main"]
 
 _PROG = "binance-options-ws"
-#: Exit statuses: success, a failure outside the user's control, a usage mistake.
-_EXIT_OK, _EXIT_FAILURE, _EXIT_USAGE = 0, 1, 2
-_TESTING_EXTRA = 'pip install "binance-options-ws[testing]"'
-_DEMO_SECONDS = 10.0
-_NO_EVENT_HINT_AFTER = 10.0  # seconds without any event before a hint is printed
-_WAIT_SLICE = 0.25  # longest single wait of the print loop, so Ctrl+C and deadlines are prompt
+_NO_EVENT_HINT_AFTER = NO_EVENT_HINT_AFTER  # seconds without any event before a hint is printed
 _MAX_STREAM_COLUMN = 36
-
-
-class _UsageError(Exception):
-    """A mistake on the command line: printed as one line, exit status 2."""
+#: A mistake on the command line (the name the tests and the README's checks use).
+_UsageError = UsageError
 
 
 class _ArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line, with no usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(_EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
-
-
-# --------------------------------------------------------------------------
-# Formatting events
-# --------------------------------------------------------------------------
-
-
-def _num(value: Optional[float], digits: int = 8) -> str:
-    """A number with at most ``digits`` significant digits, no exponent, no trailing zeros."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    text = f"{value:.{max(0, digits - 1 - magnitude)}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _pct(value: Optional[float]) -> str:
-    """An implied volatility given as a fraction (0.611) as a percentage (61.1%)."""
-    return "-" if value is None or not math.isfinite(value) else f"{value * 100:.1f}%"
-
-
-def _clock(ms: Optional[int]) -> str:
-    """Milliseconds since the epoch as local ``HH:MM:SS.mmm`` (now, if None)."""
-    moment = _dt.datetime.now() if ms is None else _dt.datetime.fromtimestamp(ms / 1000)
-    return f"{moment:%H:%M:%S}.{moment.microsecond // 1000:03d}"
-
-
-def _utc(ms: Optional[int]) -> str:
-    if ms is None:
-        return "-"
-    return f"{_dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
-
-
-def _level(level: Any) -> str:
-    return "-" if level is None else f"{_num(level[0])} x {_num(level[1])}"
-
-
-def _present(*parts: Tuple[str, Any, Callable[[Any], str]]) -> str:
-    """``label value`` for each part whose value is not None, two spaces apart.
-
-    Each endpoint leaves some fields of a shared event class as None (fstream's
-    ticker has no greeks, nbstream's mark price has nothing but the mark): those
-    are left out rather than printed as noise.
-    """
-    return "  ".join(f"{label} {show(value)}" for label, value, show in parts if value is not None)
-
-
-def _spread(bid: Optional[float], ask: Optional[float]) -> str:
-    return "" if bid is None or ask is None else f"  spread {_num(ask - bid)}"
-
-
-def _is_fstream_ticker(event: Ticker) -> bool:
-    """True for fstream's 24-hour statistics ticker (no book, no greeks)."""
-    return (
-        event.weighted_average_price is not None
-        or event.open_time is not None
-        or event.close_time is not None
-        or "@optionticker" in (event.stream or "").lower()
-    )
-
-
-def _describe_ticker(event: Ticker) -> str:
-    if not _is_fstream_ticker(event):  # nbstream: the book top and greeks, always the same columns
-        return (
-            f"last {_num(event.last_price)}  bid {_num(event.best_bid_price)}"
-            f"  ask {_num(event.best_ask_price)}  mark {_num(event.mark_price)}"
-            f"  iv {_pct(event.mark_iv)}  delta {_num(event.delta, 3)}"
-            f"  volume {_num(event.volume)}"
-        )
-    change = "-" if event.price_change is None else f"{event.price_change:+g}"
-    return "  ".join(
-        part
-        for part in (
-            f"last {_num(event.last_price)}  change {change}",
-            _present(
-                ("volume", event.volume, _num),
-                ("weighted avg", event.weighted_average_price, _num),
-                ("trades", event.trade_count, str),
-                # fstream sends greeks in MarkPrice; show them only if a ticker ever has them
-                ("mark", event.mark_price, _num),
-                ("iv", event.mark_iv, _pct),
-                ("delta", event.delta, lambda v: _num(v, 3)),
-            ),
-        )
-        if part
-    )
-
-
-def _describe_mark_price(event: MarkPrice) -> str:
-    # nbstream sends the mark only; fstream adds the book top, IVs and greeks.
-    return "  ".join(
-        part
-        for part in (
-            f"mark {_num(event.mark_price)}",
-            _present(
-                ("bid", event.best_bid_price, _num),
-                ("ask", event.best_ask_price, _num),
-                ("iv", event.mark_iv, _pct),
-                ("delta", event.delta, lambda v: _num(v, 3)),
-                ("index", event.index_price, lambda v: _num(v)),
-            ),
-        )
-        if part
-    )
-
-
-def _describe_trade(event: Trade) -> str:
-    if event.side is not None:  # fstream: "BUY" or "SELL"
-        how = f"  {event.side}"
-    elif event.direction is not None:  # nbstream: 1 or -1
-        how = f"  direction {event.direction:+d}"
-    else:
-        how = ""
-    return (
-        f"{_num(event.quantity)} @ {_num(event.price)}{how}"
-        f"  {event.trade_type or '-'}  id {event.trade_id}"
-    )
-
-
-def _describe_update_ids(first: Optional[int], last: Optional[int], previous: Optional[int]) -> str:
-    ids = f"update {'-' if first is None else first}..{'-' if last is None else last}"
-    return ids if previous is None else f"{ids}  pu {previous}"
-
-
-def _describe(event: Event) -> str:
-    """The fields that matter for one event, as readable text (without the symbol)."""
-    if isinstance(event, IndexPrice):
-        return f"price {_num(event.price)}"
-    if isinstance(event, MarkPrice):
-        return _describe_mark_price(event)
-    if isinstance(event, Ticker):
-        return _describe_ticker(event)
-    if isinstance(event, Trade):
-        return _describe_trade(event)
-    if isinstance(event, BookDepth):
-        bid, ask = event.best_bid, event.best_ask
-        return (
-            f"bid {_level(bid)}  ask {_level(ask)}"
-            f"{_spread(None if bid is None else bid[0], None if ask is None else ask[0])}"
-            f"  ({len(event.bids)} bids, {len(event.asks)} asks)"
-        )
-    if isinstance(event, BookTicker):
-        return (
-            f"bid {_num(event.best_bid_price)} x {_num(event.best_bid_quantity)}"
-            f"  ask {_num(event.best_ask_price)} x {_num(event.best_ask_quantity)}"
-            f"{_spread(event.best_bid_price, event.best_ask_price)}"
-        )
-    if isinstance(event, DepthUpdate):
-        return (
-            f"{len(event.bids)} bid and {len(event.asks)} ask levels changed  "
-            + _describe_update_ids(event.first_update_id, event.update_id, event.previous_update_id)
-        )
-    if isinstance(event, Kline):
-        state = "closed" if event.is_closed else "open"
-        return (
-            f"{event.interval or '?'} from {_clock(event.start_time)[:8]}"
-            f"  open {_num(event.open)}  high {_num(event.high)}  low {_num(event.low)}"
-            f"  close {_num(event.close)}  volume {_num(event.volume)}"
-            f"  trades {event.trade_count}  ({state})"
-        )
-    if isinstance(event, OpenInterest):
-        return (
-            f"open interest {_num(event.open_interest)} contracts"
-            f" ({_num(event.open_interest_usdt)} USDT)"
-        )
-    if isinstance(event, NewSymbol):
-        status = "" if event.status is None else f"  status {event.status}"
-        return (
-            f"listed: {event.side or '?'} strike {_num(event.strike_price)}"
-            f"  expires {_utc(event.expiration_time)}  on {event.underlying or '?'}{status}"
-        )
-    # What is left is an UnknownEvent: a message the library does not know.
-    data = json.dumps(event.data, separators=(",", ":"), default=str)
-    return f"unknown event type {event.event_type!r}: {data[:200]}"
-
-
-def format_event(event: Event, *, stream_width: int = 0) -> str:
-    """One readable line for an event: local time, stream, the fields that matter.
-
-    The option symbol is shown when the stream carries many options (mark price,
-    open interest, a chain, trades of an underlying, new listings).
-
-    Args:
-        event: Any event from :class:`~binance_options_ws.StreamClient`.
-        stream_width: Pad the stream name to this many characters, to align columns.
-
-    Returns:
-        The line, without a newline.
-
-    Example:
-        >>> from binance_options_ws import IndexPrice
-        >>> format_event(IndexPrice("BTCUSDT", 100919.4885, 1767614400000, "BTCUSDT@index"))[12:]
-        '  BTCUSDT@index  price 100919.49'
-    """
-    stream = event.stream or "-"
-    symbol = getattr(event, "symbol", None)
-    text = _describe(event)
-    # fstream names carry the symbol in lowercase: compare without case.
-    if symbol and not stream.lower().startswith(f"{symbol.lower()}@"):
-        text = f"{symbol}  {text}"
-    return f"{_clock(event.event_time)}  {stream:<{stream_width}}  {text}"
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    return value
-
-
-def event_to_dict(event: Event) -> Dict[str, Any]:
-    """Every field of an event as JSON-ready data, with its class name under ``"type"``.
-
-    Args:
-        event: Any event.
-
-    Returns:
-        ``{"type": "IndexPrice", "symbol": ..., ...}``; book levels become lists and
-        non-finite numbers become None.
-
-    Example:
-        >>> from binance_options_ws import IndexPrice
-        >>> event_to_dict(IndexPrice("BTCUSDT", 100919.5, 1767614400000, "BTCUSDT@index"))
-        {'type': 'IndexPrice', 'symbol': 'BTCUSDT', 'price': 100919.5, \
-'event_time': 1767614400000, 'stream': 'BTCUSDT@index'}
-    """
-    fields = attrs.asdict(event, recurse=False)
-    return {"type": type(event).__name__, **_json_ready(fields)}
-
-
-# --------------------------------------------------------------------------
-# Printing a client's events
-# --------------------------------------------------------------------------
-
-
-class _Printer:
-    """Writes events to a stream, flushing whenever the client's queue runs dry."""
-
-    def __init__(self, out: IO[str], as_json: bool, stream_width: int) -> None:
-        self.out = out
-        self.as_json = as_json
-        self.stream_width = stream_width
-        self.count = 0
-
-    def line(self, text: str) -> None:
-        self.out.write(text + "\n")
-
-    def event(self, event: Event) -> None:
-        if self.as_json:
-            self.line(json.dumps(event_to_dict(event), default=str))
-        else:
-            self.line(format_event(event, stream_width=self.stream_width))
-        self.count += 1
-
-
-@attrs.define
-class _Run:
-    """How one print loop ended: events printed, seconds taken, why it stopped."""
-
-    printed: int = 0
-    seconds: float = 0.0
-    reason: str = "done"
-
-
-def _print_events(
-    client: StreamClient,
-    printer: _Printer,
-    *,
-    seconds: Optional[float],
-    count: Optional[int],
-    every_second: Optional[Callable[[], None]] = None,
-    observe: Optional[Callable[[Event], None]] = None,
-    hint: Optional[str] = None,
-) -> _Run:
-    """Print queued events until ``seconds`` pass, ``count`` are printed or Ctrl+C."""
-    started = time.monotonic()
-    deadline = None if seconds is None else started + seconds
-    next_tick = started + 1.0
-    hint_at: Optional[float] = started + _NO_EVENT_HINT_AFTER if hint else None
-    run = _Run()
-    try:
-        while count is None or printer.count < count:
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                run.reason = f"--seconds {seconds:g} reached" if seconds else "done"
-                break
-            if every_second is not None and now >= next_tick:
-                next_tick += 1.0
-                every_second()
-            if hint_at is not None and now >= hint_at:
-                hint_at = None
-                if printer.count == 0:
-                    print(hint, file=sys.stderr)
-            wait = _WAIT_SLICE if deadline is None else min(_WAIT_SLICE, deadline - now)
-            try:
-                event = client.get(timeout=max(wait, 0.0))
-            except queue.Empty:
-                printer.out.flush()
-                continue
-            except BinanceOptionsWSError:  # ClientClosedError: closed from elsewhere
-                run.reason = "the client closed"
-                break
-            if observe is not None:
-                observe(event)
-            printer.event(event)
-            if client.queue.empty():
-                printer.out.flush()
-        else:
-            run.reason = f"--count {count} reached"
-        printer.out.flush()
-    except KeyboardInterrupt:
-        run.reason = "interrupted"
-    run.printed = printer.count
-    run.seconds = time.monotonic() - started
-    return run
-
-
-def _summary(run: _Run, client: StreamClient, what: str = "stopped") -> str:
-    stats = client.stats
-    return (
-        f"{what} after {run.seconds:.1f} s ({run.reason}): {run.printed} events, "
-        f"{stats.reconnects} reconnects, {stats.dropped_events} dropped"
-    )
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl+C (a clean stop with a summary) while the block runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _library_logging(verbose: bool) -> Iterator[None]:
-    """Show the library's log (reconnects, drops) on stderr with a time stamp."""
-    logger = logging.getLogger("binance_options_ws")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
-    previous_level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous_level)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 # --------------------------------------------------------------------------
@@ -460,21 +80,19 @@ def _library_logging(verbose: bool) -> Iterator[None]:
 # --------------------------------------------------------------------------
 
 
-def _wrong_endpoint_hint(text: str, endpoint: Endpoint) -> str:
-    """If ``text`` is a stream of the other endpoint: which flag to add, and the name here."""
+def _wrong_endpoint_hint(text: str, endpoint: Dialect) -> str:
+    """If ``text`` is a stream of another endpoint: which flag to add, and the name here."""
     found = other_endpoint(text, endpoint)
     if found is None:
         return ""
     if found.name is None:
         instead = f" ({found.problem})"
     else:
+        here = endpoint.parse_stream(found.name)
         per_pair = ""
-        if endpoint.parse_stream(found.name).kind is StreamKind.INDEX:
-            per_pair = (
-                " (one stream per pair)"
-                if endpoint.name == "nbstream"
-                else " (every underlying in one stream)"
-            )
+        if here.kind is StreamKind.INDEX:  # a pair's own stream, or one for every pair
+            every = here.symbol is None
+            per_pair = " (every underlying in one stream)" if every else " (one stream per pair)"
         instead = f", or use {found.name!r}{per_pair} on {endpoint.name}"
     return (
         f"that is a stream of the {found.endpoint} endpoint, not of {endpoint.name}: "
@@ -482,8 +100,8 @@ def _wrong_endpoint_hint(text: str, endpoint: Endpoint) -> str:
     )
 
 
-def _stream_names(raw: Sequence[str], endpoint: str = "nbstream") -> List[str]:
-    """Check every name against the endpoint's parser; a mistake is a :class:`_UsageError`."""
+def _stream_names(raw: Sequence[str], endpoint: str = DEFAULT_ENDPOINT) -> List[str]:
+    """Check every name against the endpoint's parser; a mistake is a :class:`UsageError`."""
     chosen = get_endpoint(endpoint)
     names: List[str] = []
     for text in raw:
@@ -492,9 +110,9 @@ def _stream_names(raw: Sequence[str], endpoint: str = "nbstream") -> List[str]:
         except BinanceOptionsWSError as exc:
             hint = _wrong_endpoint_hint(text, chosen)
             if hint:
-                raise _UsageError(f"bad stream {text!r}: {hint}") from None
+                raise UsageError(f"bad stream {text!r}: {hint}") from None
             tip = " (separate streams with spaces, not commas)" if "," in text else ""
-            raise _UsageError(f"bad stream {text!r}{tip}: {exc}") from None
+            raise UsageError(f"bad stream {text!r}{tip}: {exc}") from None
         if name not in names:
             names.append(name)
     return names
@@ -504,13 +122,13 @@ def _new_client(url: Optional[str], endpoint: str) -> StreamClient:
     try:
         return StreamClient(url, endpoint=endpoint)
     except InvalidArgumentError as exc:
-        raise _UsageError(f"bad --url: {exc}") from None
+        raise UsageError(f"bad --url: {exc}") from None
 
 
 def _cmd_stream(args: argparse.Namespace) -> int:
     names = _stream_names(args.streams, args.endpoint)
     width = min(max(len(name) for name in names), _MAX_STREAM_COLUMN)
-    printer = _Printer(sys.stdout, args.json, width)
+    printer = Printer(sys.stdout, args.json, width)
     hint = (
         f"{args.prog}: no events after {_NO_EVENT_HINT_AFTER:g} s; a stream of a symbol that "
         f"is not listed stays silent: check with '{args.base_prog} symbols --underlying BTC'"
@@ -522,180 +140,17 @@ def _cmd_stream(args: argparse.Namespace) -> int:
             client.subscribe(names)
         except KeyboardInterrupt:
             print("interrupted while subscribing", file=sys.stderr)
-            return _EXIT_OK
-        run = _print_events(client, printer, seconds=args.seconds, count=args.count, hint=hint)
-        print(_summary(run, client), file=sys.stderr)
-    return _EXIT_OK
-
-
-# --------------------------------------------------------------------------
-# demo
-# --------------------------------------------------------------------------
-
-
-_Quote = Union[Ticker, MarkPrice]
-
-
-class _ChainBoard:
-    """Keeps the latest quote of every option of one expiry (fed by a client callback).
-
-    The quotes are nbstream tickers (``BTC@ticker@<YYMMDD>``) or fstream mark
-    prices (``btcusdt@optionMarkPrice``, every expiry: the others are skipped);
-    both carry the mark, the implied volatility and the greeks.
-    """
-
-    def __init__(self, stream: str, expiration: _dt.date) -> None:
-        self.stream = stream
-        self.expiration = expiration
-        self.updates = 0
-        self._latest: Dict[OptionSymbol, _Quote] = {}
-        self._lock = threading.Lock()  # protects _latest between the callback and the printer
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.updates += 1  # every event the stream delivered, shown or not
-        if not isinstance(event, (Ticker, MarkPrice)) or not event.symbol:
-            return
-        try:
-            option = OptionSymbol.parse(event.symbol)
-        except BinanceOptionsWSError:
-            return
-        if option.expiration == self.expiration:
-            with self._lock:
-                self._latest[option] = event
-
-    def line(self, spot: Optional[float], width: int) -> Optional[str]:
-        """One line: how many options, and the call and put nearest the money."""
-        with self._lock:
-            latest = list(self._latest.items())
-        if not latest:
-            return None
-        by_strike: Dict[Any, Dict[str, _Quote]] = {}
-        for option, quote in latest:
-            by_strike.setdefault(option.strike, {})[option.side.value] = quote
-        reference = spot if spot is not None else float(sorted(by_strike)[len(by_strike) // 2])
-        strike = min(by_strike, key=lambda k: abs(float(k) - reference))
-        sides = [
-            f"{side.lower()} mark {_num(q.mark_price)} iv {_pct(q.mark_iv)}"
-            + ("" if q.delta is None else f" delta {_num(q.delta, 3)}")
-            for side, q in sorted(by_strike[strike].items())
-        ]
-        return (
-            f"{_clock(None)}  {self.stream:<{width}}  {len(latest)} options;"
-            f" nearest the money {_num(float(strike))}: {' | '.join(sides)}"
+            return EXIT_OK
+        run = print_events(
+            client,
+            printer,
+            seconds=args.seconds,
+            count=args.count,
+            hint=hint,
+            hint_after=_NO_EVENT_HINT_AFTER,
         )
-
-
-@attrs.frozen
-class _DemoPlan:
-    """What the demo subscribes to on one endpoint, and how to say it."""
-
-    streams: Tuple[Tuple[str, str], ...]  # (name, what it is), in the order shown
-    chain: str  # the stream summarised by the board, one line a second
-    next_step: str  # the command to try next on the real market
-
-
-def _demo_plan(endpoint: str, option: str, expiry: _dt.date) -> _DemoPlan:
-    if endpoint == "fstream":
-        chain = fstream.mark_price("BTC")
-        return _DemoPlan(
-            (
-                (fstream.index(), "index prices of every underlying in one stream (BTCUSDT kept)"),
-                (fstream.ticker(option), "one option's 24-hour statistics (no greeks on fstream)"),
-                (chain, "mark, IV and greeks of every BTC option: a summary line a second"),
-                (fstream.trade("BTC"), "every trade on BTC options, with its side"),
-                (fstream.book_ticker(option), "one option's best bid and ask, on every change"),
-            ),
-            chain,
-            f"stream --endpoint fstream {chain}",
-        )
-    chain = f"BTC@ticker@{expiry:%y%m%d}"
-    return _DemoPlan(
-        (
-            ("BTCUSDT@index", "the BTC index price, every second"),
-            (f"{option}@ticker", "one option's ticker: prices, implied volatility, greeks"),
-            (chain, "every option of the nearest expiry: one summary line a second"),
-            ("BTC@trade", "every trade on BTC options"),
-        ),
-        chain,
-        "stream --endpoint fstream btcusdt@optionTrade",
-    )
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    try:  # the fake exchange needs websockets, from the testing extra
-        from .testing import FakeExchange, SyntheticMarket
-    except ImportError:
-        raise _UsageError(f"the demo needs the testing extra: {_TESTING_EXTRA}") from None
-    try:
-        market = SyntheticMarket(seed=args.seed, speed=args.speed)
-    except ValueError as exc:
-        raise _UsageError(str(exc)) from None
-    err = sys.stderr
-    underlying, pair = "BTC", "BTCUSDT"
-    expiry = market.expirations(underlying)[0]
-    spot = market.index_price(pair)
-    calls = [
-        OptionSymbol.parse(name)
-        for name in market.symbols(underlying)
-        if name.endswith("-C") and OptionSymbol.parse(name).expiration == expiry
-    ]
-    option = min(calls, key=lambda s: abs(float(s.strike) - spot)).name
-    plan = _demo_plan(args.endpoint, option, expiry)
-    width = max(len(name) for name, _ in plan.streams)
-    printer = _Printer(sys.stdout, args.json, width)
-    board = _ChainBoard(plan.chain, expiry)
-    latest_spot: List[Optional[float]] = [spot]
-
-    def print_chain() -> None:
-        line = board.line(latest_spot[0], width)
-        if line is not None:
-            printer.line(line)
-
-    with FakeExchange(market=market) as exchange:
-        print(
-            f"binance-options-ws {__version__} demo, no network needed.\n"
-            f"A fake exchange with a synthetic market runs in this process at {exchange.url}\n"
-            f"and the real StreamClient subscribes to it on the {args.endpoint} endpoint "
-            "as it would to Binance:",
-            file=err,
-        )
-        for name, what in plan.streams:
-            print(f"  {name:<{width}}  {what}", file=err)
-        print(f"Stops after {args.seconds:g} s (Ctrl+C stops sooner).", file=err)
-        with StreamClient(exchange.url, endpoint=args.endpoint) as client:
-            others = [name for name, _ in plan.streams if name != plan.chain]
-            if args.endpoint == "fstream":  # one index stream for all: keep BTCUSDT only
-                others.remove(fstream.index())
-                client.subscribe_index(pair)
-            client.subscribe(others)
-            if args.json:
-                client.subscribe(plan.chain)  # every quote of the chain, one JSON line each
-                every_second = None
-            else:
-                client.subscribe(plan.chain, board)  # a callback collects the chain
-                every_second = print_chain
-
-            def remember_spot(event: Event) -> None:
-                if isinstance(event, IndexPrice) and event.price is not None:
-                    latest_spot[0] = event.price
-
-            run = _print_events(
-                client,
-                printer,
-                seconds=args.seconds,
-                count=None,
-                every_second=every_second,
-                observe=remember_spot,
-            )
-            run.printed += board.updates
-            print(_summary(run, client, "demo finished"), file=err)
-    print(
-        f"Next: '{args.base_prog} {plan.next_step}' streams the real market; "
-        "README.md and examples/ show the code.",
-        file=err,
-    )
-    return _EXIT_OK
+        print(summary(run, client), file=sys.stderr)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------
@@ -703,33 +158,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------
 
 
-def _cmd_symbols(args: argparse.Namespace) -> int:
-    try:
-        rest = RestClient(args.url, timeout=args.timeout)
-    except ValueError as exc:
-        raise _UsageError(f"bad --url: {exc}") from None
-    with rest:
-        info = rest.exchange_info()
-    expiration = args.expiration
-    try:
-        if expiration == "nearest":
-            if args.underlying is None:
-                raise _UsageError("--expiration nearest needs --underlying, e.g. --underlying BTC")
-            expiration = info.nearest_expiration(args.underlying)
-        found = info.symbols(args.underlying, expiration, side=args.side)
-    except InvalidArgumentError as exc:
-        raise _UsageError(str(exc)) from None
-    for symbol in found:
-        print(symbol.name)
+def _symbols_summary(found: Sequence[OptionSymbol], filtered: bool) -> str:
+    """``N symbols (BTC n, ETH m) over k expirations``, with a tip when nothing narrowed it."""
     counts: Dict[str, int] = {}
     for symbol in found:
         counts[symbol.underlying] = counts.get(symbol.underlying, 0) + 1
     per = ", ".join(f"{asset} {n}" for asset, n in sorted(counts.items()))
     expiries = sorted({symbol.expiration for symbol in found})
     detail = f" ({per}) over {len(expiries)} expirations" if found else ""
-    tip = "" if args.underlying else "; narrow down with --underlying BTC --expiration nearest"
-    print(f"{len(found)} symbols{detail}{tip}", file=sys.stderr)
-    return _EXIT_OK
+    tip = "" if filtered else "; narrow down with --underlying BTC --expiration nearest"
+    return f"{len(found)} symbols{detail}{tip}"
+
+
+def _cmd_symbols(args: argparse.Namespace) -> int:
+    try:
+        rest = RestClient(args.url, timeout=args.timeout)
+    except ValueError as exc:
+        raise UsageError(f"bad --url: {exc}") from None
+    with rest:
+        info = rest.exchange_info()
+    expiration = args.expiration
+    try:
+        if expiration == "nearest":
+            if args.underlying is None:
+                raise UsageError("--expiration nearest needs --underlying, e.g. --underlying BTC")
+            expiration = info.nearest_expiration(args.underlying)
+        found = info.symbols(args.underlying, expiration, side=args.side)
+    except InvalidArgumentError as exc:
+        raise UsageError(str(exc)) from None
+    for symbol in found:
+        print(symbol.name)
+    print(_symbols_summary(found, bool(args.underlying)), file=sys.stderr)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------
@@ -779,7 +239,7 @@ def _add_endpoint_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint",
         choices=list(ENDPOINTS),
-        default="nbstream",
+        default=DEFAULT_ENDPOINT,
         help="nbstream (the default: the original endpoint, documented by Binance until "
         "2025) or fstream (where Binance moved the options streams in 2026; its own "
         "stream names)",
@@ -846,9 +306,9 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
     demo.add_argument(
         "--seconds",
         type=_positive_float,
-        default=_DEMO_SECONDS,
+        default=DEMO_SECONDS,
         metavar="N",
-        help=f"stop after N seconds (default: {_DEMO_SECONDS:g})",
+        help=f"stop after N seconds (default: {DEMO_SECONDS:g})",
     )
     demo.add_argument("--json", action="store_true", help="print JSON lines with every field")
     _add_endpoint_argument(demo)
@@ -893,7 +353,7 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
 
 _COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "stream": _cmd_stream,
-    "demo": _cmd_demo,
+    "demo": run_demo,
     "symbols": _cmd_symbols,
 }
 
@@ -928,27 +388,27 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = _PROG) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
-        return exc.code if isinstance(exc.code, int) else _EXIT_USAGE
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_help(sys.stderr)
-        return _EXIT_USAGE
+        return EXIT_USAGE
     args.base_prog = prog
     args.prog = f"{prog} {args.command}"
     try:
-        with _library_logging(getattr(args, "verbose", False)), _terminate_as_interrupt():
+        with library_logging(getattr(args, "verbose", False)), terminate_as_interrupt():
             return _COMMANDS[args.command](args)
-    except _UsageError as exc:
+    except UsageError as exc:
         print(f"{args.prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return _EXIT_USAGE
+        return EXIT_USAGE
     except RestError as exc:
         print(f"{args.prog}: error: the REST request failed: {_one_line(exc)}", file=sys.stderr)
-        return _EXIT_FAILURE
+        return EXIT_FAILURE
     except BinanceOptionsWSError as exc:
         print(f"{args.prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return _EXIT_FAILURE
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"{args.prog}: interrupted", file=sys.stderr)
-        return _EXIT_OK
+        return EXIT_OK
     except BrokenPipeError:
         _stdout_gone()
-        return _EXIT_OK
+        return EXIT_OK

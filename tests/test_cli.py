@@ -11,34 +11,21 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator, List, Sequence, Tuple
+from types import MappingProxyType
+from typing import Any, Iterator, List, Mapping, Sequence, Tuple, Union
 
 import pytest
 import responses
 
 import binance_options_ws.testing
-from binance_options_ws import (
-    BookDepth,
-    BookTicker,
-    DepthUpdate,
-    IndexPrice,
-    Kline,
-    MarkPrice,
-    NewSymbol,
-    OpenInterest,
-    Ticker,
-    Trade,
-    UnknownEvent,
-    __version__,
-    cli,
-)
-from binance_options_ws.models import Event
+from binance_options_ws import __version__, cli, endpoints
+from binance_options_ws.dialects import Dialect, StreamKind, StreamName
+from binance_options_ws.exceptions import InvalidStreamError
 from binance_options_ws.rest import DEFAULT_REST_URL
 from binance_options_ws.testing import FakeExchange, SyntheticMarket
 
 EXCHANGE_INFO = f"{DEFAULT_REST_URL}/eapi/v1/exchangeInfo"
 FIXTURE = Path(__file__).parent / "data" / "exchange_info.json"
-TIME = 1_767_614_400_123  # 2026-01-05 12:00:00.123 UTC
 
 Captured = Tuple[int, str, str]
 
@@ -99,14 +86,12 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_the_console_script_is_declared() -> None:
-    found: Any = metadata.entry_points()
-    # Python 3.10+ has select(); 3.9 returns a dict of lists.
-    scripts = (
-        found.select(group="console_scripts")
-        if hasattr(found, "select")
-        else found.get("console_scripts", [])
-    )
-    [script] = [ep for ep in scripts if ep.name == "binance-options-ws"]
+    # The package's own entry points: metadata.entry_points() on Python 3.9 lists those of
+    # every copy of the metadata on sys.path (an editable build's egg-info as well).
+    scripts = metadata.distribution("binance-options-ws").entry_points
+    [script] = [
+        ep for ep in scripts if ep.group == "console_scripts" and ep.name == "binance-options-ws"
+    ]
     assert script.value == "binance_options_ws.cli:main"
 
 
@@ -189,269 +174,6 @@ def test_demo_without_the_testing_extra_says_what_to_install(
     assert out == ""
     assert err.count("\n") == 1
     assert 'pip install "binance-options-ws[testing]"' in err
-
-
-# --------------------------------------------------------------------------
-# Formatting events
-# --------------------------------------------------------------------------
-
-SYMBOL = "BTC-260106-100000-C"
-FORMATS: List[Tuple[Event, List[str]]] = [
-    (IndexPrice("BTCUSDT", 100919.48851611, TIME, "BTCUSDT@index"), ["price 100919.49"]),
-    (
-        MarkPrice(SYMBOL, 3774.76, event_time=TIME, stream="BTC@markPrice"),
-        [f"BTC@markPrice  {SYMBOL}  mark 3774.76"],
-    ),
-    (
-        Kline(
-            SYMBOL,
-            "1m",
-            TIME - 123,
-            TIME + 59_876,
-            4100.0,
-            4110.0,
-            3990.0,
-            3990.0,
-            0.84,
-            trade_count=5,
-            is_closed=False,
-            event_time=TIME,
-            stream=f"{SYMBOL}@kline_1m",
-        ),
-        ["1m from", "open 4100", "high 4110", "low 3990", "close 3990", "trades 5", "(open)"],
-    ),
-    (
-        NewSymbol(
-            SYMBOL,
-            "BTCUSDT",
-            "USDT",
-            "CALL",
-            100000.0,
-            1767686400000,
-            1,
-            0.01,
-            event_time=TIME,
-            stream="option_pair",
-        ),
-        [SYMBOL, "listed: CALL strike 100000", "expires 2026-01-06 08:00 UTC"],
-    ),
-    (
-        OpenInterest(SYMBOL, 2.82, 292548.06405948, TIME, "BTC@openInterest@260106"),
-        [SYMBOL, "open interest 2.82 contracts (292548.06 USDT)"],
-    ),
-    (
-        BookDepth(
-            SYMBOL,
-            ((4010.0, 1.08), (4000.0, 1.0)),
-            ((4075.0, 0.09),),
-            event_time=TIME,
-            stream=f"{SYMBOL}@depth10",
-        ),
-        ["bid 4010 x 1.08", "ask 4075 x 0.09", "spread 65", "(2 bids, 1 asks)"],
-    ),
-    (
-        BookDepth(SYMBOL, (), (), event_time=TIME, stream=f"{SYMBOL}@depth10"),
-        ["bid -  ask -", "(0 bids, 0 asks)"],
-    ),
-    (
-        Ticker(
-            SYMBOL,
-            last_price=3990.0,
-            best_bid_price=4010.0,
-            best_ask_price=4075.0,
-            mark_price=4042.47,
-            mark_iv=0.61149939,
-            delta=0.84823777,
-            volume=14.63,
-            event_time=TIME,
-            stream=f"{SYMBOL}@ticker",
-        ),
-        ["last 3990", "bid 4010", "ask 4075", "mark 4042.47", "iv 61.1%", "delta 0.848"],
-    ),
-    (
-        Ticker(SYMBOL, event_time=TIME, stream="BTC@ticker@260106"),
-        [SYMBOL, "last -", "iv -"],
-    ),
-    (
-        Trade(
-            SYMBOL,
-            106,
-            1280.0,
-            1.65,
-            direction=1,
-            trade_type="MARKET",
-            event_time=TIME,
-            stream="BTC@trade",
-        ),
-        [SYMBOL, "1.65 @ 1280", "direction +1", "MARKET", "id 106"],
-    ),
-    (
-        UnknownEvent("future", {"e": "future", "x": 1}, TIME, "BTCUSDT@index"),
-        ["unknown event type 'future'", '"x":1'],
-    ),
-    # The fstream flavour: shared classes with other fields set, and two new classes.
-    (
-        IndexPrice("BTCUSDT", 100919.48851611, TIME, "!index@arr"),
-        ["!index@arr  BTCUSDT  price 100919.49"],
-    ),
-    (
-        Ticker(
-            SYMBOL,
-            last_price=200.0,
-            price_change=-12.5,
-            weighted_average_price=205.25,
-            volume=9.0,
-            quote_volume=1800.0,
-            trade_count=9,
-            open_time=TIME - 86_400_000,
-            close_time=TIME,
-            event_time=TIME,
-            stream=f"{SYMBOL.lower()}@optionTicker",
-        ),
-        ["last 200", "change -12.5", "volume 9", "weighted avg 205.25", "trades 9"],
-    ),
-    (
-        MarkPrice(
-            SYMBOL,
-            5050.0,
-            index_price=100000.5,
-            best_bid_price=5000.0,
-            best_ask_price=5100.0,
-            mark_iv=0.55,
-            delta=0.4512,
-            event_time=TIME,
-            stream="btcusdt@optionMarkPrice",
-        ),
-        [f"{SYMBOL}  mark 5050", "bid 5000", "ask 5100", "iv 55.0%", "delta 0.451", "index"],
-    ),
-    (
-        Trade(
-            SYMBOL,
-            200,
-            1420.0,
-            1.54,
-            side="SELL",
-            is_buyer_maker=True,
-            trade_type="MARKET",
-            event_time=TIME,
-            stream="btcusdt@optionTrade",
-        ),
-        [SYMBOL, "1.54 @ 1420  SELL  MARKET  id 200"],
-    ),
-    (
-        BookTicker(
-            SYMBOL, 5000.0, 0.2, 5100.0, 0.1, 2472, TIME, TIME, f"{SYMBOL.lower()}@bookTicker"
-        ),
-        ["bid 5000 x 0.2", "ask 5100 x 0.1", "spread 100"],
-    ),
-    (
-        BookTicker(SYMBOL, event_time=TIME, stream=f"{SYMBOL.lower()}@bookTicker"),
-        ["bid - x -", "ask - x -"],
-    ),
-    (
-        DepthUpdate(
-            SYMBOL,
-            ((5000.0, 1.0), (4900.0, 0.0)),
-            ((5100.0, 2.0),),
-            100,
-            105,
-            99,
-            TIME,
-            TIME,
-            f"{SYMBOL.lower()}@depth@100ms",
-        ),
-        ["2 bid and 1 ask levels changed", "update 100..105", "pu 99"],
-    ),
-    (
-        BookDepth(
-            SYMBOL,
-            ((5000.0, 1.0),),
-            ((5100.0, 2.0),),
-            100,
-            105,
-            99,
-            TIME,
-            TIME,
-            f"{SYMBOL.lower()}@depth10@100ms",
-        ),
-        ["bid 5000 x 1", "ask 5100 x 2", "(1 bids, 1 asks)"],
-    ),
-    (
-        NewSymbol(
-            SYMBOL,
-            "BTCUSDT",
-            "USDT",
-            "CALL",
-            100000.0,
-            1767686400000,
-            1.0,
-            onboard_time=TIME,
-            status="TRADING",
-            event_time=TIME,
-            stream="!optionSymbol",
-        ),
-        [SYMBOL, "listed: CALL strike 100000", "on BTCUSDT", "status TRADING"],
-    ),
-]
-
-
-@pytest.mark.parametrize(("event", "expected"), FORMATS, ids=lambda v: type(v).__name__)
-def test_format_event_shows_the_fields_that_matter(event: Event, expected: List[str]) -> None:
-    line = cli.format_event(event)
-    assert "\n" not in line
-    assert line[2] == line[5] == ":"  # local HH:MM:SS.mmm
-    assert line[8] == "."
-    assert event.stream is not None
-    assert line[14:].startswith(event.stream)
-    for text in expected:
-        assert text in line
-
-
-@pytest.mark.parametrize(("event", "expected"), FORMATS, ids=lambda v: type(v).__name__)
-def test_format_event_never_prints_none(event: Event, expected: List[str]) -> None:
-    # Fields one endpoint does not send are None: left out or "-", never "None".
-    assert "None" not in cli.format_event(event)
-
-
-@pytest.mark.parametrize("stream", [f"{SYMBOL}@ticker", f"{SYMBOL.lower()}@optionTicker"])
-def test_the_symbol_is_not_repeated_when_the_stream_names_it(stream: str) -> None:
-    line = cli.format_event(Ticker(SYMBOL, event_time=TIME, stream=stream))
-    assert line.upper().count(SYMBOL) == 1
-
-
-def test_an_fstream_ticker_leaves_out_the_greeks_it_does_not_have() -> None:
-    line = cli.format_event(
-        Ticker(SYMBOL, last_price=200.0, weighted_average_price=205.0, stream="x@optionTicker")
-    )
-    for absent in ("bid", "ask", "mark", "iv", "delta"):
-        assert f" {absent} " not in line
-
-
-def test_an_nbstream_trade_shows_its_direction_and_an_fstream_trade_its_side() -> None:
-    nb = cli.format_event(Trade(SYMBOL, 1, 2.0, -3.0, direction=-1, stream="BTC@trade"))
-    fs = cli.format_event(Trade(SYMBOL, 1, 2.0, 3.0, side="BUY", stream="btcusdt@optionTrade"))
-    assert "direction -1" in nb
-    assert "  BUY  " in fs
-    assert "direction" not in fs
-
-
-def test_stream_width_aligns_the_columns() -> None:
-    short = cli.format_event(IndexPrice("BTCUSDT", 1.0, TIME, "BTCUSDT@index"), stream_width=20)
-    long = cli.format_event(Trade(SYMBOL, 1, 2.0, 3.0, stream="BTC@trade"), stream_width=20)
-    assert short.index("price") == long.index(SYMBOL) == 14 + 20 + 2
-
-
-@pytest.mark.parametrize(("event", "expected"), FORMATS, ids=lambda v: type(v).__name__)
-def test_event_to_dict_is_json_with_every_field(event: Event, expected: List[str]) -> None:
-    data = json.loads(json.dumps(cli.event_to_dict(event)))
-    assert data["type"] == type(event).__name__
-    assert set(data) == {"type", *(f.name for f in type(event).__attrs_attrs__)}  # type: ignore[union-attr]
-
-
-def test_event_to_dict_turns_non_finite_numbers_into_null() -> None:
-    data = cli.event_to_dict(IndexPrice("BTCUSDT", float("nan"), TIME, "BTCUSDT@index"))
-    assert json.dumps(data, allow_nan=False)
-    assert data["price"] is None
 
 
 # --------------------------------------------------------------------------
@@ -724,6 +446,52 @@ def test_demo_json_prints_every_event_as_json(capsys: pytest.CaptureFixture[str]
     assert {"IndexPrice", "Ticker"} <= types
     chain = [e for e in events if e["stream"].startswith("BTC@ticker@")]
     assert len({e["symbol"] for e in chain}) > 4  # every option of the expiry
+
+
+class _ToyDialect(Dialect):
+    """An endpoint with one stream, ``<PAIR>@toy``, that no command was written for."""
+
+    name = "toy"
+    default_base_url = "ws://127.0.0.1:9"
+    kinds = frozenset({StreamKind.INDEX})
+    parsers: Mapping[str, Any] = MappingProxyType({})
+
+    def parse_stream(self, name: Union[str, StreamName]) -> StreamName:
+        text = str(name)
+        if not text.endswith("@toy"):
+            raise InvalidStreamError(f"toy streams end in @toy, got {text!r}")
+        return StreamName(text, StreamKind.INDEX, symbol=text[: -len("@toy")])
+
+
+@pytest.fixture
+def toy_endpoint() -> Iterator[str]:
+    endpoints.register(_ToyDialect())
+    try:
+        yield "toy"
+    finally:
+        endpoints.unregister("toy")
+
+
+def test_a_registered_endpoint_is_a_choice_and_checks_its_own_names(
+    capsys: pytest.CaptureFixture[str], toy_endpoint: str
+) -> None:
+    assert cli._stream_names(["BTCUSDT@toy"], toy_endpoint) == ["BTCUSDT@toy"]
+    status, out, err = run(capsys, "stream", "--endpoint", toy_endpoint, "BTCUSDT@index")
+    assert status == 2
+    assert out == ""
+    assert "that is a stream of the nbstream endpoint, not of toy" in err
+    status, out, _ = run(capsys, "stream", "--help")
+    assert "{nbstream,fstream,toy}" in out
+
+
+def test_demo_on_an_endpoint_it_has_no_plan_for_is_one_line_and_status_2(
+    capsys: pytest.CaptureFixture[str], toy_endpoint: str
+) -> None:
+    status, out, err = run(capsys, "demo", "--endpoint", toy_endpoint, "--seconds", "1")
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert "the demo runs on nbstream, fstream, not on toy" in err
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,276 @@
+"""The ``demo`` command: the real client against the fake exchange, in this process.
+
+What the demo streams depends on the endpoint: each endpoint the demo knows has a
+plan (the streams, what each is, and the command to try next), built with that
+endpoint's own stream-name builders. The chain of the nearest expiry is not
+printed event by event: :class:`ChainBoard` collects it and prints one summary
+line a second. Internal to :mod:`binance_options_ws.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+import threading
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+import attrs
+
+from ._cli_run import EXIT_OK, Printer, UsageError, print_events, summary
+from ._version import __version__
+from .client import StreamClient
+from .dialects import Dialect
+from .endpoints import get_endpoint
+from .exceptions import BinanceOptionsWSError
+from .format import format_number, format_percent, format_time
+from .models import Event, IndexPrice, MarkPrice, Ticker
+from .symbols import OptionSymbol
+
+__all__ = ["DEMO_SECONDS", "TESTING_EXTRA", "ChainBoard", "DemoPlan", "demo_plan", "run_demo"]
+
+#: How long the demo runs unless told otherwise.
+DEMO_SECONDS = 10.0
+#: How to install what the fake exchange needs.
+TESTING_EXTRA = 'pip install "binance-options-ws[testing]"'
+_UNDERLYING, _PAIR = "BTC", "BTCUSDT"
+
+_Quote = Union[Ticker, MarkPrice]
+
+
+class ChainBoard:
+    """Keeps the latest quote of every option of one expiry (fed by a client callback).
+
+    The quotes are tickers (nbstream's ``BTC@ticker@<YYMMDD>``) or mark prices
+    (fstream's ``btcusdt@optionMarkPrice``, every expiry: the others are skipped);
+    both carry the mark, the implied volatility and the greeks.
+
+    Attributes:
+        stream: The chain's stream name, shown in the line.
+        expiration: The expiry whose options are kept.
+        updates: How many events the stream delivered, shown or not.
+    """
+
+    def __init__(self, stream: str, expiration: _dt.date) -> None:
+        self.stream = stream
+        self.expiration = expiration
+        self.updates = 0
+        self._latest: Dict[OptionSymbol, _Quote] = {}
+        self._lock = threading.Lock()  # protects updates and _latest: callback vs printer
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            self.updates += 1
+        if not isinstance(event, (Ticker, MarkPrice)) or not event.symbol:
+            return
+        try:
+            option = OptionSymbol.parse(event.symbol)
+        except BinanceOptionsWSError:
+            return
+        if option.expiration == self.expiration:
+            with self._lock:
+                self._latest[option] = event
+
+    def line(self, spot: Optional[float], width: int) -> Optional[str]:
+        """One line: how many options, and the call and put nearest the money.
+
+        Args:
+            spot: The underlying's price, to find the money; None takes the middle strike.
+            width: The width of the stream column.
+
+        Returns:
+            The line, or None before the first quote.
+        """
+        with self._lock:
+            latest = list(self._latest.items())
+        if not latest:
+            return None
+        by_strike: Dict[Any, Dict[str, _Quote]] = {}
+        for option, quote in latest:
+            by_strike.setdefault(option.strike, {})[option.side.value] = quote
+        reference = spot if spot is not None else float(sorted(by_strike)[len(by_strike) // 2])
+        strike = min(by_strike, key=lambda k: abs(float(k) - reference))
+        sides = [
+            f"{side.lower()} mark {format_number(q.mark_price)} iv {format_percent(q.mark_iv)}"
+            + ("" if q.delta is None else f" delta {format_number(q.delta, 3)}")
+            for side, q in sorted(by_strike[strike].items())
+        ]
+        return (
+            f"{format_time(None)}  {self.stream:<{width}}  {len(latest)} options;"
+            f" nearest the money {format_number(float(strike))}: {' | '.join(sides)}"
+        )
+
+
+@attrs.frozen
+class DemoPlan:
+    """What the demo subscribes to on one endpoint, and how to say it.
+
+    Attributes:
+        streams: ``(name, what it is)`` of each stream, in the order shown; the
+            first is the index, subscribed with ``subscribe_index``.
+        chain: The stream summarised by the board, one line a second.
+        next_step: The command to try next on the real market.
+    """
+
+    streams: Tuple[Tuple[str, str], ...]
+    chain: str
+    next_step: str
+
+    @property
+    def width(self) -> int:
+        """The width of the stream column: the longest name."""
+        return max(len(name) for name, _ in self.streams)
+
+
+def _nbstream_plan(dialect: Dialect, option: str, expiry: _dt.date) -> DemoPlan:
+    chain = dialect.ticker_by_expiration(_UNDERLYING, expiry).name
+    return DemoPlan(
+        (
+            (dialect.index(_PAIR).name, "the BTC index price, every second"),
+            (
+                dialect.ticker(option).name,
+                "one option's ticker: prices, implied volatility, greeks",
+            ),
+            (chain, "every option of the nearest expiry: one summary line a second"),
+            (dialect.trade(_UNDERLYING).name, "every trade on BTC options"),
+        ),
+        chain,
+        "stream --endpoint fstream btcusdt@optionTrade",
+    )
+
+
+def _fstream_plan(dialect: Dialect, option: str, expiry: _dt.date) -> DemoPlan:
+    chain = dialect.mark_price(_UNDERLYING).name  # every expiry: the board keeps the nearest
+    return DemoPlan(
+        (
+            (
+                dialect.index(_PAIR).name,
+                "index prices of every underlying in one stream (BTCUSDT kept)",
+            ),
+            (dialect.ticker(option).name, "one option's 24-hour statistics (no greeks on fstream)"),
+            (chain, "mark, IV and greeks of every BTC option: a summary line a second"),
+            (dialect.trade(_UNDERLYING).name, "every trade on BTC options, with its side"),
+            (dialect.book_ticker(option).name, "one option's best bid and ask, on every change"),
+        ),
+        chain,
+        f"stream --endpoint {dialect.name} {chain}",
+    )
+
+
+_PlanMaker = Callable[[Dialect, str, _dt.date], DemoPlan]
+
+
+def _plan_makers() -> Dict[Dialect, _PlanMaker]:
+    """The demo's plan for each endpoint it has one for, by dialect.
+
+    The plans differ in more than names (where the greeks of a chain come from, the
+    extra streams an endpoint has), so each endpoint the demo shows has its own.
+    """
+    return {get_endpoint("nbstream"): _nbstream_plan, get_endpoint("fstream"): _fstream_plan}
+
+
+def demo_plan(endpoint: str, option: str, expiry: _dt.date) -> DemoPlan:
+    """The demo's plan on ``endpoint``, for an option of the nearest expiry.
+
+    Raises:
+        UsageError: If the demo has no plan for that endpoint.
+    """
+    dialect = get_endpoint(endpoint)
+    makers = _plan_makers()
+    maker = makers.get(dialect)
+    if maker is None:
+        shown = ", ".join(d.name for d in makers)
+        raise UsageError(f"the demo runs on {shown}, not on {dialect.name}")
+    return maker(dialect, option, expiry)
+
+
+def _option_near_the_money(market: Any, expiry: _dt.date, spot: float) -> str:
+    """The call of ``expiry`` whose strike is nearest ``spot``."""
+    calls = [
+        OptionSymbol.parse(name)
+        for name in market.symbols(_UNDERLYING)
+        if name.endswith("-C") and OptionSymbol.parse(name).expiration == expiry
+    ]
+    return min(calls, key=lambda s: abs(float(s.strike) - spot)).name
+
+
+def _announce(args: argparse.Namespace, url: str, plan: DemoPlan) -> None:
+    err = sys.stderr
+    width = plan.width
+    print(
+        f"binance-options-ws {__version__} demo, no network needed.\n"
+        f"A fake exchange with a synthetic market runs in this process at {url}\n"
+        f"and the real StreamClient subscribes to it on the {args.endpoint} endpoint "
+        "as it would to Binance:",
+        file=err,
+    )
+    for name, what in plan.streams:
+        print(f"  {name:<{width}}  {what}", file=err)
+    print(f"Stops after {args.seconds:g} s (Ctrl+C stops sooner).", file=err)
+
+
+class _Spot:
+    """The latest index price seen, for the board's money line."""
+
+    def __init__(self, price: Optional[float]) -> None:
+        self.price = price
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, IndexPrice) and event.price is not None:
+            self.price = event.price
+
+
+def _stream_demo(
+    client: StreamClient, args: argparse.Namespace, plan: DemoPlan, board: ChainBoard, spot: _Spot
+) -> str:
+    """Subscribe to the plan's streams, print until the end; return the summary line."""
+    width = plan.width
+    printer = Printer(sys.stdout, args.json, width)
+    client.subscribe_index(_PAIR)  # one stream for every pair on some endpoints: keep BTCUSDT
+    client.subscribe([name for name, _ in plan.streams[1:] if name != plan.chain])
+    every_second: Optional[Callable[[], None]] = None
+    if args.json:
+        client.subscribe(plan.chain)  # every quote of the chain, one JSON line each
+    else:
+        client.subscribe(plan.chain, board)  # a callback collects the chain
+
+        def every_second() -> None:
+            line = board.line(spot.price, width)
+            if line is not None:
+                printer.line(line)
+
+    run = print_events(
+        client, printer, seconds=args.seconds, count=None, every_second=every_second, observe=spot
+    )
+    run.printed += board.updates
+    return summary(run, client, "demo finished")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The ``demo`` command (arguments as :func:`binance_options_ws.cli.build_parser` reads them).
+
+    Raises:
+        UsageError: Without the testing extra, or for a bad ``--speed`` or endpoint.
+    """
+    try:  # the fake exchange needs websockets, from the testing extra
+        from .testing import FakeExchange, SyntheticMarket
+    except ImportError:
+        raise UsageError(f"the demo needs the testing extra: {TESTING_EXTRA}") from None
+    try:
+        market = SyntheticMarket(seed=args.seed, speed=args.speed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    expiry = market.expirations(_UNDERLYING)[0]
+    spot = market.index_price(_PAIR)
+    plan = demo_plan(args.endpoint, _option_near_the_money(market, expiry, spot), expiry)
+    board = ChainBoard(plan.chain, expiry)
+    with FakeExchange(market=market) as exchange:
+        _announce(args, exchange.url, plan)
+        with StreamClient(exchange.url, endpoint=args.endpoint) as client:
+            print(_stream_demo(client, args, plan, board, _Spot(spot)), file=sys.stderr)
+    print(
+        f"Next: '{args.base_prog} {plan.next_step}' streams the real market; "
+        "README.md and examples/ show the code.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
