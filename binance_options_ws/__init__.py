@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from . import fstream, streams
 from ._version import __version__
-from .client import ClientStats, StateChange, StreamClient, Subscription
+from .client import StreamClient
+from .dialects import StreamKind, StreamName
+from .endpoints import parse_message
 from .exceptions import (
     BinanceAPIError,
     BinanceOptionsWSError,
@@ -30,7 +32,6 @@ from .exceptions import (
     ServerError,
     UnknownOutcomeError,
 )
-from .endpoints import parse_message
 from .exchange_info import (
     DepthSnapshot,
     ExchangeInfo,
@@ -60,8 +61,9 @@ from .models import (
 )
 from .order_book import OrderBook
 from .rest import RestClient
-from .dialects import StreamKind, StreamName
+from .status import ClientStats, StateChange, StateListener
 from .streams import parse_stream
+from .subscription import Subscription
 from .symbols import OptionSide, OptionSymbol
 
 __all__ = [
@@ -109,6 +111,7 @@ __all__ = [
     "RestTimeoutError",
     "ServerError",
     "StateChange",
+    "StateListener",
     "StreamClient",
     "StreamKind",
     "StreamName",

@@ -118,7 +118,10 @@ def read_decimal(value: Any) -> Optional[Decimal]:
     number = number.normalize()
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent > 0:  # 1E+5 -> 100000
-        number = number.quantize(Decimal(1))
+        try:
+            number = number.quantize(Decimal(1))
+        except InvalidOperation:  # more digits than the context holds: not a price
+            return None
     return number
 
 

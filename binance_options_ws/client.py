@@ -20,7 +20,6 @@ handed to ``on_error``, and delivery goes on.
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import logging
 import queue as _queue
@@ -29,25 +28,23 @@ import time
 from typing import (
     Any,
     Callable,
-    Dict,
     FrozenSet,
     Iterable,
     Iterator,
     List,
     Optional,
-    Sequence,
     Tuple,
     TypeVar,
     Union,
 )
 
-import attrs
-
-from ._version import __version__
-from .connection import DEFAULT_BATCH_DELAY, MAX_BATCH_DELAY
+from ._routing import Router
+from ._settings import pool_settings, positive
+from ._stream_methods import StreamMethods
+from .connection import DEFAULT_BATCH_DELAY
 from .delivery import CallbackDispatcher, EventQueue
-from .dialects import Dialect, StreamKind, StreamName
-from .endpoints import DEFAULT_ENDPOINT, endpoints_with, get_endpoint, other_endpoint
+from .dialects import Dialect, StreamName
+from .endpoints import DEFAULT_ENDPOINT, get_endpoint, other_endpoint
 from .exceptions import (
     ClientClosedError,
     InvalidArgumentError,
@@ -55,183 +52,24 @@ from .exceptions import (
     MessageParseError,
     ServerError,
 )
-from .models import Event, Message
-from .pool import Pool, PoolSettings
-from .symbols import OptionSymbol
+from .models import Event
+from .pool import Pool
+from .status import ClientStats, StateChange, StateListener
+from .subscription import Callback, Subscription
 
 __all__ = ["ClientStats", "StateChange", "StateListener", "StreamClient", "Subscription"]
 
 _log = logging.getLogger("binance_options_ws")
+_T = TypeVar("_T")
 _client_numbers = itertools.count(1)
 
-#: A function that receives one event.
-Callback = Callable[[Any], Any]
 #: What ``subscribe`` accepts: one stream name or several.
 Streams = Union[str, StreamName, Iterable[Union[str, StreamName]]]
 #: Seconds a user-facing ``close()`` may take at most.
 _CLOSE_BUDGET = 0.9
 
 
-@attrs.frozen
-class StateChange:
-    """A change in the client's connections, as given to ``on_state``.
-
-    Attributes:
-        state: ``"connecting"``, ``"connected"``, ``"disconnected"``,
-            ``"reconnecting"``, ``"rolled_over"`` or ``"closed"``.
-        detail: A readable explanation (the reason for a disconnect, the delay
-            before a reconnect, ...).
-        time: Wall-clock time of the change (``time.time()``).
-        path: The URL path of the connection that changed (``""`` on a single-path
-            endpoint, ``"public"`` or ``"market"`` on fstream), or None for a change
-            of the whole client (``"closed"``).
-    """
-
-    state: str
-    detail: str
-    time: float
-    path: Optional[str] = None
-
-
-#: What :meth:`StreamClient.add_state_listener` takes: a function of one StateChange.
-StateListener = Callable[[StateChange], object]
-_T = TypeVar("_T")
-
-
-@attrs.frozen
-class ClientStats:
-    """Counters since the client started, from :attr:`StreamClient.stats`.
-
-    Attributes:
-        messages: WebSocket messages received (data and replies).
-        events: Events parsed from them.
-        parse_errors: Messages that were not valid JSON text (counted, logged, skipped).
-        callback_errors: Exceptions raised by your callbacks (logged, skipped).
-        dropped_events: Events dropped because the queue (or the callback backlog)
-            was full; the oldest go first.
-        unrouted_events: Events for streams nobody is subscribed to any more.
-        reconnects: Connections re-opened after an unexpected drop.
-        rollovers: Connections replaced before their age limit.
-        connections: Connections open now.
-        last_message_age: Seconds since each open connection last received anything.
-    """
-
-    messages: int
-    events: int
-    parse_errors: int
-    callback_errors: int
-    dropped_events: int
-    unrouted_events: int
-    reconnects: int
-    rollovers: int
-    connections: int
-    last_message_age: Tuple[float, ...]
-
-
-class Subscription:
-    """A handle on what one subscribe call subscribed, as returned by every subscribe method.
-
-    Attributes:
-        streams: The stream names, exactly as sent to the exchange.
-        callback: The callback given to subscribe, or None (events go to the queue).
-        symbols: The symbols this subscription keeps, or None for every event of its
-            streams (``subscribe_index("BTCUSDT")`` on fstream, whose index stream
-            carries every underlying, keeps only ``BTCUSDT``).
-
-    Example:
-        >>> sub = client.subscribe_trade("BTC")   # doctest: +SKIP
-        >>> sub.unsubscribe()                      # doctest: +SKIP
-    """
-
-    def __init__(
-        self,
-        client: StreamClient,
-        streams: Tuple[str, ...],
-        callback: Optional[Callback],
-        symbols: Optional[FrozenSet[str]] = None,
-    ) -> None:
-        self.streams = streams
-        self.callback = callback
-        self.symbols = symbols
-        self._client = client
-        self._active = True
-
-    @property
-    def active(self) -> bool:
-        """True until :meth:`unsubscribe` (or the client closes)."""
-        return self._active and not self._client.closed
-
-    def unsubscribe(self, *, timeout: Optional[float] = None) -> None:
-        """Stop this subscription's delivery; streams nobody else uses are unsubscribed.
-
-        Blocks until the exchange confirms. Calling it twice does nothing.
-
-        Example:
-            >>> sub.unsubscribe()   # doctest: +SKIP
-        """
-        self._client._drop_subscription(self, timeout)
-
-    def __repr__(self) -> str:
-        target = "queue"
-        if self.callback is not None:
-            target = getattr(self.callback, "__name__", "callback")
-        ended = "" if self.active else " (ended)"
-        only = f" for {sorted(self.symbols)}" if self.symbols is not None else ""
-        return f"<Subscription {list(self.streams)}{only} -> {target}{ended}>"
-
-
-@attrs.frozen
-class _Only:
-    """A route that passes on only the events of some symbols."""
-
-    target: Optional[Callback]  # None: the queue
-    symbols: FrozenSet[str]
-
-
-def _handlers(subs: Sequence[Subscription]) -> Tuple[Union[Callback, _Only, None], ...]:
-    """Where a stream's events go: each target once, filtered only if every one of its
-    subscriptions is (then by the union of their symbols)."""
-    wanted: Dict[Optional[Callback], Optional[FrozenSet[str]]] = {}
-    for sub in subs:
-        if sub.callback in wanted:
-            known = wanted[sub.callback]
-            wanted[sub.callback] = (
-                None if known is None or sub.symbols is None else (known | sub.symbols)
-            )
-        else:
-            wanted[sub.callback] = sub.symbols
-    return tuple(
-        target if symbols is None else _Only(target, symbols) for target, symbols in wanted.items()
-    )
-
-
-def _positive(name: str, value: object, unit: str = " of seconds") -> float:
-    """``value`` as a float, or an error naming it when it is not a positive number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidArgumentError(f"{name} must be a positive number{unit}, got {value!r}")
-    return float(value)
-
-
-def _batch_delay(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 <= value <= MAX_BATCH_DELAY
-    ):
-        raise InvalidArgumentError(
-            f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g} "
-            f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
-        )
-    return float(value)
-
-
-def _positive_or_none(name: str, value: object) -> Optional[float]:
-    if value is None:
-        return None
-    return _positive(name, value, " of seconds or None")
-
-
-class StreamClient:
+class StreamClient(StreamMethods):
     """A connection to Binance's options market streams, run in background threads.
 
     Args:
@@ -302,82 +140,46 @@ class StreamClient:
         batch_delay: float = DEFAULT_BATCH_DELAY,
     ) -> None:
         self._endpoint = get_endpoint(endpoint)
-        if base_url is None:
-            base_url = self._endpoint.default_base_url
-        if not isinstance(base_url, str) or not base_url.startswith(("ws://", "wss://")):
-            raise InvalidArgumentError(
-                f"base_url must start with ws:// or wss://, got {base_url!r} "
-                f"(None means {self._endpoint.default_base_url!r})"
-            )
-        if any(base_url.rstrip("/").endswith(f"/{path}") for path in self._endpoint.paths if path):
-            raise InvalidArgumentError(
-                f"base_url must be the endpoint's root, such as "
-                f"{self._endpoint.default_base_url!r}, without /public or /market: the "
-                f"client puts each stream on its own path; got {base_url!r}"
-            )
-        if isinstance(queue_size, bool) or not isinstance(queue_size, int) or queue_size < 1:
-            raise InvalidArgumentError(
-                f"queue_size must be a whole number >= 1, got {queue_size!r}"
-            )
-        for name, value in (("on_error", on_error), ("on_state", on_state)):
-            if value is not None and not callable(value):
-                raise InvalidArgumentError(f"{name} must be callable or None, got {value!r}")
-        limit = max_streams_per_connection
-        if limit is None:
-            limit = self._endpoint.max_streams_per_connection
-        if max_messages_per_second is None:
-            max_messages_per_second = self._endpoint.max_messages_per_second
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1024:
-            raise InvalidArgumentError(
-                f"max_streams_per_connection must be a whole number from 1 to 1024, got {limit!r}"
-            )
-        if _positive("backoff_factor", backoff_factor, " (at least 1)") < 1:
-            raise InvalidArgumentError(f"backoff_factor must be at least 1, got {backoff_factor!r}")
         self._number = next(_client_numbers)
         self._name = f"binance-options-ws-{self._number}"
-        self._settings = PoolSettings(
-            base_url=base_url.rstrip("/"),
-            endpoint=self._endpoint,
-            connect_timeout=_positive("connect_timeout", connect_timeout),
-            request_timeout=_positive("request_timeout", request_timeout),
-            ping_interval=_positive("ping_interval", ping_interval),
-            stale_timeout=_positive("stale_timeout", stale_timeout),
-            max_connection_age=_positive_or_none("max_connection_age", max_connection_age),
-            rollover_overlap=_positive("rollover_overlap", rollover_overlap),
-            reconnect=bool(reconnect),
-            backoff_initial=_positive("backoff_initial", backoff_initial),
-            backoff_factor=float(backoff_factor),
-            backoff_cap=_positive("backoff_cap", backoff_cap),
-            max_streams_per_connection=limit,
-            max_messages_per_second=_positive(
-                "max_messages_per_second", max_messages_per_second, ""
-            ),
-            max_request_bytes=4096,
-            headers=(f"User-Agent: binance-options-ws/{__version__}",),
+        self._settings = pool_settings(
+            self._endpoint,
+            base_url,
             name=self._name,
-            batch_delay=_batch_delay(batch_delay),
+            queue_size=queue_size,
+            on_error=on_error,
+            on_state=on_state,
+            request_timeout=request_timeout,
+            connect_timeout=connect_timeout,
+            ping_interval=ping_interval,
+            stale_timeout=stale_timeout,
+            reconnect=reconnect,
+            max_connection_age=max_connection_age,
+            rollover_overlap=rollover_overlap,
+            backoff_initial=backoff_initial,
+            backoff_factor=backoff_factor,
+            backoff_cap=backoff_cap,
+            max_streams_per_connection=max_streams_per_connection,
+            max_messages_per_second=max_messages_per_second,
+            batch_delay=batch_delay,
         )
         self._on_error = on_error
         self._on_state = on_state
         # What add_state_listener added; replaced whole, read without a lock.
         self._state_listeners: Tuple[StateListener, ...] = ()
-        self._lock = threading.RLock()  # protects _subs, _routes rebuilds, _pool and _closed
+        self._lock = threading.RLock()  # protects _pool and _closed
         self._closed = threading.Event()
         self._pool: Optional[Pool] = None
-        self._subs: Dict[str, List[Subscription]] = {}
-        # stream -> handlers (None = the queue); replaced whole, read without a lock.
-        self._routes: Dict[str, Tuple[Union[Callback, _Only, None], ...]] = {}
-        self._canonical: Dict[str, Optional[str]] = {}
-        self._unrouted = 0
         self._problem_log_at = 0.0
         #: The events of subscriptions without a callback (``get``, ``get_nowait``, ...).
         self.queue: EventQueue[Event] = EventQueue(queue_size, self._overflow)
         self._dispatcher = CallbackDispatcher(
             f"{self._name}-dispatcher", queue_size, self._report_error, self._overflow
         )
+        self._router = Router(self._endpoint, self.queue.put, self._dispatcher.submit)
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else f"{len(self._subs)} streams"
+        state = "closed" if self.closed else f"{len(self._router.streams())} streams"
         return f"<StreamClient {self._endpoint.name} {self._settings.base_url} ({state})>"
 
     @property
@@ -540,7 +342,7 @@ class StreamClient:
             parse_errors=counts.get("parse_errors", 0),
             callback_errors=self._dispatcher.errors,
             dropped_events=self.queue.dropped + self._dispatcher.dropped,
-            unrouted_events=self._unrouted,
+            unrouted_events=self._router.unrouted,
             reconnects=pool.reconnects if pool is not None else 0,
             rollovers=pool.rollovers if pool is not None else 0,
             connections=len(conns),
@@ -555,8 +357,7 @@ class StreamClient:
             >>> client.subscriptions   # doctest: +SKIP
             ['BTCUSDT@index']
         """
-        with self._lock:
-            return list(self._subs)
+        return self._router.streams()
 
     # ------------------------------------------------------------------ following the client
 
@@ -654,9 +455,9 @@ class StreamClient:
         if not raw:
             raise InvalidStreamError("subscribe needs at least one stream name, got an empty list")
         names = tuple(dict.fromkeys(self._parse_stream(name).name for name in raw))
-        return self._subscribe(names, callback, timeout)
+        return self._subscribe_names(names, callback, timeout)
 
-    def _subscribe(
+    def _subscribe_names(
         self,
         names: Tuple[str, ...],
         callback: Optional[Callback],
@@ -666,258 +467,18 @@ class StreamClient:
         if callback is not None and not callable(callback):
             raise InvalidArgumentError(f"callback must be a function or None, got {callback!r}")
         if timeout is not None:
-            _positive("timeout", timeout)
+            positive("timeout", timeout)
         pool = self._ensure_pool()
-        subscription = Subscription(self, names, callback, symbols)
-        with self._lock:
-            for name in names:
-                self._subs.setdefault(name, []).append(subscription)
-            self._rebuild_routes(names)
+        subscription = Subscription(
+            names, callback, symbols, cancel=self._cancel, is_active=self._is_active
+        )
+        self._router.add(subscription)
         try:
             pool.subscribe(names, timeout)
         except BaseException:
-            self._forget(subscription)
+            self._router.forget(subscription)
             raise
         return subscription
-
-    def subscribe_index(
-        self,
-        symbol: Optional[str] = None,
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Index prices of an underlying pair (``IndexPrice`` events, every second).
-
-        On fstream one stream (``!index@arr``) carries every underlying: with a
-        ``symbol`` you get only that pair's events, with None all of them. On
-        nbstream ``symbol`` is required.
-
-        Args:
-            symbol: The pair, e.g. ``"BTCUSDT"``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_index("ETHUSDT")   # doctest: +SKIP
-        """
-        if callable(symbol):
-            raise InvalidArgumentError(
-                "subscribe_index takes the pair first: subscribe_index('BTCUSDT', callback), "
-                "or on fstream subscribe_index(callback=callback) for every pair"
-            )
-        name = self._endpoint.index(symbol)
-        pair = self._endpoint.index_filter(symbol)
-        if pair is None:
-            return self.subscribe(name, callback, timeout=timeout)
-        return self._subscribe((name.name,), callback, timeout, frozenset([pair]))
-
-    def subscribe_kline(
-        self,
-        symbol: Union[str, OptionSymbol],
-        interval: str,
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Klines (candlesticks) of an option (``Kline`` events, every second).
-
-        Args:
-            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
-            interval: One of ``1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_kline("BTC-261225-100000-C", "1m")   # doctest: +SKIP
-        """
-        return self.subscribe(self._endpoint.kline(symbol, interval), callback, timeout=timeout)
-
-    def subscribe_mark_price(
-        self,
-        underlying: str,
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Mark prices of every option on an underlying (``MarkPrice`` events, every second).
-
-        Args:
-            underlying: The base asset, e.g. ``"BTC"``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_mark_price("ETH")   # doctest: +SKIP
-        """
-        return self.subscribe(self._endpoint.mark_price(underlying), callback, timeout=timeout)
-
-    def subscribe_new_symbols(
-        self, callback: Optional[Callback] = None, *, timeout: Optional[float] = None
-    ) -> Subscription:
-        """Newly listed options (``NewSymbol`` events).
-
-        Args:
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_new_symbols(print)   # doctest: +SKIP
-        """
-        return self.subscribe(self._endpoint.new_symbol_info(), callback, timeout=timeout)
-
-    def subscribe_open_interest(
-        self,
-        underlying: str,
-        expiration: Union[str, _dt.date],
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Open interest per option of one underlying and expiry (``OpenInterest``, every 60 s).
-
-        Args:
-            underlying: The base asset, e.g. ``"ETH"``.
-            expiration: The expiry as ``"YYMMDD"`` or a ``datetime.date``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_open_interest("ETH", "261225")   # doctest: +SKIP
-        """
-        return self.subscribe(
-            self._endpoint.open_interest(underlying, expiration), callback, timeout=timeout
-        )
-
-    def subscribe_depth(
-        self,
-        symbol: Union[str, OptionSymbol],
-        levels: int = 10,
-        speed: Union[str, int, None] = None,
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """The top bids and asks of an option (``BookDepth`` events).
-
-        Args:
-            symbol: The option symbol.
-            levels: 10, 20, 50 or 100.
-            speed: ``"100ms"``, ``"500ms"`` (the default) or ``"1000ms"``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_depth("BTC-261225-100000-C", levels=20)   # doctest: +SKIP
-        """
-        return self.subscribe(
-            self._endpoint.depth(symbol, levels, speed), callback, timeout=timeout
-        )
-
-    def subscribe_ticker(
-        self,
-        symbol: Union[str, OptionSymbol],
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """The 24-hour ticker of an option, with greeks and IVs (``Ticker``, every second).
-
-        Args:
-            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_ticker("BTC-261225-100000-C")   # doctest: +SKIP
-        """
-        return self.subscribe(self._endpoint.ticker(symbol), callback, timeout=timeout)
-
-    def subscribe_ticker_by_expiration(
-        self,
-        underlying: str,
-        expiration: Union[str, _dt.date],
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Tickers of every option of one underlying and expiry: a whole chain.
-
-        Args:
-            underlying: The base asset, e.g. ``"BTC"``.
-            expiration: The expiry as ``"YYMMDD"`` or a ``datetime.date``.
-            callback: Called with each ``Ticker``; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_ticker_by_expiration("BTC", "261225")   # doctest: +SKIP
-        """
-        return self.subscribe(
-            self._endpoint.ticker_by_expiration(underlying, expiration), callback, timeout=timeout
-        )
-
-    def subscribe_trade(
-        self,
-        symbol_or_underlying: Union[str, OptionSymbol],
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Trades of one option, or of every option on an underlying (``Trade`` events).
-
-        Args:
-            symbol_or_underlying: ``"BTC-261225-100000-C"`` or ``"BTC"``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_trade("BTC")   # doctest: +SKIP
-        """
-        return self.subscribe(self._endpoint.trade(symbol_or_underlying), callback, timeout=timeout)
-
-    def subscribe_book_ticker(
-        self,
-        symbol: Union[str, OptionSymbol],
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """The best bid and ask of an option on every change (``BookTicker``; fstream only).
-
-        Args:
-            symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_book_ticker("BTC-261225-100000-C")   # doctest: +SKIP
-        """
-        self._require(StreamKind.BOOK_TICKER, "subscribe_book_ticker")
-        return self.subscribe(self._endpoint.book_ticker(symbol), callback, timeout=timeout)
-
-    def subscribe_diff_depth(
-        self,
-        symbol: Union[str, OptionSymbol],
-        speed: Union[str, int, None] = None,
-        callback: Optional[Callback] = None,
-        *,
-        timeout: Optional[float] = None,
-    ) -> Subscription:
-        """Changes to an option's order book (``DepthUpdate`` events; fstream only).
-
-        To keep a whole local book from them, use :class:`~binance_options_ws.OrderBook`.
-
-        Args:
-            symbol: The option symbol.
-            speed: ``"100ms"`` or ``"500ms"`` (the default).
-            callback: Called with each event; None sends events to the queue.
-            timeout: Seconds to wait for the exchange's confirmation.
-
-        Example:
-            >>> client.subscribe_diff_depth("BTC-261225-100000-C", "100ms")   # doctest: +SKIP
-        """
-        self._require(StreamKind.DIFF_DEPTH, "subscribe_diff_depth")
-        return self.subscribe(self._endpoint.diff_depth(symbol, speed), callback, timeout=timeout)
 
     def unsubscribe(
         self, stream: Union[Streams, Subscription], *, timeout: Optional[float] = None
@@ -935,18 +496,12 @@ class StreamClient:
             >>> client.unsubscribe("BTCUSDT@index")   # doctest: +SKIP
         """
         if isinstance(stream, Subscription):
-            self._drop_subscription(stream, timeout)
+            self._cancel(stream, timeout)
             return
         raw = [stream] if isinstance(stream, (str, StreamName)) else list(stream)
         names = [self._parse_stream(name).name for name in raw]
         self._check_open()
-        with self._lock:
-            subs = {id(s): s for name in names for s in self._subs.get(name, ())}
-            for name in names:
-                self._subs.pop(name, None)
-            for sub in subs.values():
-                sub._active = False
-            self._rebuild_routes(names)
+        self._router.forget_streams(names)
         if self._pool is not None:
             self._pool.unsubscribe(names, timeout)
 
@@ -1020,18 +575,6 @@ class StreamClient:
             f"or create the client with StreamClient(endpoint={found.endpoint!r})"
         ) from None
 
-    def _require(self, kind: StreamKind, method: str) -> None:
-        """Refuse a stream kind this endpoint lacks, naming the endpoints that have it."""
-        if kind in self._endpoint.kinds:
-            return
-        others = endpoints_with(kind)
-        if not others:
-            raise InvalidArgumentError(f"{method}: no endpoint has {kind} streams")
-        raise InvalidArgumentError(
-            f"{method} needs the {' or '.join(others)} endpoint, which has this stream; "
-            f"create the client with StreamClient(endpoint={others[0]!r})"
-        )
-
     def _check_open(self) -> None:
         if self._closed.is_set():
             raise ClientClosedError(
@@ -1042,77 +585,20 @@ class StreamClient:
         with self._lock:
             self._check_open()
             if self._pool is None:
-                self._pool = Pool(self._settings, self._deliver, self._state, self._problem)
+                self._pool = Pool(self._settings, self._router.deliver, self._state, self._problem)
             return self._pool
 
-    def _rebuild_routes(self, names: Sequence[str]) -> None:
-        """Recompute the handlers of ``names`` (called with ``_lock`` held)."""
-        routes = dict(self._routes)
-        for name in names:
-            subs = self._subs.get(name)
-            if subs:
-                routes[name] = _handlers(subs)
-            else:
-                routes.pop(name, None)
-        self._routes = routes
+    def _is_active(self, subscription: Subscription) -> bool:
+        return not self.closed and self._router.is_live(subscription)
 
-    def _forget(self, subscription: Subscription) -> List[str]:
-        """Remove a subscription's routes; returns the streams nobody uses any more."""
-        unused = []
-        with self._lock:
-            subscription._active = False
-            for name in subscription.streams:
-                subs = self._subs.get(name, [])
-                if subscription in subs:
-                    subs.remove(subscription)
-                if not subs:
-                    self._subs.pop(name, None)
-                    unused.append(name)
-            self._rebuild_routes(subscription.streams)
-        return unused
-
-    def _drop_subscription(self, subscription: Subscription, timeout: Optional[float]) -> None:
-        if not subscription._active or self.closed:
-            subscription._active = False
+    def _cancel(self, subscription: Subscription, timeout: Optional[float]) -> None:
+        """End one subscription (what ``Subscription.unsubscribe`` does)."""
+        if not self._router.is_live(subscription) or self.closed:
+            self._router.forget(subscription)
             return
-        unused = self._forget(subscription)
+        unused = self._router.forget(subscription)
         if unused and self._pool is not None:
             self._pool.unsubscribe(unused, timeout)
-
-    def _deliver(self, messages: List[Message]) -> None:
-        """Route one frame's events (on a reader thread: no waiting here)."""
-        routes = self._routes
-        put = self.queue.put
-        for event in messages:
-            handlers = routes.get(event.stream)  # type: ignore[union-attr, arg-type]
-            if handlers is None:
-                handlers = self._route_miss(event)
-                if handlers is None:
-                    continue
-            handler: Any
-            for handler in handlers:
-                if handler.__class__ is _Only:  # a subscription for some symbols only
-                    if getattr(event, "symbol", None) not in handler.symbols:
-                        continue
-                    handler = handler.target
-                if handler is None:
-                    put(event)  # type: ignore[arg-type]
-                else:
-                    self._dispatcher.submit(handler, event)
-
-    def _route_miss(self, event: Message) -> Optional[Tuple[Union[Callback, _Only, None], ...]]:
-        stream = getattr(event, "stream", None)
-        if stream is not None:
-            if stream not in self._canonical:
-                try:
-                    self._canonical[stream] = self._endpoint.parse_stream(stream).name
-                except InvalidStreamError:
-                    self._canonical[stream] = None
-            canonical = self._canonical[stream]
-            if canonical is not None and canonical in self._routes:
-                return self._routes[canonical]
-        self._unrouted += 1
-        return None
 
     def _state(self, state: str, detail: str, path: Optional[str] = None) -> None:
         level = logging.WARNING if state in ("disconnected", "reconnecting") else logging.INFO

@@ -39,14 +39,15 @@ import threading
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
-from .backoff import backoff
-from .client import StateChange, StreamClient
+from ._retry import backoff, is_retryable
+from .client import StreamClient
 from .dialects import StreamKind
 from .endpoints import endpoints_with
-from .exceptions import BinanceAPIError, ClientClosedError, InvalidArgumentError, RateLimitError
+from .exceptions import ClientClosedError, InvalidArgumentError
 from .exchange_info import DEPTH_LIMITS, DepthSnapshot
 from .models import DepthUpdate
 from .rest import RestClient
+from .status import StateChange
 from .symbols import OptionSymbol
 
 __all__ = ["OrderBook"]
@@ -59,9 +60,6 @@ _MAX_PENDING = 10_000
 # Seconds a snapshot request of the book's own RestClient may take: close() cannot
 # cut a request short, so this bounds how long the snapshot thread can outlive it.
 _OWN_REST_TIMEOUT = 5.0
-# The HTTP statuses after which asking again cannot help: the request itself is
-# wrong (an unknown symbol, a REST URL without the API).
-_PERMANENT_STATUSES = (400, 404)
 
 Level = Tuple[float, float]
 
@@ -391,7 +389,7 @@ class OrderBook:
                 snapshot = self._rest.depth(self.symbol, self._limit)
             except Exception as exc:
                 self._last_error = exc
-                if _permanent(exc):
+                if not is_retryable(exc):  # the request itself is wrong
                     _log.error("order book %s: snapshot refused: %s", self.symbol, exc)
                     self._failed = exc
                     return
@@ -448,10 +446,3 @@ def _starts_after(event: DepthUpdate, update_id: int) -> bool:
         return event.previous_update_id > update_id
     return event.first_update_id is not None and event.first_update_id > update_id + 1
 
-
-def _permanent(error: BaseException) -> bool:
-    """Whether no retry can mend a failed snapshot: the exchange refused the request
-    itself (an unknown symbol, a wrong URL), not a rate limit, a timeout or an outage."""
-    if isinstance(error, RateLimitError) or not isinstance(error, BinanceAPIError):
-        return False
-    return error.status in _PERMANENT_STATUSES

@@ -1,0 +1,126 @@
+"""The checks of ``StreamClient``'s options, and the settings its pool runs with.
+
+Every option is checked where the user passes it, with an error that names the
+value and what is allowed; :func:`pool_settings` turns the checked options into
+the :class:`~binance_options_ws.pool.PoolSettings` of the client's connections.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from ._version import __version__
+from .connection import MAX_BATCH_DELAY
+from .dialects import Dialect
+from .exceptions import InvalidArgumentError
+from .pool import PoolSettings
+
+__all__ = ["check_batch_delay", "pool_settings", "positive", "positive_or_none"]
+
+
+def positive(name: str, value: object, unit: str = " of seconds") -> float:
+    """``value`` as a float, or an error naming it when it is not a positive number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidArgumentError(f"{name} must be a positive number{unit}, got {value!r}")
+    return float(value)
+
+
+def check_batch_delay(value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 <= value <= MAX_BATCH_DELAY
+    ):
+        raise InvalidArgumentError(
+            f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g} "
+            f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
+        )
+    return float(value)
+
+
+def positive_or_none(name: str, value: object) -> Optional[float]:
+    if value is None:
+        return None
+    return positive(name, value, " of seconds or None")
+
+
+def pool_settings(
+    dialect: Dialect,
+    base_url: Optional[str],
+    *,
+    name: str,
+    queue_size: object,
+    on_error: Optional[Callable[[BaseException], Any]],
+    on_state: Optional[Callable[[Any], Any]],
+    request_timeout: float,
+    connect_timeout: float,
+    ping_interval: float,
+    stale_timeout: float,
+    reconnect: bool,
+    max_connection_age: Optional[float],
+    rollover_overlap: float,
+    backoff_initial: float,
+    backoff_factor: float,
+    backoff_cap: float,
+    max_streams_per_connection: Optional[int],
+    max_messages_per_second: Optional[int],
+    batch_delay: float,
+) -> PoolSettings:
+    """Check every option of ``StreamClient`` and return the settings of its connections.
+
+    The arguments are ``StreamClient``'s (see its docstring); ``name`` prefixes its
+    thread names.
+
+    Raises:
+        InvalidArgumentError: Naming the first bad option, its value and what is allowed.
+    """
+    if base_url is None:
+        base_url = dialect.default_base_url
+    if not isinstance(base_url, str) or not base_url.startswith(("ws://", "wss://")):
+        raise InvalidArgumentError(
+            f"base_url must start with ws:// or wss://, got {base_url!r} "
+            f"(None means {dialect.default_base_url!r})"
+        )
+    paths = [f"/{path}" for path in dialect.paths if path]
+    if any(base_url.rstrip("/").endswith(path) for path in paths):
+        raise InvalidArgumentError(
+            f"base_url must be the endpoint's root, such as "
+            f"{dialect.default_base_url!r}, without {' or '.join(paths)}: the "
+            f"client puts each stream on its own path; got {base_url!r}"
+        )
+    if isinstance(queue_size, bool) or not isinstance(queue_size, int) or queue_size < 1:
+        raise InvalidArgumentError(f"queue_size must be a whole number >= 1, got {queue_size!r}")
+    for option, value in (("on_error", on_error), ("on_state", on_state)):
+        if value is not None and not callable(value):
+            raise InvalidArgumentError(f"{option} must be callable or None, got {value!r}")
+    limit = max_streams_per_connection
+    if limit is None:
+        limit = dialect.max_streams_per_connection
+    if max_messages_per_second is None:
+        max_messages_per_second = dialect.max_messages_per_second
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1024:
+        raise InvalidArgumentError(
+            f"max_streams_per_connection must be a whole number from 1 to 1024, got {limit!r}"
+        )
+    if positive("backoff_factor", backoff_factor, " (at least 1)") < 1:
+        raise InvalidArgumentError(f"backoff_factor must be at least 1, got {backoff_factor!r}")
+    return PoolSettings(
+        base_url=base_url.rstrip("/"),
+        endpoint=dialect,
+        connect_timeout=positive("connect_timeout", connect_timeout),
+        request_timeout=positive("request_timeout", request_timeout),
+        ping_interval=positive("ping_interval", ping_interval),
+        stale_timeout=positive("stale_timeout", stale_timeout),
+        max_connection_age=positive_or_none("max_connection_age", max_connection_age),
+        rollover_overlap=positive("rollover_overlap", rollover_overlap),
+        reconnect=bool(reconnect),
+        backoff_initial=positive("backoff_initial", backoff_initial),
+        backoff_factor=float(backoff_factor),
+        backoff_cap=positive("backoff_cap", backoff_cap),
+        max_streams_per_connection=limit,
+        max_messages_per_second=positive("max_messages_per_second", max_messages_per_second, ""),
+        max_request_bytes=4096,
+        headers=(f"User-Agent: binance-options-ws/{__version__}",),
+        name=name,
+        batch_delay=check_batch_delay(batch_delay),
+    )

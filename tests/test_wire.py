@@ -1,0 +1,175 @@
+"""Tests of binance_options_ws._wire: the one copy of the tolerant JSON value readers."""
+
+from __future__ import annotations
+
+import doctest
+import math
+from decimal import Decimal
+from typing import Any, Callable
+
+import pytest
+
+from binance_options_ws import _wire
+from binance_options_ws._wire import (
+    read_bool,
+    read_decimal,
+    read_float,
+    read_int,
+    read_levels,
+    read_objects,
+    read_str,
+)
+
+HUGE_DIGITS = "9" * 100_000
+#: Values a hostile or broken peer may send where any field belongs.
+JUNK: list = [
+    None,
+    True,
+    False,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    1e308 * 10,
+    10**400,
+    "1e999",
+    "-1e999",
+    "NaN",
+    "Infinity",
+    "",
+    " ",
+    "abc",
+    "0x1A",
+    HUGE_DIGITS,
+    "x" * 1_000_000,
+    {},
+    {"a": 1},
+    [],
+    [1, 2],
+    [[["deep"]]],
+    object(),
+    b"12",
+    Decimal("NaN"),
+]
+
+READERS: list = [read_float, read_int, read_str, read_bool, read_decimal, read_levels]
+
+
+@pytest.mark.parametrize("reader", READERS, ids=lambda r: r.__name__)
+@pytest.mark.parametrize("value", JUNK, ids=lambda v: repr(v)[:20])
+def test_no_reader_raises_on_junk(reader: Callable[[Any], Any], value: Any) -> None:
+    reader(value)  # must not raise, whatever the value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1.5", 1.5),
+        (2, 2.0),
+        ("1.6711317692476314E7", 16711317.692476314),
+        ("0.0", 0.0),
+        ("-2", -2.0),
+        (True, None),  # a boolean is not a number
+        (None, None),
+        ("", None),
+        ("abc", None),
+        ({"a": 1}, None),
+        ([1], None),
+        (10**400, None),  # beyond a float
+    ],
+)
+def test_read_float(value: Any, expected: Any) -> None:
+    assert read_float(value) == expected
+
+
+def test_read_float_keeps_what_float_keeps() -> None:
+    # Non-finite numbers are read as floats; which fields keep them is the parsers' call.
+    assert math.isnan(read_float("NaN") or 0.0)
+    assert read_float("1e999") == math.inf
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("27", 27),
+        (27, 27),
+        ("27.0", 27),
+        (27.9, 27),
+        ("1.6711317692476314E7", 16711317),
+        ("4647850284614262784", 4647850284614262784),  # a live order id, exact
+        (True, None),
+        (1e999, None),
+        (float("nan"), None),
+        ("1e999", None),
+        (HUGE_DIGITS, None),
+        ([27], None),
+        (None, None),
+    ],
+)
+def test_read_int(value: Any, expected: Any) -> None:
+    assert read_int(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("BTC", "BTC"), (None, None), (5, "5"), (1.5, "1.5"), (["x"], "['x']")],
+)
+def test_read_str(value: Any, expected: Any) -> None:
+    assert read_str(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("FALSE", False),
+        ("yes", True),
+        ("0", False),
+        (1, True),
+        (0.0, False),
+        ("maybe", None),
+        (None, None),
+        ([True], None),
+    ],
+)
+def test_read_bool(value: Any, expected: Any) -> None:
+    assert read_bool(value) == expected
+
+
+def test_read_levels_skips_bad_levels_only() -> None:
+    levels = [["1", "2"], ["x", "1"], [3], "junk", None, {"0": 1}, [4, "5.5"], ["1e999", "1"]]
+    assert read_levels(levels) == ((1.0, 2.0), (4.0, 5.5), (math.inf, 1.0))
+    assert read_levels("not a list") == ()
+    assert read_levels(None) == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4000.0000", Decimal(4000)),
+        ("1E+5", Decimal(100000)),
+        (0.5, Decimal("0.5")),
+        (" 12 ", Decimal(12)),
+        ("NaN", None),
+        ("1e999", None),  # more digits than a Decimal context holds
+        (10**400, None),
+        ("Infinity", None),
+        (True, None),
+        ([1], None),
+        ("abc", None),
+    ],
+)
+def test_read_decimal(value: Any, expected: Any) -> None:
+    assert read_decimal(value) == expected
+
+
+def test_read_objects_keeps_only_objects() -> None:
+    assert list(read_objects([{"a": 1}, 2, None, [], {"b": 2}])) == [{"a": 1}, {"b": 2}]
+    assert list(read_objects({"a": 1})) == []
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(_wire)
+    assert result.attempted >= 1
+    assert result.failed == 0
