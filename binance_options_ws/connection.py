@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 
 import websocket
 
-from .backoff import retry_after_seconds, should_retry_status
+from ._retry import is_retryable, parse_retry_after
 from .delivery import wakeup_hold
 from .exceptions import ConnectionFailedError, MessageParseError
 from .models import ControlReply, ErrorReply, Message, parse_message
@@ -99,7 +99,7 @@ class HandshakeRefusedError(ConnectionFailedError):
         super().__init__(f"{url} refused the connection with HTTP {status}{hint}")
         self.status = status
         self.retry_after = retry_after
-        self.retryable = should_retry_status(status)
+        self.retryable = is_retryable(status)
 
 
 class ConnectionListener(Protocol):
@@ -760,7 +760,7 @@ def _translate(url: str, error: Optional[BaseException]) -> Optional[BaseExcepti
     if error is None or isinstance(error, ConnectionFailedError):
         return error
     if isinstance(error, websocket.WebSocketBadStatusException):
-        retry_after = retry_after_seconds(error.resp_headers)
+        retry_after = parse_retry_after(error.resp_headers)
         refused = HandshakeRefusedError(url, error.status_code, retry_after)
         refused.__cause__ = error
         return refused

@@ -15,9 +15,9 @@ errors (see :mod:`binance_options_ws.exceptions`):
 - an error body ``{"code": ..., "msg": ...}`` or any other non-2xx answer:
   :class:`BinanceAPIError` with ``code``, ``msg`` and the HTTP ``status``;
 - HTTP 429 (rate limit) and 418 (IP banned): :class:`RateLimitError` with
-  ``retry_after`` from the Retry-After header. Until that time has passed the
-  client refuses to send, raising :class:`RateLimitError` at once, so a loop
-  cannot walk into a longer ban;
+  ``retry_after`` from the Retry-After header (seconds or an HTTP date). Until
+  that time has passed the client refuses to send, raising
+  :class:`RateLimitError` at once, so a loop cannot walk into a longer ban;
 - HTTP 503 "Unknown error, please check your request or try again later.":
   :class:`UnknownOutcomeError`; Binance says the request may have succeeded;
 - a timeout: :class:`RestTimeoutError`; no connection: :class:`RestConnectionError`;
@@ -26,18 +26,18 @@ errors (see :mod:`binance_options_ws.exceptions`):
 
 from __future__ import annotations
 
-import datetime as _dt
-import email.utils
 import json
 import logging
 import math
 import threading
 import time
 from types import TracebackType
-from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Type, Union
+from typing import Any, Dict, NoReturn, Optional, Tuple, Type, Union
 
 import requests
 
+from ._retry import RATE_LIMIT_STATUSES, parse_retry_after
+from ._timing import Clock, Deadline
 from ._version import __version__
 from .exceptions import (
     BinanceAPIError,
@@ -56,7 +56,7 @@ from .exchange_info import (
     parse_depth_snapshot,
     parse_exchange_info,
 )
-from .streams import OptionSymbol
+from .symbols import OptionSymbol
 
 __all__ = ["DEFAULT_REST_URL", "USER_AGENT", "RestClient"]
 
@@ -72,7 +72,6 @@ _TIME = "/eapi/v1/time"
 _EXCHANGE_INFO = "/eapi/v1/exchangeInfo"
 _DEPTH = "/eapi/v1/depth"
 
-_RATE_LIMIT_STATUSES = (418, 429)
 # The 503 message that, per the documentation, means "sent, outcome unknown".
 _UNKNOWN_OUTCOME_MARKER = "unknown error"
 _SNIPPET = 200  # characters of a bad body quoted in an error message
@@ -110,12 +109,12 @@ class RestClient:
         self._timeout = float(timeout)
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self._clock: Callable[[], float] = time.monotonic
-        # Protects _closed, _blocked_until and _blocked_status. The HTTP request
-        # itself runs outside the lock.
+        self._clock: Clock = time.monotonic
+        # Protects _closed, _blocked and _blocked_status. The HTTP request itself
+        # runs outside the lock.
         self._lock = threading.Lock()
         self._closed = False
-        self._blocked_until: Optional[float] = None  # self._clock() value
+        self._blocked: Optional[Deadline] = None  # no request before this, on _clock
         self._blocked_status = 0
 
     @property
@@ -297,12 +296,13 @@ class RestClient:
                     "this RestClient is closed; create a new one "
                     "(or use `with RestClient() as rest:`)"
                 )
-            if self._blocked_until is None:
+            blocked = self._blocked
+            if blocked is None:
                 return
-            wait = self._blocked_until - self._clock()
-            if wait <= 0:
-                self._blocked_until = None
+            if blocked.expired:
+                self._blocked = None
                 return
+            wait = blocked.timeout()
             status = self._blocked_status
         reason = "the IP is banned" if status == 418 else "the request rate limit was broken"
         raise RateLimitError(
@@ -322,11 +322,11 @@ class RestClient:
             msg = f"{response.reason or 'error'}: {body}" if body else (response.reason or "error")
         else:
             code, msg = fields
-        if status in _RATE_LIMIT_STATUSES:
-            retry_after = _retry_after(response.headers.get("Retry-After"), time.time())
+        if status in RATE_LIMIT_STATUSES:
+            retry_after = parse_retry_after(response.headers)
             if retry_after is not None and retry_after > 0:
                 with self._lock:
-                    self._blocked_until = self._clock() + retry_after
+                    self._blocked = Deadline(retry_after, clock=self._clock)
                     self._blocked_status = status
             logger.warning(
                 "Binance answered HTTP %s (%s); Retry-After: %s seconds",
@@ -371,27 +371,3 @@ def _error_fields(body: Any) -> Optional[Tuple[Optional[int], str]]:
     msg = body.get("msg")
     return code, msg if isinstance(msg, str) else str(msg)
 
-
-def _retry_after(value: Optional[str], now: float) -> Optional[float]:
-    """Seconds to wait from a Retry-After header: ``"120"`` or an HTTP date; None if unreadable.
-
-    Args:
-        value: The header, if present.
-        now: The current wall-clock time (``time.time()``), for HTTP dates.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=_dt.timezone.utc)
-        seconds = when.timestamp() - now
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)

@@ -12,6 +12,7 @@ import pytest
 import requests
 import responses
 
+from binance_options_ws._retry import MAX_RETRY_AFTER
 from binance_options_ws._version import __version__
 from binance_options_ws.exceptions import (
     BinanceAPIError,
@@ -279,6 +280,22 @@ def test_unreadable_retry_after(rsps: responses.RequestsMock, client: RestClient
     with pytest.raises(RateLimitError) as caught:
         client.ping()
     assert caught.value.retry_after is None
+
+
+def test_a_nonsensical_retry_after_blocks_no_longer_than_the_longest_ban(
+    rsps: responses.RequestsMock, client: RestClient, clock: FakeClock
+) -> None:
+    rsps.get(PING, status=418, body="banned", headers={"Retry-After": "1e12"})
+    with pytest.raises(RateLimitError) as caught:
+        client.ping()
+    assert caught.value.retry_after == MAX_RETRY_AFTER  # three days
+    clock.now += MAX_RETRY_AFTER - 1
+    with pytest.raises(RateLimitError, match=r"try again in 1\.0 seconds"):
+        client.ping()
+    clock.now += 1
+    rsps.replace(responses.GET, PING, json={})
+    client.ping()
+    assert len(rsps.calls) == 2
 
 
 def test_block_is_per_client(
