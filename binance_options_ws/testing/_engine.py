@@ -37,9 +37,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 
+from ..dialects import Dialect
 from . import _rest
-from ._control import RouteError, parse_route, stream_endpoint
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
+from ._routes import RouteError, dialect_of, parse_route
 from ._session import _FakeConnection, _Session
 
 __all__: List[str] = []
@@ -144,11 +145,11 @@ class _Engine:
                     union.update(session.state.subscriptions)
         return frozenset(union)
 
-    def prepare(self, stream: str, payload: Any, endpoint: Optional[str] = None) -> Deliveries:
+    def prepare(self, stream: str, payload: Any, dialect: Optional[Dialect] = None) -> Deliveries:
         """Encode ``payload`` once (and its wrapped form once) for its recipients.
 
-        ``endpoint`` (``"nbstream"`` or ``"fstream"``) limits the recipients to the
-        connections of that endpoint; None means both.
+        ``dialect`` limits the recipients to the connections of that endpoint;
+        None means every endpoint.
         """
         with self.lock:
             targets = [
@@ -157,7 +158,7 @@ class _Engine:
                 if s.open
                 and not s.stalled
                 and s.state.is_subscribed(stream)
-                and endpoint in (None, s.endpoint)
+                and (dialect is None or s.dialect is dialect)
             ]
         if not targets:
             return []
@@ -327,8 +328,8 @@ class _Engine:
                 try:
                     # Only the endpoint that spells the name this way gets it: a
                     # lowercase kline name is fstream's, even on an nbstream connection.
-                    endpoint = stream_endpoint(stream) if isinstance(stream, str) else None
-                    self.deliver(self.prepare(stream, payload, endpoint))
+                    dialect = dialect_of(stream) if isinstance(stream, str) else None
+                    self.deliver(self.prepare(stream, payload, dialect))
                 except (TypeError, ValueError):
                     _log.error("cannot encode %r from the market", stream, exc_info=True)
             await asyncio.sleep(self.settings.poll_interval)

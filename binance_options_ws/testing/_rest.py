@@ -11,10 +11,17 @@ This module is pure: no sockets, threads or clocks. The server in
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["DEFAULT_DEPTH_LIMIT", "DEPTH_LIMITS", "DEPTH_PATH", "REST_PREFIX", "answer"]
+__all__ = [
+    "DEFAULT_DEPTH_LIMIT",
+    "DEPTH_LIMITS",
+    "DEPTH_PATH",
+    "REST_PREFIX",
+    "answer",
+    "depth_body",
+]
 
 #: Every request target under this prefix is answered as REST, never as a WebSocket.
 REST_PREFIX = "/eapi/"
@@ -28,6 +35,24 @@ DEFAULT_DEPTH_LIMIT = 100
 Answer = Tuple[int, Any]
 
 _BAD_SYMBOL: Answer = (400, {"code": -1121, "msg": "Invalid symbol."})
+
+
+def depth_body(
+    bids: Sequence[Sequence[str]], asks: Sequence[Sequence[str]], time_ms: int, update_id: int
+) -> Dict[str, object]:
+    """The body of a ``GET /eapi/v1/depth`` answer.
+
+    Args:
+        bids: ``[["price", "qty"], ...]``, best first.
+        asks: The same for the asks.
+        time_ms: When the book last changed (``T``).
+        update_id: The book's update id (``lastUpdateId``).
+
+    Example:
+        >>> depth_body([["5", "1"]], [], 7, 3)
+        {'bids': [['5', '1']], 'asks': [], 'T': 7, 'lastUpdateId': 3}
+    """
+    return {"bids": bids, "asks": asks, "T": time_ms, "lastUpdateId": update_id}
 
 
 def _error(status: int, code: int, msg: str) -> Answer:

@@ -15,7 +15,8 @@ from typing import Any, Callable, Deque, Optional, Set, Type, Union
 from websockets.asyncio.server import ServerConnection
 from websockets.frames import Frame
 
-from ._control import ConnectionState, Route
+from ._control import ConnectionState
+from ._routes import Route
 
 __all__: list[str] = []
 
@@ -29,8 +30,10 @@ class _Session:
     Attributes:
         id: The connection id, increasing across the exchange's life.
         path: The handshake path with its query string.
-        endpoint: ``"nbstream"`` or ``"fstream"``, from the path.
-        url_path: ``"public"`` or ``"market"`` on fstream, None on nbstream.
+        dialect: The endpoint's dialect, from the path.
+        endpoint: The dialect's name (``"nbstream"``, ``"fstream"``).
+        url_path: The dialect's path (``"public"`` or ``"market"`` on fstream), or
+            None on a single-path dialect (nbstream).
         connection: The websockets connection.
         state: Subscriptions and the ``combined`` property (lock).
         opened_at: ``time.monotonic()`` when the handshake was accepted.
@@ -52,9 +55,10 @@ class _Session:
         self.id = session_id
         self.path = path
         self.connection = connection
-        self.endpoint = route.endpoint
+        self.dialect = route.dialect
+        self.endpoint = route.dialect.name
         self.url_path = route.url_path
-        self.state = ConnectionState(route.combined, route.streams, route.endpoint, route.url_path)
+        self.state = ConnectionState(route.combined, route.dialect, route.streams, route.url_path)
         self.opened_at = time.monotonic()
         self.open = False
         self.stalled = False

@@ -35,55 +35,23 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import logging
 import threading
 import time
 from types import TracebackType
-from typing import Any, Callable, FrozenSet, List, Optional, Set, Type, TypeVar, Union
+from typing import Any, Callable, FrozenSet, List, Optional, Type, Union
 
-import attrs
-from websockets.asyncio.server import serve
-
-from ._control import MALFORMED_KINDS, malformed_message
-from ._engine import REFUSAL_BODIES, _Engine, _Settings
+from ._engine import _Engine, _Settings
+from ._faults import FaultInjection, check_seconds
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
-from ._session import _connection_class, _FakeConnection
+from ._runtime import Runtime
 
 __all__ = ["ConnectionInfo", "ControlMessage", "FakeExchange", "IncomingFrame", "MarketFeed"]
 
 _log = logging.getLogger("binance_options_ws.testing")
-_T = TypeVar("_T")
-
-_THREAD_NAME = "binance-options-ws-fake-exchange"
-_CLOSE_TIMEOUT = 1.0  # how long a close handshake may take before the socket is aborted
-_CALL_TIMEOUT = 5.0  # how long a public method waits for the event loop
-_CLOSE_CODES = frozenset((1000, 1001, 1002, 1003, *range(1007, 1015), *range(3000, 5000)))
 
 
-@attrs.define
-class _Runtime:
-    """One run of the server, from start() to stop(): its thread, loop and server."""
-
-    thread: Optional[threading.Thread] = None
-    ready: threading.Event = attrs.Factory(threading.Event)
-    loop: Optional[asyncio.AbstractEventLoop] = None
-    stop_event: Optional[asyncio.Event] = None
-    port: int = 0
-    error: Optional[BaseException] = None
-    connections: Set[_FakeConnection] = attrs.Factory(set)
-    resume_handle: Optional[asyncio.TimerHandle] = None
-
-
-def _seconds(value: Optional[float], name: str) -> Optional[float]:
-    if value is not None and not value > 0:
-        raise ValueError(f"{name} must be a positive number of seconds or None, got {value!r}")
-    return value
-
-
-class FakeExchange:
+class FakeExchange(FaultInjection):
     """A local server that behaves like Binance's options stream endpoints.
 
     Both endpoints are served at once; the path of a connection says which
@@ -203,7 +171,7 @@ class FakeExchange:
         ):
             if limit is not None and (isinstance(limit, bool) or not limit > 0):
                 raise ValueError(f"{name} must be a positive integer or None, got {limit!r}")
-        poll_interval = _seconds(market_poll_interval, "market_poll_interval")
+        poll_interval = check_seconds(market_poll_interval, "market_poll_interval")
         assert poll_interval is not None
         self._host = host
         self._port = port
@@ -211,9 +179,9 @@ class FakeExchange:
             _Settings(
                 max_streams=max_streams_per_connection,
                 max_rate=max_messages_per_second,
-                ping_interval=_seconds(ping_interval, "ping_interval"),
-                pong_timeout=_seconds(pong_timeout, "pong_timeout"),
-                max_age=_seconds(max_connection_age, "max_connection_age"),
+                ping_interval=check_seconds(ping_interval, "ping_interval"),
+                pong_timeout=check_seconds(pong_timeout, "pong_timeout"),
+                max_age=check_seconds(max_connection_age, "max_connection_age"),
                 poll_interval=poll_interval,
             )
         )
@@ -229,7 +197,7 @@ class FakeExchange:
 
         # Guards start/stop and self._runtime.
         self._lifecycle = threading.Lock()
-        self._runtime: Optional[_Runtime] = None
+        self._runtime: Optional[Runtime] = None
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -255,16 +223,8 @@ class FakeExchange:
         with self._lifecycle:
             if self._runtime is not None:
                 return self
-            runtime = _Runtime()
-            thread = threading.Thread(
-                target=self._run, args=(runtime,), name=_THREAD_NAME, daemon=True
-            )
-            runtime.thread = thread
-            thread.start()
-            runtime.ready.wait()
-            if runtime.error is not None:
-                thread.join()
-                raise runtime.error
+            runtime = Runtime(self._engine, self._host, self._port, self._market)
+            runtime.start()
             self._port = runtime.port
             self._runtime = runtime
         return self
@@ -282,14 +242,8 @@ class FakeExchange:
         """
         with self._lifecycle:
             runtime, self._runtime = self._runtime, None
-        if runtime is None:
-            return
-        assert runtime.loop is not None
-        assert runtime.stop_event is not None
-        with contextlib.suppress(RuntimeError):  # the loop already ended
-            runtime.loop.call_soon_threadsafe(runtime.stop_event.set)
-        if runtime.thread is not None and threading.current_thread() is not runtime.thread:
-            runtime.thread.join(timeout=5.0)
+        if runtime is not None:
+            runtime.stop()
 
     def __enter__(self) -> FakeExchange:
         return self.start()
@@ -472,324 +426,15 @@ class FakeExchange:
         runtime = self._require_runtime()
         deliveries = self._engine.prepare(stream, payload)
         if deliveries:
-            self._post_to_loop(runtime, self._engine.deliver, deliveries)
+            runtime.post(self._engine.deliver, deliveries)
         return len(deliveries)
-
-    def send_raw(self, data: Union[str, bytes], connection_id: Optional[int] = None) -> int:
-        """Send a frame as is: ``str`` as a text frame, ``bytes`` as a binary frame.
-
-        On a stalled connection the frame waits for :meth:`resume`.
-
-        Args:
-            data: The frame's content.
-            connection_id: One connection's id, or None for every open connection.
-
-        Returns:
-            How many connections it was sent to.
-
-        Raises:
-            TypeError: If ``data`` is neither ``str`` nor ``bytes``.
-            ValueError: If no open connection has ``connection_id``.
-
-        Example:
-            >>> exchange.send_raw('{"e":"index","s":"BTCUSDT","p":"oops"}')  # doctest: +SKIP
-            1
-        """
-        if not isinstance(data, (str, bytes, bytearray)):
-            raise TypeError(f"data must be str or bytes, got {type(data).__name__}")
-        frame: Union[str, bytes] = data if isinstance(data, str) else bytes(data)
-        runtime = self._require_runtime()
-        return self._call_in_loop(runtime, self._engine.send_each, connection_id, lambda _: frame)
-
-    def send_malformed(self, kind: str, connection_id: Optional[int] = None) -> int:
-        """Send a frame the real endpoint never sends, to test how a client copes.
-
-        Kinds: ``"not_json"`` (an HTML error page's text), ``"truncated_json"`` (the
-        first half of an index event), ``"unknown_event"`` (valid JSON with event
-        type ``"futureEvent"``), ``"binary"`` (a binary frame; the endpoint only
-        sends text) and ``"empty_array"`` (``[]``). The JSON ones are wrapped on
-        combined connections, with stream names of the connection's endpoint.
-
-        Args:
-            kind: One of the kinds above.
-            connection_id: One connection's id, or None for every open connection.
-
-        Returns:
-            How many connections it was sent to.
-
-        Raises:
-            ValueError: If ``kind`` is unknown (the message lists the valid kinds) or
-                no open connection has ``connection_id``.
-
-        Example:
-            >>> exchange.send_malformed("truncated_json")  # doctest: +SKIP
-            1
-        """
-        if kind not in MALFORMED_KINDS:
-            raise ValueError(
-                f"unknown malformed kind {kind!r}; valid kinds are {', '.join(MALFORMED_KINDS)}"
-            )
-        now_ms = int(time.time() * 1000)
-        runtime = self._require_runtime()
-        return self._call_in_loop(
-            runtime,
-            self._engine.send_each,
-            connection_id,
-            lambda session: malformed_message(
-                kind, session.state.combined, now_ms, session.endpoint
-            ),
-        )
-
-    # ------------------------------------------------------------------
-    # Faults
-    # ------------------------------------------------------------------
-
-    def drop_connections(self) -> None:
-        """Abort every TCP connection at once, without a close frame.
-
-        Connections still in their opening handshake are aborted too.
-
-        Example:
-            >>> exchange.drop_connections()  # doctest: +SKIP
-        """
-        runtime = self._require_runtime()
-        self._call_in_loop(runtime, self._engine.drop, runtime.connections)
-
-    def close_connections(self, code: int = 1001, reason: str = "going away") -> None:
-        """Start the closing handshake on every open connection, stalled ones included.
-
-        Returns once the close frames are written; the handshakes finish in the
-        background (a client that does not answer is aborted after a second).
-
-        Args:
-            code: The close code, e.g. 1001 (going away) or 1012 (service restart).
-            reason: The close reason, at most 123 bytes of UTF-8.
-
-        Raises:
-            ValueError: If ``code`` cannot be sent in a close frame or ``reason`` is too long.
-
-        Example:
-            >>> exchange.close_connections(1012, "service restart")  # doctest: +SKIP
-        """
-        if code not in _CLOSE_CODES:
-            raise ValueError(f"close code must be 1000-1003, 1007-1014 or 3000-4999, got {code!r}")
-        if len(reason.encode()) > 123:
-            raise ValueError("the close reason must be at most 123 bytes of UTF-8")
-        runtime = self._require_runtime()
-        assert runtime.loop is not None
-        if threading.current_thread() is runtime.thread:
-            self._engine.close_all(code, reason)
-            return
-        closing = self._engine.close_all_written(code, reason)
-        asyncio.run_coroutine_threadsafe(closing, runtime.loop).result(timeout=_CALL_TIMEOUT)
-
-    def stall(self, seconds: Optional[float] = None) -> None:
-        """Go silent on every open connection, with the sockets left open.
-
-        A stalled connection gets nothing (no data, pings, control replies or pongs)
-        and nothing it sends is read, so its pings go unanswered, until
-        :meth:`resume`. Data published meanwhile is lost for it, as with a frozen
-        server; replies owed from before are sent on resume, and its pong deadline
-        starts afresh. Connections opened during a stall are served normally, as a
-        reconnect would reach a healthy server. What a client sent during the stall
-        is read on resume and does not count towards the rate limit.
-
-        Args:
-            seconds: Resume by itself after this many seconds; None waits for
-                :meth:`resume`.
-
-        Raises:
-            ValueError: If ``seconds`` is not positive.
-
-        Example:
-            >>> exchange.stall(2.0)  # doctest: +SKIP
-        """
-        _seconds(seconds, "seconds")
-        runtime = self._require_runtime()
-        self._call_in_loop(runtime, self._stall_in_loop, runtime, seconds)
-
-    def resume(self) -> None:
-        """End a :meth:`stall`: read and send again. Does nothing if not stalled.
-
-        Example:
-            >>> exchange.resume()  # doctest: +SKIP
-        """
-        runtime = self._require_runtime()
-        self._call_in_loop(runtime, self._resume_in_loop, runtime)
-
-    def refuse_connections(
-        self, seconds: float, status: int = 429, retry_after: Optional[float] = None
-    ) -> None:
-        """Answer new handshakes with an HTTP error for ``seconds`` seconds.
-
-        Open connections are not touched. The body is a JSON error shaped like
-        Binance's REST errors. ``seconds <= 0`` stops refusing. It can be set
-        before :meth:`start`.
-
-        Args:
-            seconds: How long to refuse.
-            status: 429 (too many requests), 418 (IP banned) or 503 (unavailable).
-            retry_after: Value of the ``Retry-After`` header, or None for no header.
-                Whole numbers are written as integers (as Binance does); fractions
-                as decimals (``"0.5"``), which strict HTTP parsers may reject.
-
-        Raises:
-            ValueError: If ``status`` is not 429, 418 or 503, or ``retry_after`` < 0.
-
-        Example:
-            >>> exchange.refuse_connections(5.0, status=429, retry_after=1)  # doctest: +SKIP
-        """
-        if status not in REFUSAL_BODIES:
-            raise ValueError(f"status must be 429, 418 or 503, got {status!r}")
-        if retry_after is not None and not retry_after >= 0:
-            raise ValueError(f"retry_after must be >= 0 or None, got {retry_after!r}")
-        with self._engine.lock:
-            if seconds > 0:
-                self._engine.refusal = (time.monotonic() + seconds, status, retry_after)
-            else:
-                self._engine.refusal = None
-
-    def delay_control_replies(self, seconds: float) -> None:
-        """Hold every later control reply for ``seconds`` before sending it; 0 turns it off.
-
-        Data keeps flowing meanwhile, so a client may see data of a new
-        subscription before the reply to its SUBSCRIBE.
-
-        Raises:
-            ValueError: If ``seconds`` is negative.
-
-        Example:
-            >>> exchange.delay_control_replies(0.5)  # doctest: +SKIP
-        """
-        if not seconds >= 0:
-            raise ValueError(f"seconds must be >= 0, got {seconds!r}")
-        with self._engine.lock:
-            self._engine.reply_delay = float(seconds)
-
-    def skip_depth_updates(self, symbol: str, count: int = 1) -> None:
-        """Lose the next ``count`` diff-depth events of ``symbol``: a gap in the stream.
-
-        The market computes those ``<symbol>@depth@<speed>`` events but does not
-        send them, so the next event a client sees has a ``pu`` that is not the
-        ``u`` of the last one it got, as after a lost message. The count is shared
-        by the symbol's diff streams and waits for one if none is subscribed yet.
-
-        Args:
-            symbol: The option symbol, any case, e.g. ``"BTC-261225-100000-C"``.
-            count: How many events to lose.
-
-        Raises:
-            RuntimeError: If the exchange is not running, or its market cannot skip
-                (it has no ``skip_depth_updates`` method).
-            ValueError: If the market does not list ``symbol`` or ``count`` is not
-                a positive integer.
-
-        Example:
-            >>> exchange.skip_depth_updates("BTC-261225-100000-C")  # doctest: +SKIP
-        """
-        skip = getattr(self._market, "skip_depth_updates", None)
-        if skip is None:
-            raise RuntimeError("skip_depth_updates needs a market that can skip (SyntheticMarket)")
-        runtime = self._require_runtime()
-        self._call_in_loop(runtime, skip, symbol, count)
 
     # ------------------------------------------------------------------
     # Plumbing
     # ------------------------------------------------------------------
 
-    def _require_runtime(self) -> _Runtime:
+    def _require_runtime(self) -> Runtime:
         runtime = self._runtime
         if runtime is None:
             raise RuntimeError("the exchange is not running: call start() first")
         return runtime
-
-    def _call_in_loop(self, runtime: _Runtime, func: Callable[..., _T], *args: Any) -> _T:
-        """Run ``func(*args)`` on the loop thread and return (or raise) what it does."""
-        if threading.current_thread() is runtime.thread:
-            return func(*args)
-        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                future.set_result(func(*args))
-            except BaseException as exc:  # handed to the calling thread
-                future.set_exception(exc)
-
-        self._post_to_loop(runtime, call)
-        return future.result(timeout=_CALL_TIMEOUT)
-
-    def _post_to_loop(self, runtime: _Runtime, func: Callable[..., None], *args: Any) -> None:
-        """Schedule ``func(*args)`` on the loop thread (run it now if this is that thread)."""
-        assert runtime.loop is not None
-        if threading.current_thread() is runtime.thread:
-            func(*args)
-            return
-        try:
-            runtime.loop.call_soon_threadsafe(func, *args)
-        except RuntimeError:  # the loop is closed: stop() ran meanwhile
-            raise RuntimeError("the exchange is not running: call start() first") from None
-
-    def _stall_in_loop(self, runtime: _Runtime, seconds: Optional[float]) -> None:
-        assert runtime.loop is not None
-        if runtime.resume_handle is not None:
-            runtime.resume_handle.cancel()
-            runtime.resume_handle = None
-        self._engine.pause()
-        if seconds is not None:
-            runtime.resume_handle = runtime.loop.call_later(seconds, self._resume_in_loop, runtime)
-
-    def _resume_in_loop(self, runtime: _Runtime) -> None:
-        if runtime.resume_handle is not None:
-            runtime.resume_handle.cancel()
-            runtime.resume_handle = None
-        self._engine.unpause()
-
-    def _run(self, runtime: _Runtime) -> None:
-        """The thread's body: run the event loop until stop(), then tidy it away."""
-        loop = asyncio.new_event_loop()
-        runtime.loop = loop
-        try:
-            loop.run_until_complete(self._main(runtime))
-        except BaseException as exc:
-            if runtime.ready.is_set():
-                _log.error("the fake exchange's event loop failed", exc_info=True)
-            else:  # start() re-raises it
-                runtime.error = exc
-        finally:
-            try:
-                tasks = asyncio.all_tasks(loop)
-                for task in tasks:
-                    task.cancel()
-                if tasks:
-                    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.run_until_complete(loop.shutdown_default_executor())
-            finally:
-                loop.close()
-                runtime.ready.set()
-
-    async def _main(self, runtime: _Runtime) -> None:
-        runtime.stop_event = asyncio.Event()
-        server = await serve(
-            self._engine.handle,
-            self._host,
-            self._port,
-            process_request=self._engine.process_request,
-            create_connection=_connection_class(runtime.connections),
-            compression=None,
-            ping_interval=None,  # the engine pings by itself, see _Engine._watch()
-            ping_timeout=None,
-            close_timeout=_CLOSE_TIMEOUT,
-            logger=_log,
-        )
-        runtime.port = server.sockets[0].getsockname()[1]
-        feed = None
-        if self._market is not None:
-            feed = asyncio.ensure_future(self._engine.feed(self._market))
-        runtime.ready.set()
-        try:
-            await runtime.stop_event.wait()
-        finally:
-            if feed is not None:
-                feed.cancel()
-            await self._engine.shut_down(server, runtime.connections)
