@@ -89,8 +89,8 @@ class Pool:
         clock: The clock every schedule and timeout of the pool runs on
             (:func:`time.monotonic` by default).
         supervise: Run the supervisor thread (the default). Without it nothing
-            happens by itself: each round runs when :meth:`tick` is called, and a
-            shard that needs a connection runs one at once, on the calling thread.
+            happens by itself: a round runs when :meth:`tick` is called, and when a
+            subscription needs a connection, at once, on the subscribing thread.
 
     Example:
         >>> pool = Pool(settings, deliver, on_state, on_problem)  # doctest: +SKIP

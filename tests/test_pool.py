@@ -1,9 +1,9 @@
 """The connection pool driven by a fake clock and fake connections: no socket, no sleep.
 
-Every test builds a :class:`Pool` with ``supervise=False``: nothing happens by
-itself, the test moves the clock and calls :meth:`Pool.tick` for a supervisor
-round. A :class:`FakeConnection` opens, answers requests, receives frames and
-ends when the test (or its :class:`FakeExchange` settings) says so, calling the
+Every test but the last builds a :class:`Pool` with ``supervise=False``: nothing
+happens by itself, the test moves the clock and calls :meth:`Pool.tick` for a
+supervisor round. A :class:`FakeConnection` opens, answers requests, receives frames and
+ends when the test (or its :class:`FakeFactory` settings) says so, calling the
 pool back on the test's thread, as a reader thread would.
 """
 
@@ -48,7 +48,7 @@ class FakeClock:
         self.now += seconds
 
 
-class FakeExchange:
+class FakeFactory:
     """What the fake connections do, and every connection made so far.
 
     Attributes:
@@ -78,9 +78,9 @@ class FakeExchange:
 class FakeConnection:
     """A connection without a socket: the interface the pool uses, on the fake clock."""
 
-    def __init__(self, exchange: FakeExchange, url: str, number: int, listener: Any) -> None:
-        self.exchange = exchange
-        self.clock = exchange.clock
+    def __init__(self, factory: FakeFactory, url: str, number: int, listener: Any) -> None:
+        self.factory = factory
+        self.clock = factory.clock
         self.url = url
         self.number = number
         self.listener = listener
@@ -106,7 +106,7 @@ class FakeConnection:
 
     def start(self) -> None:
         self.started = True
-        action = self.exchange.on_start
+        action = self.factory.on_start
         if action == "open":
             self.open()
         elif isinstance(action, BaseException):
@@ -121,16 +121,16 @@ class FakeConnection:
     ) -> int:
         if not self._open:
             raise ConnectionFailedError(f"connection #{self.number} is not open")
-        request_id = self.exchange.next_id()
+        request_id = self.factory.next_id()
         self.requests.append((method, None if params is None else list(params)))
-        if method == "SUBSCRIBE" and self.exchange.replies == "ok":
+        if method == "SUBSCRIBE" and self.factory.replies == "ok":
             self.subscribed.extend(params or [])
         if method == "UNSUBSCRIBE":
             self.subscribed = [n for n in self.subscribed if n not in (params or [])]
-        if self.exchange.replies == "ok":
+        if self.factory.replies == "ok":
             result = list(self.subscribed) if method == "LIST_SUBSCRIPTIONS" else None
             on_reply(ControlReply(id=request_id, result=result))
-        elif self.exchange.replies == "error":
+        elif self.factory.replies == "error":
             on_reply(ErrorReply(code=2, msg="Invalid request", id=request_id))
         else:
             self.pending[request_id] = on_reply
@@ -191,7 +191,7 @@ class Harness:
 
     pool: Pool
     clock: FakeClock
-    exchange: FakeExchange
+    factory: FakeFactory
     delivered: List[float]
     states: List[Tuple[str, str, str]]
 
@@ -200,7 +200,7 @@ class Harness:
         self.pool.tick()
 
     def conn(self, index: int = -1) -> FakeConnection:
-        return self.exchange.connections[index]
+        return self.factory.connections[index]
 
     def state_names(self) -> List[str]:
         return [state for state, _, _ in self.states]
@@ -244,7 +244,7 @@ def make() -> Any:
 
     def build(**changes: Any) -> Harness:
         clock = FakeClock()
-        exchange = FakeExchange(clock)
+        factory = FakeFactory(clock)
         delivered: List[float] = []
         states: List[Tuple[str, str, str]] = []
         pool = Pool(
@@ -252,12 +252,12 @@ def make() -> Any:
             lambda messages, batch: delivered.extend(m.price for m in messages),  # type: ignore[union-attr]
             lambda state, detail, path: states.append((state, detail, path)),
             lambda number, what, detail: None,
-            connection_factory=exchange,
+            connection_factory=factory,
             clock=clock,
             supervise=False,
         )
         made.append(pool)
-        return Harness(pool, clock, exchange, delivered, states)
+        return Harness(pool, clock, factory, delivered, states)
 
     yield build
     for pool in made:
@@ -274,7 +274,7 @@ def subscribes(conn: FakeConnection) -> List[List[Any]]:
 def test_subscribe_connects_to_the_endpoint_url_and_waits_for_the_confirmation(make: Any) -> None:
     h = make()
     h.pool.subscribe([INDEX], timeout=5.0)
-    assert [c.url for c in h.exchange.connections] == [f"{BASE}/stream"]
+    assert [c.url for c in h.factory.connections] == [f"{BASE}/stream"]
     assert subscribes(h.conn()) == [[INDEX]]
     assert h.state_names() == ["connecting", "connected"]
     assert h.pool.open_connections() == [h.conn()]
@@ -283,7 +283,7 @@ def test_subscribe_connects_to_the_endpoint_url_and_waits_for_the_confirmation(m
 def test_start_opens_the_only_path_before_any_subscription(make: Any) -> None:
     h = make()
     h.pool.start()
-    assert len(h.exchange.connections) == 1
+    assert len(h.factory.connections) == 1
     assert subscribes(h.conn()) == []
 
 
@@ -291,7 +291,7 @@ def test_start_waits_for_a_stream_on_an_endpoint_of_several_paths(make: Any) -> 
     h = make(endpoint=ENDPOINTS["fstream"])
     h.pool.start()
     h.tick(1.0)
-    assert h.exchange.connections == []
+    assert h.factory.connections == []
 
 
 def test_only_the_active_connection_delivers(make: Any) -> None:
@@ -304,17 +304,17 @@ def test_only_the_active_connection_delivers(make: Any) -> None:
 
 def test_subscribe_fails_in_time_while_the_connection_is_still_opening(make: Any) -> None:
     h = make()
-    h.exchange.on_start = "hold"
+    h.factory.on_start = "hold"
     with pytest.raises(ConnectionFailedError, match=r"could not connect to wss://example\.test"):
         h.pool.subscribe([INDEX], timeout=0.0)
 
 
 def test_a_refused_subscription_raises_the_server_error(make: Any) -> None:
     h = make()
-    h.exchange.replies = "error"
+    h.factory.replies = "error"
     with pytest.raises(ServerError, match="Invalid request"):
         h.pool.subscribe([INDEX], timeout=5.0)
-    h.exchange.replies = "ok"
+    h.factory.replies = "ok"
     h.pool.subscribe([INDEX], timeout=5.0)  # asking again is allowed
     assert subscribes(h.conn())[-1] == [INDEX]
 
@@ -322,7 +322,7 @@ def test_a_refused_subscription_raises_the_server_error(make: Any) -> None:
 def test_an_unanswered_request_times_out(make: Any) -> None:
     h = make()
     h.pool.subscribe([INDEX], timeout=5.0)
-    h.exchange.replies = "silent"
+    h.factory.replies = "silent"
     with pytest.raises(RequestTimeoutError, match="GET_PROPERTY"):
         h.pool.call_all("GET_PROPERTY", ["combined"], timeout=0.0)
 
@@ -344,9 +344,9 @@ def test_a_dropped_connection_is_replaced_after_the_backoff_and_resubscribed(mak
     assert 0.5 <= delay <= 1.0  # the first delay: between half and all of backoff_initial
     assert h.state_names()[-2:] == ["disconnected", "reconnecting"]
     h.tick(0.49)
-    assert len(h.exchange.connections) == 1
+    assert len(h.factory.connections) == 1
     h.tick(0.51)
-    assert len(h.exchange.connections) == 2
+    assert len(h.factory.connections) == 2
     assert subscribes(h.conn()) == [[INDEX, ETH_INDEX]]
     assert h.pool.reconnects == 1
     h.conn().receive("3")
@@ -355,19 +355,19 @@ def test_a_dropped_connection_is_replaced_after_the_backoff_and_resubscribed(mak
 
 def _failures_until_connected(h: Harness, nominal: float) -> None:
     """Fail the pending connection, then check the next comes after half to all of ``nominal``."""
-    before = len(h.exchange.connections)
+    before = len(h.factory.connections)
     h.conn().fail(ConnectionFailedError("refused"))
     h.tick(nominal / 2 - 0.01)
-    assert len(h.exchange.connections) == before, f"too early for a delay of about {nominal}"
+    assert len(h.factory.connections) == before, f"too early for a delay of about {nominal}"
     h.tick(nominal / 2 + 0.01)
-    assert len(h.exchange.connections) == before + 1, f"too late for a delay of about {nominal}"
+    assert len(h.factory.connections) == before + 1, f"too late for a delay of about {nominal}"
 
 
 def test_backoff_grows_to_its_cap_and_starts_again_after_a_connection_that_lived(
     make: Any,
 ) -> None:
     h = make(backoff_initial=1.0, backoff_factor=2.0, backoff_cap=8.0)
-    h.exchange.on_start = "hold"
+    h.factory.on_start = "hold"
     h.pool.start()
     for nominal in (1.0, 2.0, 4.0, 8.0, 8.0):
         _failures_until_connected(h, nominal)
@@ -382,7 +382,7 @@ def test_backoff_grows_to_its_cap_and_starts_again_after_a_connection_that_lived
 
 def test_a_connection_that_did_not_live_keeps_the_backoff_growing(make: Any) -> None:
     h = make(backoff_initial=1.0, backoff_factor=2.0, backoff_cap=8.0)
-    h.exchange.on_start = "hold"
+    h.factory.on_start = "hold"
     h.pool.start()
     _failures_until_connected(h, 1.0)
     h.conn().open()
@@ -394,25 +394,25 @@ def test_a_connection_that_did_not_live_keeps_the_backoff_growing(make: Any) -> 
 def test_a_refused_handshake_waits_as_long_as_retry_after_says(make: Any) -> None:
     h = make()
     h.pool.start()
-    h.exchange.on_start = HandshakeRefusedError(f"{BASE}/stream", 429, 30.0)
+    h.factory.on_start = HandshakeRefusedError(f"{BASE}/stream", 429, 30.0)
     h.conn().drop()
     h.tick(1.0)  # the backoff's delay: a new attempt, refused with Retry-After: 30
-    assert len(h.exchange.connections) == 2
-    h.exchange.on_start = "open"
+    assert len(h.factory.connections) == 2
+    h.factory.on_start = "open"
     h.tick(29.5)
-    assert len(h.exchange.connections) == 2
+    assert len(h.factory.connections) == 2
     h.tick(0.5)
-    assert len(h.exchange.connections) == 3
+    assert len(h.factory.connections) == 3
     assert h.conn().is_open
 
 
 def test_a_handshake_refused_for_good_ends_the_subscribe_and_the_retries(make: Any) -> None:
     h = make()
-    h.exchange.on_start = HandshakeRefusedError(f"{BASE}/stream", 404, None)
+    h.factory.on_start = HandshakeRefusedError(f"{BASE}/stream", 404, None)
     with pytest.raises(HandshakeRefusedError, match="HTTP 404"):
         h.pool.subscribe([INDEX], timeout=5.0)
     h.tick(3600.0)
-    assert len(h.exchange.connections) == 1
+    assert len(h.factory.connections) == 1
 
 
 def test_without_reconnect_a_lost_connection_stays_lost(make: Any) -> None:
@@ -420,7 +420,7 @@ def test_without_reconnect_a_lost_connection_stays_lost(make: Any) -> None:
     h.pool.subscribe([INDEX], timeout=5.0)
     h.conn().drop()
     h.tick(3600.0)
-    assert len(h.exchange.connections) == 1
+    assert len(h.factory.connections) == 1
     assert "reconnecting" not in h.state_names()
 
 
@@ -476,9 +476,9 @@ def _rollover_started(h: Harness) -> Tuple[FakeConnection, FakeConnection]:
     h.pool.subscribe([INDEX], timeout=5.0)
     old = h.conn()
     h.tick(99.0)
-    assert len(h.exchange.connections) == 1
+    assert len(h.factory.connections) == 1
     h.tick(1.0)  # max_connection_age reached: a replacement opens and subscribes
-    assert len(h.exchange.connections) == 2
+    assert len(h.factory.connections) == 2
     new = h.conn()
     assert subscribes(new) == [[INDEX]]
     return old, new
@@ -541,7 +541,7 @@ def test_the_standby_takes_over_when_the_old_connection_dies_during_the_rollover
     new.receive("6")
     assert h.delivered == [6.0, 6.0]
     h.tick(95.0)  # and it rolls over in its turn
-    assert len(h.exchange.connections) == 3
+    assert len(h.factory.connections) == 3
 
 
 def test_a_failed_replacement_postpones_the_rollover_by_the_backoff(make: Any) -> None:
@@ -552,9 +552,9 @@ def test_a_failed_replacement_postpones_the_rollover_by_the_backoff(make: Any) -
     old.receive("5")
     assert h.delivered == [5.0]
     h.tick(0.49)
-    assert len(h.exchange.connections) == 2
+    assert len(h.factory.connections) == 2
     h.tick(0.51)  # the backoff's first delay is at most 1 s
-    assert len(h.exchange.connections) == 3
+    assert len(h.factory.connections) == 3
 
 
 def test_a_replacement_that_cannot_open_is_given_up(make: Any) -> None:
@@ -562,7 +562,7 @@ def test_a_replacement_that_cannot_open_is_given_up(make: Any) -> None:
         max_connection_age=100.0, connect_timeout=10.0, request_timeout=10.0, stale_timeout=1000.0
     )
     h.pool.subscribe([INDEX], timeout=5.0)
-    h.exchange.on_start = "hold"
+    h.factory.on_start = "hold"
     h.tick(100.0)
     standby = h.conn()
     h.tick(20.0)
@@ -579,7 +579,7 @@ def test_streams_beyond_the_per_connection_limit_get_connections_of_their_own(ma
     h = make(max_streams_per_connection=2)
     names = [f"{asset}USDT@index" for asset in ("BTC", "ETH", "BNB", "SOL", "XRP")]
     h.pool.subscribe(names, timeout=5.0)
-    assert [subscribes(c) for c in h.exchange.connections] == [
+    assert [subscribes(c) for c in h.factory.connections] == [
         [names[0:2]],
         [names[2:4]],
         [names[4:5]],
@@ -587,7 +587,7 @@ def test_streams_beyond_the_per_connection_limit_get_connections_of_their_own(ma
     h.pool.unsubscribe([names[0]], timeout=5.0)
     h.pool.subscribe(["DOGEUSDT@index"], timeout=5.0)  # the first shard with room
     assert subscribes(h.conn(0))[-1] == ["DOGEUSDT@index"]
-    assert len(h.exchange.connections) == 3
+    assert len(h.factory.connections) == 3
 
 
 def test_a_long_subscription_is_sent_in_requests_under_the_size_limit(make: Any) -> None:
@@ -602,7 +602,7 @@ def test_a_long_subscription_is_sent_in_requests_under_the_size_limit(make: Any)
 def test_streams_are_routed_to_a_connection_of_their_url_path(make: Any) -> None:
     h = make(endpoint=ENDPOINTS["fstream"])
     h.pool.subscribe([PUBLIC, MARKET], timeout=5.0)
-    by_url = {c.url: subscribes(c) for c in h.exchange.connections}
+    by_url = {c.url: subscribes(c) for c in h.factory.connections}
     assert by_url == {
         f"{BASE}/public/stream": [[PUBLIC]],
         f"{BASE}/market/stream": [[MARKET]],
@@ -618,19 +618,19 @@ def test_close_ends_every_connection_and_nothing_reconnects(make: Any) -> None:
     h.pool.subscribe([INDEX, ETH_INDEX], timeout=5.0)
     assert h.pool.close(h.clock() + 1.0) == []
     assert h.pool.closing
-    assert all(c.ended == "closed by the client" for c in h.exchange.connections)
+    assert all(c.ended == "closed by the client" for c in h.factory.connections)
     h.tick(3600.0)
-    assert len(h.exchange.connections) == 2
+    assert len(h.factory.connections) == 2
 
 
 def test_the_supervisor_thread_connects_and_stops_on_close() -> None:
     # The one test on the real clock: the thread wakes for a subscription at once.
-    exchange = FakeExchange(time.monotonic)
-    exchange.on_start = "hold"
+    fakes = FakeFactory(time.monotonic)
+    fakes.on_start = "hold"
     made = threading.Event()
 
     def factory(url: str, *, number: int, listener: ConnectionListener) -> FakeConnection:
-        conn = exchange(url, number=number, listener=listener)
+        conn = fakes(url, number=number, listener=listener)
         made.set()
         return conn
 
@@ -644,7 +644,7 @@ def test_the_supervisor_thread_connects_and_stops_on_close() -> None:
     try:
         pool.start()
         assert made.wait(5.0)
-        assert exchange.connections[0].started
+        assert fakes.connections[0].started
     finally:
         alive = pool.close(time.monotonic() + 1.0)
     assert alive == []
