@@ -51,7 +51,8 @@ MAX_RETRY_AFTER = 3 * 24 * 3600.0
 # The client errors (4xx) that waiting can mend: a request timeout and the rate
 # limits. Every other 4xx says the request itself is wrong (a bad URL, an unknown
 # symbol) and will be refused again.
-_TEMPORARY_CLIENT_ERRORS = RATE_LIMIT_STATUSES | {408}
+# 403: Binance's web application firewall limit, lifted after a while (REST docs).
+_TEMPORARY_CLIENT_ERRORS = RATE_LIMIT_STATUSES | {403, 408}
 
 
 def backoff(
@@ -90,8 +91,9 @@ def backoff(
 def is_retryable(failure: Union[int, BaseException]) -> bool:
     """Whether trying again later can succeed where this failure happened.
 
-    An HTTP status decides by itself: 408, 418, 429 and every 5xx are
-    temporary, and so is anything that is not an error status at all; any other
+    An HTTP status decides by itself: 403 (Binance's firewall limit), 408, 418,
+    429 and every 5xx are temporary, and so is anything that is not an error
+    status at all; any other
     4xx (a wrong URL, an unknown symbol) will be refused again. An exception that
     carries an HTTP ``status`` (a refused WebSocket handshake, a REST error
     answer, a rate limit) is decided by that status; any other failure (a

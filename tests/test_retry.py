@@ -68,7 +68,7 @@ def test_backoff_defaults_match_the_client_defaults() -> None:
         (301, True),
         (400, False),  # the request itself is wrong
         (401, False),
-        (403, False),
+        (403, True),  # Binance's firewall limit: it is lifted
         (404, False),
         (410, False),
         (451, False),
