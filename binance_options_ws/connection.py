@@ -6,16 +6,19 @@ its listener what happened, and is then thrown away. Reconnecting, rolling over
 and sharding are the pool's job (``pool.py``).
 
 websocket-client does the opening handshake and writes (masks) every frame the
-client sends. The reader thread reads the server's frames itself, with
-:class:`_FrameReader`: one ``recv`` of up to 64 KiB, then as many frames as it
-holds, where websocket-client's read loop costs three ``recv`` calls and a
-``select`` per frame (about 17 µs, more than parsing the JSON in it).
+client sends. The reader thread reads the server's frames itself: one ``recv``
+of up to 64 KiB, fed to the frame codec (``_framing.py``), which returns every
+frame it completes at once; websocket-client's read loop costs three ``recv``
+calls and a ``select`` per frame (about 17 µs, more than parsing the JSON in it).
 
-Everything the reader thread does is short: decode a frame, hand the events to
-the listener, resolve a pending request, answer a ping. It never waits on user
-code. While its buffer or its socket already holds the next frame, it holds back
-the wake-ups of napping consumers, so that a burst wakes them once rather than
-once per event (``delivery.py`` explains why and bounds the delay).
+Everything the reader thread does is short: hand a message's events to the
+listener, resolve a pending request, answer a ping. It never waits on user code.
+The frames it reads without waiting in between form a batch; it passes its
+:class:`~binance_options_ws.delivery.Batch` with each frame's events, marked
+while more frames are already there, so that napping consumers are woken once
+per batch rather than once per event, and when it is busy it waits up to
+``batch_delay`` between batches (``delivery.py`` explains why and bounds the
+delays).
 """
 
 from __future__ import annotations
@@ -24,22 +27,35 @@ import contextlib
 import functools
 import json
 import logging
-import math
 import select
 import socket
 import ssl
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Union
 from urllib.parse import urlparse
 
 import websocket
 
+from ._framing import (
+    BINARY,
+    CLOSE,
+    PING,
+    STATUS_NORMAL,
+    TEXT,
+    Frame,
+    FrameDecoder,
+    ProtocolError,
+    close_reason,
+    close_reply_code,
+    parse_close,
+)
 from ._retry import is_retryable, parse_retry_after
-from .delivery import wakeup_hold
+from .delivery import Batch
+from .endpoints import parse_message
 from .exceptions import ConnectionFailedError, MessageParseError
-from .models import ControlReply, ErrorReply, Message, parse_message
+from .models import ControlReply, ErrorReply, Message
 
 __all__ = [
     "DEFAULT_BATCH_DELAY",
@@ -56,33 +72,14 @@ _log = logging.getLogger("binance_options_ws")
 #: What a pending request's callback receives: the reply, or the error that ended it.
 Reply = Union[ControlReply, ErrorReply, BaseException]
 
-# Opcodes (RFC 6455, section 5.2).
-_CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
-# The first byte of the usual frame: FIN and a text opcode, a whole text message.
-_WHOLE_TEXT = 0x80 | _TEXT
 # How much one recv asks for: many frames at once when they come back to back.
 _RECV_SIZE = 65536
-# The largest message accepted (the exchange's are a few KiB; a whole chain of
-# tickers some hundreds): anything bigger is a broken or hostile peer.
-_MAX_MESSAGE = 16 * 1024 * 1024
-# Close codes an endpoint may put in a close frame (RFC 6455, section 7.4).
-_STATUS_NORMAL = 1000
-_STATUS_PROTOCOL_ERROR = 1002
 #: The default ``batch_delay`` of :class:`Connection`, in seconds: 1.5 ms, except on
 #: Windows before Python 3.11, whose sleeps last at least a 15.6 ms clock tick.
 DEFAULT_BATCH_DELAY = 0.0 if sys.platform == "win32" and sys.version_info < (3, 11) else 0.0015
 #: The longest ``batch_delay`` accepted, in seconds: more would be latency with no
 #: further saving, and is more likely seconds mistaken for milliseconds.
 MAX_BATCH_DELAY = 0.1
-
-
-def _sendable_status(code: int) -> bool:
-    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
-
-
-def _close_reason(text: str) -> bytes:
-    """``text`` in UTF-8, cut between characters to the 123 bytes a close frame holds."""
-    return text.encode("utf-8")[:123].decode("utf-8", "ignore").encode("utf-8")
 
 
 class HandshakeRefusedError(ConnectionFailedError):
@@ -108,11 +105,20 @@ class ConnectionListener(Protocol):
     def on_open(self, connection: Connection) -> None:
         """The handshake succeeded. Called on the reader thread."""
 
-    def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
+    def on_events(
+        self, connection: Connection, frame: bytes, messages: List[Message], batch: Batch
+    ) -> None:
         """A data frame arrived and parsed. Called on the reader thread; must not block.
 
-        ``frame`` is the message's UTF-8 text as received (``bytes``, fragments
-        joined): identical messages on two connections give equal frames.
+        Args:
+            connection: The connection it arrived on.
+            frame: The message's UTF-8 text as received (``bytes``, fragments
+                joined): identical messages on two connections give equal frames.
+            messages: What it parsed to.
+            batch: The reader's batch: pass it with each event to
+                :meth:`~binance_options_ws.delivery.EventQueue.put` or
+                :meth:`~binance_options_ws.delivery.CallbackDispatcher.submit`, so
+                that consumers are woken once per batch of frames.
         """
 
     def on_problem(self, connection: Connection, what: str, detail: str) -> None:
@@ -183,156 +189,6 @@ class _EndOfStreamError(Exception):
     """The peer closed the TCP connection (or we shut it down)."""
 
 
-class _ProtocolError(Exception):
-    """The server sent something RFC 6455 forbids; the message says what."""
-
-
-class _FrameReader:
-    """Reads a server's WebSocket messages from a socket, many frames per ``recv``.
-
-    The bytes received live in one ``bytes`` buffer with a read position; a frame
-    is sliced out of it once complete, and only a partial frame at the end is
-    carried over into the next buffer. ``SSLSocket.recv`` returns at most one TLS
-    record, so a frame may take several reads: :meth:`_fill` reads until enough
-    is there. The socket must block (timeout None); shutting it down ends a read.
-
-    :meth:`read` returns whole messages (fragments joined) and control frames, and
-    checks what RFC 6455 asks a client to check: no mask, no reserved bits, known
-    opcodes, control frames short and unfragmented, continuations only inside a
-    fragmented message.
-    """
-
-    __slots__ = ("_buffer", "_parts", "_position", "_recv", "_size", "_started")
-
-    def __init__(self, recv: Callable[[int], bytes]) -> None:
-        self._recv = recv
-        self._buffer = b""
-        self._position = 0
-        # A fragmented message in progress: its opcode (0 when none) and its parts.
-        self._started = 0
-        self._parts: List[bytes] = []
-        self._size = 0
-
-    def read(self) -> Tuple[int, bytes]:
-        """Wait for the next message or control frame.
-
-        Returns:
-            ``(opcode, payload)``: text, binary, close, ping or pong.
-
-        Raises:
-            _EndOfStreamError: If the socket reached its end.
-            _ProtocolError: If the server broke the protocol.
-            OSError: From the socket.
-        """
-        while True:
-            first, payload = self._frame()
-            if first == _WHOLE_TEXT and not self._started:
-                return _TEXT, payload
-            message = self._assemble(first, payload)
-            if message is not None:
-                return message
-
-    def holds_frame(self) -> bool:
-        """Whether the buffer already holds the whole next frame, so ``read`` will not wait."""
-        buffer, position = self._buffer, self._position
-        available = len(buffer) - position
-        if available < 2:
-            return False
-        second = buffer[position + 1]
-        length = second & 0x7F
-        head = 6 if second & 0x80 else 2  # a masked frame (an error, but a whole one)
-        if length == 126:
-            head += 2
-            if available < head:
-                return False
-            length = int.from_bytes(buffer[position + 2 : position + 4], "big")
-        elif length == 127:
-            head += 8
-            if available < head:
-                return False
-            length = int.from_bytes(buffer[position + 2 : position + 10], "big")
-        return available >= head + length
-
-    def _frame(self) -> Tuple[int, bytes]:
-        """The next frame's first byte (FIN, reserved bits, opcode) and its payload."""
-        while True:
-            buffer, position = self._buffer, self._position
-            available = len(buffer) - position
-            if available < 2:
-                self._fill(2)
-                continue
-            length = buffer[position + 1]
-            if length & 0x80:
-                raise _ProtocolError("the server masked a frame")
-            head = 2
-            if length >= 126:
-                head = 4 if length == 126 else 10
-                if available < head:
-                    self._fill(head)
-                    continue
-                length = int.from_bytes(buffer[position + 2 : position + head], "big")
-                if length >> 63:
-                    raise _ProtocolError("a frame length with its most significant bit set")
-                if length > _MAX_MESSAGE:
-                    raise _ProtocolError(f"a frame of {length} bytes (more than 16 MiB)")
-            end = position + head + length
-            if end > len(buffer):
-                self._fill(head + length)
-                continue
-            self._position = end
-            return buffer[position], buffer[position + head : end]
-
-    def _fill(self, needed: int) -> None:
-        """Read until the buffer holds ``needed`` bytes from the read position."""
-        rest = self._buffer[self._position :]
-        chunks = [rest] if rest else []
-        have = len(rest)
-        recv = self._recv
-        while have < needed:
-            data = recv(_RECV_SIZE)
-            if not data:
-                raise _EndOfStreamError
-            chunks.append(data)
-            have += len(data)
-        self._buffer = b"".join(chunks)  # one chunk: that very object, no copy
-        self._position = 0
-
-    def _assemble(self, first: int, payload: bytes) -> Optional[Tuple[int, bytes]]:
-        """Check a frame; return a whole message or control frame, or None for a fragment."""
-        if first & 0x70:
-            raise _ProtocolError("reserved bits set, but no extension was negotiated")
-        opcode = first & 0x0F
-        final = first & 0x80
-        if opcode >= _CLOSE:
-            if opcode > _PONG:
-                raise _ProtocolError(f"unknown opcode {opcode:#x}")
-            if not final:
-                raise _ProtocolError("a fragmented control frame")
-            if len(payload) > 125:
-                raise _ProtocolError(f"a control frame of {len(payload)} bytes (at most 125)")
-            return opcode, payload
-        if opcode == _CONTINUATION:
-            if not self._started:
-                raise _ProtocolError("a continuation frame outside a fragmented message")
-            self._parts.append(payload)
-            self._size += len(payload)
-            if self._size > _MAX_MESSAGE:
-                raise _ProtocolError(f"a message of more than {_MAX_MESSAGE} bytes")
-            if not final:
-                return None
-            message = b"".join(self._parts)
-            opcode, self._started, self._parts, self._size = self._started, 0, [], 0
-            return opcode, message
-        if opcode > _BINARY:
-            raise _ProtocolError(f"unknown opcode {opcode:#x}")
-        if self._started:
-            raise _ProtocolError("a new message before the end of a fragmented one")
-        if final:
-            return opcode, payload
-        self._started, self._parts, self._size = opcode, [payload], len(payload)
-        return None
-
-
 class Connection:
     """One WebSocket connection to a combined-stream URL, read by its own thread.
 
@@ -346,7 +202,7 @@ class Connection:
         thread_name: The reader thread's name.
         headers: Extra handshake headers (the User-Agent).
         parse: Turns one text message (UTF-8 ``bytes``) into messages; the
-            endpoint's parser, :func:`~binance_options_ws.models.parse_message` by
+            endpoint's parser, :func:`~binance_options_ws.parse_message` by
             default. It raises :class:`MessageParseError` for a message that is not JSON.
         batch_delay: Seconds a busy reader waits, from the start of a batch of frames,
             before its next read, so that it reads several per wake-up (at most this
@@ -486,7 +342,7 @@ class Connection:
                 return
             self._close_sent = True
         with contextlib.suppress(Exception):  # already broken: shutdown is enough
-            ws.send_close(code, _close_reason(reason))
+            ws.send_close(code, close_reason(reason))
 
     # ------------------------------------------------------------------ closing
 
@@ -497,7 +353,7 @@ class Connection:
         self._close_detail = reason
         self._closing.set()
         if self.is_open:
-            self._send_close(_STATUS_NORMAL)
+            self._send_close(STATUS_NORMAL)
         self._shutdown()
 
     def abort(self, reason: str) -> None:
@@ -595,61 +451,71 @@ class Connection:
         self._listener.on_open(self)
 
     def _read(self, sock: socket.socket) -> None:
-        """Read and dispatch messages until a close frame, the end of the socket, or an error."""
-        reader = _FrameReader(sock.recv)
-        read, holds_frame = reader.read, reader.holds_frame
+        """Read and hand over messages until a close frame, the end of the socket, or an error."""
+        decoder = FrameDecoder()
+        feed, recv = decoder.feed, sock.recv
         readable = _readable_now(sock)
-        closing = self._closing.is_set
-        monotonic, delay = time.monotonic, self._batch_delay
-        half_delay = delay / 2
-        wait = self._stop_waiting.acquire
-        # While the buffer or the socket already holds the next frame, the consumers
-        # are woken once for the whole batch rather than once per event (delivery.py).
-        hold = wakeup_hold()
-        # A batch: the frames read without waiting. The connection is busy when a
-        # batch holds several frames, or, from quiet, when one begins less than half
-        # `delay` after the previous one. A busy reader waits until `delay` after the
-        # batch began before it reads again, so that the next batch is several frames
-        # (at most `delay` more latency for them), and stays busy while it finds more
-        # than one frame waiting. Below about two frames per `delay`, waiting would
-        # cost a wake-up per frame as before, and latency on top.
-        busy = False
-        batch_start = previous_start = -math.inf
-        frames = 0  # of the batch being read
+        batch = Batch(self._batch_delay)
         try:
             while True:
-                try:
-                    opcode, payload = read()
-                except _ProtocolError as exc:
-                    self._send_close(_STATUS_PROTOCOL_ERROR, str(exc))
-                    raise ConnectionFailedError(f"WebSocket protocol error: {exc}") from None
-                if closing():  # after close() or abort(), nothing more is handed over
-                    return
-                self.last_received = now = monotonic()
+                frames = self._decode(decoder)
                 if not frames:
-                    previous_start, batch_start = batch_start, now
-                frames += 1
-                more = holds_frame() or bool(readable())
-                hold.active = more
-                if opcode == _TEXT:
-                    self._on_text(payload)
-                elif not self._on_other(opcode, payload):
-                    return  # a close frame
-                if not more:
-                    hold.release()
-                    if delay:
-                        busy = frames > 1 or (
-                            not busy and batch_start - previous_start < half_delay
-                        )
-                        if busy:
-                            pause = batch_start + delay - monotonic()
-                            if pause > 0:
-                                wait(True, pause)
-                    frames = 0
+                    data = recv(_RECV_SIZE)
+                    if not data:
+                        raise _EndOfStreamError
+                    feed(data)
+                elif not self._hand_over(frames, batch, readable):
+                    return
         finally:
-            hold.release()
+            batch.end()
 
-    def _on_text(self, frame: bytes) -> None:
+    def _decode(self, decoder: FrameDecoder) -> List[Frame]:
+        """The frames the bytes read so far complete; a protocol error ends the connection."""
+        try:
+            return decoder.frames()
+        except ProtocolError as exc:
+            self._send_close(exc.code, str(exc))
+            raise ConnectionFailedError(f"WebSocket protocol error: {exc}") from None
+
+    def _hand_over(self, frames: List[Frame], batch: Batch, readable: Callable[[], Any]) -> bool:
+        """Handle the frames decoded from one read, in order, as part of ``batch``.
+
+        Returns:
+            False after a close frame, or once :meth:`close` or :meth:`abort` was
+            called: nothing more is handed over then, not even frames already read.
+        """
+        closing = self._closing.is_set
+        if closing():
+            return False
+        self.last_received = now = time.monotonic()
+        batch.add(now, len(frames))
+        last = len(frames) - 1
+        more = True
+        for index, (opcode, payload) in enumerate(frames):
+            if index and closing():
+                return False
+            if index == last:
+                more = bool(readable())  # the socket holds the next frame already
+            batch.more = more
+            if opcode == TEXT:
+                self._on_text(payload, batch)
+            elif not self._on_other(opcode, payload):
+                return False  # a close frame
+        if not more:
+            self._end_batch(batch)
+        return True
+
+    def _end_batch(self, batch: Batch) -> None:
+        """Wake the consumers held back; a busy reader then waits before it reads again.
+
+        ``close()`` and ``abort()`` cut the wait short (they release ``_stop_waiting``).
+        """
+        batch.end()
+        pause = batch.resume_at - time.monotonic()
+        if pause > 0:
+            self._stop_waiting.acquire(True, pause)
+
+    def _on_text(self, frame: bytes, batch: Batch) -> None:
         self.messages += 1
         try:
             try:
@@ -664,22 +530,22 @@ class Connection:
                     self._on_reply(first)
                     return
             self.events += len(messages)
-            self._listener.on_events(self, frame, messages)
+            self._listener.on_events(self, frame, messages, batch)
         except Exception:  # a bug above us must not end the connection
             _log.exception("connection #%d could not hand over a message", self.number)
 
     def _on_other(self, opcode: int, payload: bytes) -> bool:
         """Handle a binary message or a control frame; False after a close frame."""
-        if opcode == _PING:
+        if opcode == PING:
             self._bucket.charge()  # the automatic pong counts towards the rate limit
             with contextlib.suppress(Exception):  # broken: the next read finds out
                 ws = self._ws
                 if ws is not None:
                     ws.pong(payload)
-        elif opcode == _CLOSE:
+        elif opcode == CLOSE:
             self._on_close_frame(payload)
             return False
-        elif opcode == _BINARY:
+        elif opcode == BINARY:
             self.messages += 1
             self.parse_errors += 1
             try:
@@ -692,13 +558,11 @@ class Connection:
 
     def _on_close_frame(self, payload: bytes) -> None:
         """Record the server's close code and reason, and answer with a close frame."""
-        code: Optional[int] = None
-        if len(payload) >= 2:
-            code = int.from_bytes(payload[:2], "big")
-            reason = payload[2:].decode("utf-8", "replace")
+        code, reason = parse_close(payload)
+        if code is not None:
             detail = f"{code}: {reason}" if reason else str(code)
             self._server_close = f"closed by the server (code {detail})"
-        self._send_close(code if code is not None and _sendable_status(code) else _STATUS_NORMAL)
+        self._send_close(close_reply_code(code))
 
     def _on_reply(self, reply: Union[ControlReply, ErrorReply]) -> None:
         callback = None

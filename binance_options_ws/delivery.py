@@ -14,13 +14,15 @@ built to wake its consumer as seldom as latency allows:
   ``put`` releases that lock. When nobody waits, a put is an append and a check.
 * When events come back to back, the consumer drains the queue faster than the
   reader fills it, and would be woken once per event, handing the GIL over and
-  back each time. So a reader whose socket already holds the next frame marks
-  its :func:`wakeup_hold` active: a consumer that is *napping* is then woken once,
-  when the reader has drained its socket and releases the hold, instead of once
-  per event. A consumer naps (sleeps at most ``_NAP`` seconds) only if, since it
-  last went to sleep, a put found it parked while its reader was holding;
-  otherwise it sleeps longer and every put wakes it at once. Holding therefore
-  adds at most ``_NAP`` to an event's latency, and nothing when events are sparse.
+  back each time. So a reader hands its events over in a :class:`Batch`, passed
+  with each item to :meth:`EventQueue.put` (and :meth:`CallbackDispatcher.submit`),
+  and sets ``batch.more`` while its socket already holds the next frame: a
+  consumer that is *napping* is then woken once, when the reader has drained its
+  socket and calls ``batch.end()``, instead of once per event. A consumer naps
+  (sleeps at most ``_NAP`` seconds) only if, since it last went to sleep, a put
+  found it parked while a batch had more to come; otherwise it sleeps longer and
+  every put wakes it at once. A batch therefore adds at most ``_NAP`` to an
+  event's latency, and nothing when events are sparse.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ import _thread
 import collections
 import contextlib
 import logging
+import math
 import queue
 import threading
 import time
 from typing import Any, Callable, Deque, Dict, Generic, Optional, Tuple, TypeVar
 
-__all__ = ["CallbackDispatcher", "EventQueue", "WakeupHold", "wakeup_hold"]
+__all__ = ["Batch", "CallbackDispatcher", "EventQueue"]
 
 _log = logging.getLogger("binance_options_ws")
 _T = TypeVar("_T")
@@ -44,68 +47,109 @@ _WAIT_SLICE = 0.5
 _NAP = 0.002
 
 #: A parked consumer: the lock it waits on (locked until a put releases it), and
-#: whether it is napping (a reader that holds wake-ups may leave it asleep).
+#: whether it is napping (a put in a batch with more to come may leave it asleep).
 _Waiter = Tuple["_thread.LockType", bool]
 
 
-class WakeupHold:
-    """The wake-ups that one producer thread holds back (see :func:`wakeup_hold`).
+class Batch:
+    """One producer's items, handed over in batches: the wake-ups held back, and the pace.
+
+    A connection's reader thread makes one and passes it, with every item, to
+    :meth:`EventQueue.put` and :meth:`CallbackDispatcher.submit` (through its
+    listener, the pool and the client). A batch is what it reads without waiting
+    in between; the same object serves one batch after another.
+
+    *Wake-ups.* The reader sets :attr:`more` while it already has its next frame:
+    the wake-ups its puts owe to *napping* consumers are then held back, and
+    :meth:`end`, called once it has nothing more at once, wakes them.
+
+    *Pace.* With a ``delay``, a busy reader waits until :attr:`resume_at` before it
+    reads again, so that the next batch is several items, for one wake-up (at most
+    ``delay`` more latency for them). Busy: a batch of several items, or, from
+    quiet, one that began less than half ``delay`` after the previous one; a busy
+    reader stays busy while its batches hold several items. Below about two items
+    per ``delay``, waiting would cost a wake-up per item as before, and latency on
+    top.
+
+    Args:
+        delay: The longest wait, in seconds, from the start of a batch to the next
+            read (the connection's ``batch_delay``); 0 never waits.
 
     Attributes:
-        active: True while the thread will put more items at once; set and cleared
-            by that thread only.
+        more: True while the producer will put more items at once; set and
+            cleared by the producer only.
+        resume_at: The monotonic time before which the producer should not read
+            again (``-inf`` unless busy): set by :meth:`end`.
+
+    Example:
+        >>> batch = Batch(); batch.more = True
+        >>> batch.end(); batch.more
+        False
     """
 
-    __slots__ = ("_waiters", "active")
+    __slots__ = ("_busy", "_count", "_delay", "_previous", "_start", "_waiters", "more",
+                 "resume_at")
 
-    def __init__(self) -> None:
-        self.active = False
-        # The wake-up held back for each queue: one at most, so that a reader whose
-        # socket never drains (it never releases) holds a bounded number. A later one
-        # replaces the earlier, whose consumer has woken up by itself (or will, within
-        # _NAP: another consumer of the same queue).
+    def __init__(self, delay: float = 0.0) -> None:
+        self.more = False
+        # The wake-up held back for each queue: one at most, so that a producer that
+        # never runs dry (a socket that never drains) holds a bounded number. A later
+        # one replaces the earlier, whose consumer has woken up by itself (or will,
+        # within _NAP: another consumer of the same queue).
         self._waiters: Dict[object, _thread.LockType] = {}
+        self._delay = delay
+        self._busy = False
+        self._start = self._previous = -math.inf  # when this batch and the last began
+        self._count = 0  # items in the batch being read
+        self.resume_at = -math.inf
 
-    def keep(self, queue: object, waiter: _thread.LockType) -> None:
-        """Hold back a napping consumer's wake-up until :meth:`release`."""
-        self._waiters[queue] = waiter
+    @property
+    def held(self) -> int:
+        """How many consumers' wake-ups are held back (one per queue at most)."""
+        return len(self._waiters)
 
-    def release(self) -> None:
-        """Stop holding, and wake the consumers held back.
+    def add(self, now: float, count: int) -> None:
+        """Count items read at ``now`` (monotonic); the first after :meth:`end` begin a batch.
+
+        Args:
+            now: When they were read, in seconds of :func:`time.monotonic`.
+            count: How many.
 
         Example:
-            >>> hold = wakeup_hold(); hold.active = True
-            >>> hold.release()
+            >>> batch = Batch(delay=0.01); batch.add(100.0, 3); batch.end()
+            >>> batch.resume_at
+            100.01
         """
-        self.active = False
+        if not self._count:
+            self._previous, self._start = self._start, now
+        self._count += count
+
+    def end(self) -> None:
+        """The producer has nothing more at once: wake the consumers held back, and pace.
+
+        Sets :attr:`resume_at` for the next read.
+
+        Example:
+            >>> batch = Batch(); batch.more = True
+            >>> batch.end()
+        """
+        self.more = False
         waiters = self._waiters
         if waiters:
             self._waiters = {}
             for waiter in waiters.values():
                 waiter.release()
+        delay = self._delay
+        if delay:
+            self._busy = self._count > 1 or (
+                not self._busy and self._start - self._previous < delay / 2
+            )
+            self.resume_at = self._start + delay if self._busy else -math.inf
+        self._count = 0
 
-
-_local = threading.local()  # .hold: the current thread's WakeupHold, made on first use
-
-
-def wakeup_hold() -> WakeupHold:
-    """The calling thread's :class:`WakeupHold`.
-
-    A connection's reader thread sets ``active`` while its socket already holds
-    the next frame, so that it will put more items at once: the wake-ups its puts
-    owe to napping consumers are then held back until it calls ``release()``,
-    when the socket is drained (napping consumers wake up by themselves after
-    ``_NAP`` seconds in any case).
-
-    Example:
-        >>> wakeup_hold() is wakeup_hold()
-        True
-    """
-    try:
-        hold: WakeupHold = _local.hold
-    except AttributeError:
-        hold = _local.hold = WakeupHold()
-    return hold
+    def _keep(self, queue: object, waiter: _thread.LockType) -> None:
+        """Hold back a napping consumer's wake-up until :meth:`end`."""
+        self._waiters[queue] = waiter
 
 
 class EventQueue(Generic[_T]):
@@ -135,7 +179,7 @@ class EventQueue(Generic[_T]):
         self._closed = False
         self._on_overflow = on_overflow
         self._in_burst = False
-        # Puts that found a consumer parked while their reader was holding wake-ups,
+        # Puts that found a consumer parked while their batch had more to come,
         # and the count when a consumer last went to sleep: a difference means that
         # events are coming back to back, so the consumer naps.
         self._burst_puts = 0
@@ -143,8 +187,20 @@ class EventQueue(Generic[_T]):
         #: How many items were dropped because the queue was full.
         self.dropped = 0
 
-    def put(self, item: _T) -> None:
-        """Add an item, dropping the oldest one if the queue is full. Never blocks."""
+    def put(self, item: _T, batch: Optional[Batch] = None) -> None:
+        """Add an item, dropping the oldest one if the queue is full. Never blocks.
+
+        Args:
+            item: The item.
+            batch: The producer's :class:`Batch`, if it hands items over in batches:
+                while ``batch.more`` is set, a napping consumer is woken by
+                ``batch.end()`` rather than by this put.
+
+        Example:
+            >>> q = EventQueue(); q.put("event")
+            >>> q.get_nowait()
+            'event'
+        """
         items = self._items
         if len(items) >= self.maxsize:
             self.dropped += 1
@@ -154,18 +210,17 @@ class EventQueue(Generic[_T]):
                     self._on_overflow(self.dropped)
         items.append(item)  # the deque's maxlen drops the oldest
         if self._waiters:
-            self._wake_one()
+            self._wake_one(batch)
 
-    def _wake_one(self) -> None:
+    def _wake_one(self, batch: Optional[Batch]) -> None:
         try:
             waiter, napping = self._waiters.popleft()
         except IndexError:  # it stopped waiting meanwhile
             return
-        hold: Optional[WakeupHold] = getattr(_local, "hold", None)
-        if hold is not None and hold.active:  # more puts are coming at once:
+        if batch is not None and batch.more:  # more puts are coming at once:
             self._burst_puts += 1  # the consumer will nap next time
             if napping:
-                hold.keep(self, waiter)
+                batch._keep(self, waiter)
                 return
         waiter.release()
 
@@ -223,7 +278,7 @@ class EventQueue(Generic[_T]):
                 if self._in_burst:
                     self._end_burst()
                 if items and waiters:  # a put may have woken us after we looked:
-                    self._wake_one()  # pass the wake-up on to the next consumer
+                    self._wake_one(None)  # pass the wake-up on to the next consumer
                 return item
 
     def get_nowait(self) -> _T:
@@ -303,10 +358,18 @@ class CallbackDispatcher:
         """The dispatcher thread."""
         return self._thread
 
-    def submit(self, function: Callable[[Any], Any], argument: Any) -> None:
-        """Queue ``function(argument)``. Never blocks."""
+    def submit(
+        self, function: Callable[[Any], Any], argument: Any, batch: Optional[Batch] = None
+    ) -> None:
+        """Queue ``function(argument)``. Never blocks.
+
+        Args:
+            function: The callback.
+            argument: Its one argument.
+            batch: The producer's :class:`Batch`, as for :meth:`EventQueue.put`.
+        """
         if not self._stop.is_set():
-            self._jobs.put((function, argument))
+            self._jobs.put((function, argument), batch)
 
     def stop(self, timeout: Optional[float]) -> bool:
         """Stop after the job in progress; queued jobs are discarded.

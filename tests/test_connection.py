@@ -1,4 +1,4 @@
-"""One Connection and its frame reader, against the fake exchange and a raw frame server.
+"""One Connection and its socket loop, against the fake exchange and a raw frame server.
 
 The fake exchange (a real ``websockets`` server) covers what a real endpoint does.
 What it cannot be made to send (fragments, 64-bit lengths, masked frames, pings
@@ -24,10 +24,10 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import pytest
 
-from binance_options_ws import ConnectionFailedError
+from binance_options_ws import ConnectionFailedError, parse_message
 from binance_options_ws.connection import Connection, HandshakeRefusedError, Reply, TokenBucket
-from binance_options_ws.delivery import wakeup_hold
-from binance_options_ws.models import ControlReply, IndexPrice, MarkPrice, Message, parse_message
+from binance_options_ws.delivery import Batch
+from binance_options_ws.models import ControlReply, IndexPrice, MarkPrice, Message
 from binance_options_ws.testing import FakeExchange
 
 INDEX = "BTCUSDT@index"
@@ -90,7 +90,9 @@ class Recorder:
     def on_open(self, connection: Connection) -> None:
         self.opened.set()
 
-    def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
+    def on_events(
+        self, connection: Connection, frame: bytes, messages: List[Message], batch: Batch
+    ) -> None:
         self.frames.append(frame)
         self.events.extend(messages)
 
@@ -501,9 +503,11 @@ def test_wakeups_are_held_during_a_burst_and_released_at_its_end(
     holding: List[bool] = []
 
     class Listener(Recorder):
-        def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
-            holding.append(wakeup_hold().active)  # the reader thread's hold
-            super().on_events(connection, frame, messages)
+        def on_events(
+            self, connection: Connection, frame: bytes, messages: List[Message], batch: Batch
+        ) -> None:
+            holding.append(batch.more)  # the reader's batch: wake-ups held while set
+            super().on_events(connection, frame, messages, batch)
 
     recorder = Listener()
     connect(raw.url, listener_override=recorder)
@@ -523,9 +527,11 @@ class Timeline(Recorder):
         super().__init__()
         self.handed: List[Tuple[float, bool]] = []
 
-    def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
-        self.handed.append((time.monotonic(), wakeup_hold().active))
-        super().on_events(connection, frame, messages)
+    def on_events(
+        self, connection: Connection, frame: bytes, messages: List[Message], batch: Batch
+    ) -> None:
+        self.handed.append((time.monotonic(), batch.more))
+        super().on_events(connection, frame, messages, batch)
 
     def send_and_wait(self, raw: RawServer, *numbers: int) -> float:
         """Send one frame per number (one write each); wait for them; return the send time."""
@@ -633,8 +639,10 @@ def test_nothing_is_handed_over_after_close_even_from_the_buffer(
     # The pool closes a rolled-over connection and must hear nothing more from it,
     # although the reader may hold many frames already received.
     class Listener(Recorder):
-        def on_events(self, connection: Connection, frame: bytes, messages: List[Message]) -> None:
-            super().on_events(connection, frame, messages)
+        def on_events(
+            self, connection: Connection, frame: bytes, messages: List[Message], batch: Batch
+        ) -> None:
+            super().on_events(connection, frame, messages, batch)
             connection.close("rolled over")
 
     recorder = Listener()

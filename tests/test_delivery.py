@@ -1,15 +1,17 @@
-"""Tests of binance_options_ws.delivery: the event queue, wake-up holding, the dispatcher."""
+"""Tests of binance_options_ws.delivery: the event queue, batches, the dispatcher."""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import queue
 import threading
 import time
-from typing import List
+from typing import Callable, List, Optional, Tuple
 
 import pytest
 
-from binance_options_ws.delivery import CallbackDispatcher, EventQueue, wakeup_hold
+from binance_options_ws.delivery import Batch, CallbackDispatcher, EventQueue
 
 
 def _consume(q: EventQueue[int], count: int, out: List[int]) -> threading.Thread:
@@ -118,13 +120,13 @@ def test_items_put_before_close_can_still_be_read() -> None:
 
 
 def _producer(q: EventQueue[int], count: int, hold_all: bool) -> None:
-    """Puts ``count`` items as a reader does, holding wake-ups while more are coming."""
-    hold = wakeup_hold()
+    """Puts ``count`` items as a reader does, in a batch with more to come until the last."""
+    batch = Batch()
     for i in range(count):
-        hold.active = True
-        q.put(i)
+        batch.more = True
+        q.put(i, batch)
         if not hold_all and i == count - 1:
-            hold.release()
+            batch.end()
 
 
 def test_a_held_burst_reaches_the_consumer_in_order_and_complete() -> None:
@@ -155,11 +157,11 @@ def test_a_hold_never_released_delays_a_napping_consumer_only_briefly() -> None:
     sent: List[float] = []
 
     def produce() -> None:
-        hold = wakeup_hold()
-        hold.active = True  # and never released
+        batch = Batch()
+        batch.more = True  # and never ended
         for i in range(200):
             sent.append(time.monotonic())
-            q.put(i)
+            q.put(i, batch)
             time.sleep(0.001)
 
     producer = threading.Thread(target=produce, daemon=True)
@@ -177,18 +179,18 @@ def test_a_hold_that_is_never_released_keeps_one_wakeup_per_queue() -> None:
     q: EventQueue[int] = EventQueue(maxsize=1_000_000)
     got: List[int] = []
     consumer = _consume(q, 3_000, got)
-    hold = wakeup_hold()
+    batch = Batch()
     try:
-        hold.active = True
+        batch.more = True
         for i in range(3_000):
-            q.put(i)
+            q.put(i, batch)
             if i % 100 == 0:
                 time.sleep(0.003)  # longer than a nap: the consumer parks anew
         consumer.join(10)
         assert got == list(range(3_000))
-        assert len(hold._waiters) <= 1
+        assert batch.held <= 1
     finally:
-        hold.release()
+        batch.end()
 
 
 def test_holding_never_delays_a_consumer_in_a_long_sleep() -> None:
@@ -196,26 +198,136 @@ def test_holding_never_delays_a_consumer_in_a_long_sleep() -> None:
     got: List[int] = []
     consumer = _consume(q, 1, got)
     time.sleep(0.05)  # parked in a long sleep: no held burst before
-    hold = wakeup_hold()
-    hold.active = True
+    batch = Batch()
+    batch.more = True
     try:
         started = time.monotonic()
-        q.put(1)
+        q.put(1, batch)
         consumer.join(2)
         assert got == [1]
         assert time.monotonic() - started < 0.25
     finally:
-        hold.release()
+        batch.end()
 
 
-def test_the_hold_belongs_to_its_thread() -> None:
-    mine = wakeup_hold()
-    theirs: List[object] = []
-    thread = threading.Thread(target=lambda: theirs.append(wakeup_hold()))
-    thread.start()
-    thread.join()
-    assert wakeup_hold() is mine
-    assert theirs[0] is not mine
+def _wait_for(predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def test_a_batch_holds_and_releases_only_the_wakeups_of_its_own_puts() -> None:
+    # Two readers feed one queue: each hands its own Batch over with its puts, and
+    # ending one wakes only the consumers that its puts held back.
+    q: EventQueue[int] = EventQueue()
+    got: List[int] = []
+
+    def consume() -> None:
+        with contextlib.suppress(queue.Empty):  # closed at the end
+            while True:
+                got.append(q.get(timeout=5))
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    first, second = Batch(), Batch()
+    first.more = second.more = True
+    sent = 0
+
+    def put_until_held(batch: Batch) -> None:
+        # A consumer naps for 2 ms after a put in a batch found it parked: put again
+        # as soon as it took the item, until a put finds it napping.
+        nonlocal sent
+        deadline = time.monotonic() + 5
+        while not batch.held:
+            assert time.monotonic() < deadline, "no wake-up was ever held"
+            q.put(sent, batch)
+            sent += 1
+            while len(got) < sent:
+                assert time.monotonic() < deadline, "the consumer did not take the item"
+                time.sleep(0.0001)
+
+    try:
+        put_until_held(first)
+        put_until_held(second)
+        assert (first.held, second.held) == (1, 1)
+        second.end()
+        assert (first.held, second.held, second.more) == (1, 0, False)
+        first.end()
+        assert first.held == 0
+        assert got == list(range(sent))
+    finally:
+        first.end()
+        second.end()
+        q.close()
+        consumer.join(2)
+
+
+def test_a_put_without_a_batch_is_never_held() -> None:
+    q: EventQueue[int] = EventQueue()
+    got: List[int] = []
+    consumer = _consume(q, 200, got)
+    busy = Batch()
+    busy.more = True  # another reader, in a batch that never ends
+    try:
+        for i in range(200):
+            q.put(i, busy if i % 2 else None)
+        _wait_for(lambda: len(got) == 200, "every item")
+        assert got == list(range(200))
+        assert busy.held <= 1
+    finally:
+        busy.end()
+        consumer.join(2)
+
+
+PACE = [
+    # (batches as (start, items), busy producer's resume_at after each, delay 0.01)
+    ("a lone item is read at once", [(1.0, 1)], [None]),
+    ("several items make it busy", [(1.0, 3)], [1.01]),
+    ("two lone items close together make it busy", [(1.0, 1), (1.004, 1)], [None, 1.014]),
+    ("two lone items far apart do not", [(1.0, 1), (1.006, 1)], [None, None]),
+    ("busy stays busy while batches hold several", [(1.0, 3), (1.01, 2)], [1.01, 1.02]),
+    ("a lone item ends busy", [(1.0, 3), (1.01, 1), (1.02, 1)], [1.01, None, None]),
+]
+
+
+@pytest.mark.parametrize(("batches", "expected"), [case[1:] for case in PACE],
+                         ids=[case[0] for case in PACE])
+def test_a_batch_paces_a_busy_producer(
+    batches: List[Tuple[float, int]], expected: List[Optional[float]]
+) -> None:
+    batch = Batch(delay=0.01)
+    resume: List[Optional[float]] = []
+    for start, items in batches:
+        batch.add(start, 1)
+        for _ in range(items - 1):
+            batch.add(start + 0.0001, 1)  # later reads of the same batch
+        batch.end()
+        resume.append(None if batch.resume_at == -math.inf else batch.resume_at)
+    assert resume == pytest.approx(expected)
+
+
+def test_a_batch_without_a_delay_never_asks_to_wait() -> None:
+    batch = Batch()
+    for start in (1.0, 1.0001, 1.0002):
+        batch.add(start, 5)
+        batch.end()
+        assert batch.resume_at == -math.inf
+
+
+def test_callbacks_submitted_in_a_batch_all_run_in_order() -> None:
+    dispatcher = CallbackDispatcher("test-dispatcher", 1_000)
+    seen: List[int] = []
+    batch = Batch()
+    try:
+        for value in range(300):
+            batch.more = value < 299
+            dispatcher.submit(seen.append, value, batch)
+        batch.end()
+        _wait_for(lambda: len(seen) == 300, "every callback")
+        assert seen == list(range(300))
+    finally:
+        assert dispatcher.stop(1.0)
 
 
 def test_dispatcher_runs_callbacks_in_order_and_survives_errors() -> None:
