@@ -11,15 +11,25 @@ import sys
 import threading
 import time
 import types
-from typing import Any, Callable, Collection, Dict, Iterator, List, Tuple, Union
+from types import MappingProxyType
+from typing import Any, Callable, Collection, Dict, Iterator, List, Mapping, Sequence, Tuple, Union
 
 import pytest
 import websocket
 from websocket import ABNF
 
-from binance_options_ws import IndexPrice, parse_message
-from binance_options_ws.testing import FakeExchange
+from binance_options_ws import IndexPrice, endpoints, parse_message
+from binance_options_ws.dialects import Dialect, PayloadParser, StreamKind, StreamName
+from binance_options_ws.exceptions import InvalidStreamError
+from binance_options_ws.testing import FakeExchange, SyntheticMarket
 from binance_options_ws.testing import _engine as engine_module
+from binance_options_ws.testing.renderers import (
+    Renderer,
+    register_renderer,
+    renderer_for,
+    unregister_renderer,
+)
+from binance_options_ws.testing.renderers.base import Plan, Render
 
 Connect = Callable[..., websocket.WebSocket]
 MakeExchange = Callable[..., FakeExchange]
@@ -947,3 +957,198 @@ def test_a_missing_testing_extra_says_how_to_install_it() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1
     assert 'pip install "binance-options-ws[testing]"' in result.stderr
+
+
+# --------------------------------------------------------------------------
+# A dialect registered from a test: served with its own paths, names and data
+# --------------------------------------------------------------------------
+
+
+class _ToyDialect(Dialect):
+    """Two paths, lowercase names: ``<pair>@px`` (an index, on /deriv), ``<pair>@deals`` (/spot)."""
+
+    name = "toyfake"
+    default_base_url = "wss://toy.invalid"
+    paths = ("spot", "deriv")
+    kinds = frozenset({StreamKind.INDEX, StreamKind.TRADE})
+    parsers: Mapping[str, PayloadParser] = MappingProxyType({})
+
+    def parse_stream(self, name: Union[str, StreamName]) -> StreamName:
+        pair, _, kind = str(name).lower().partition("@")
+        if not pair.endswith("usdt") or kind not in ("px", "deals"):
+            raise InvalidStreamError(f"toy streams are <pair>@px and <pair>@deals, got {name!r}")
+        if kind == "px":
+            return StreamName(f"{pair}@px", StreamKind.INDEX, symbol=pair.upper())
+        return StreamName(f"{pair}@deals", StreamKind.TRADE, underlying=pair.upper())
+
+    def route(self, name: StreamName) -> str:
+        return "deriv" if name.kind is StreamKind.INDEX else "spot"
+
+
+class _ToyRenderer(Renderer):
+    """The toy's payloads: ``{"k": "px", ...}`` and ``{"k": "deal", ...}``."""
+
+    def renders(self) -> Mapping[StreamKind, Render]:
+        return {StreamKind.INDEX: self.render_index, StreamKind.TRADE: self.render_deals}
+
+    def asset(self, stream: StreamName) -> Any:
+        return self.sim.pairs.get(stream.underlying or "")
+
+    def render_index(self, plan: Plan, now: int) -> Sequence[object]:
+        pair = plan.stream.symbol or ""
+        asset = self.sim.pairs.get(pair)
+        if asset is None:
+            return ()
+        return ({"k": "px", "pair": pair, "v": f"{self.sim.index(asset, now):.2f}", "t": now},)
+
+    def render_deals(self, plan: Plan, now: int) -> Sequence[object]:
+        return [
+            {"k": "deal", "sym": trade.option.name, "id": trade.trade_id, "t": trade.time}
+            for trade in self.new_trades(plan)
+        ]
+
+
+ToyRegistrar = Callable[..., _ToyDialect]
+
+
+@pytest.fixture
+def register_toy() -> Iterator[ToyRegistrar]:
+    """Register the toy dialect (and, if asked, its renderer) when called; remove both after."""
+    registered: List[_ToyDialect] = []
+
+    def register(with_renderer: bool = True) -> _ToyDialect:
+        dialect = _ToyDialect()
+        endpoints.register(dialect)
+        registered.append(dialect)
+        if with_renderer:
+            register_renderer(dialect, _ToyRenderer)
+        return dialect
+
+    yield register
+    for dialect in registered:
+        unregister_renderer(dialect)
+        endpoints.unregister(dialect.name)
+
+
+def test_a_dialect_registered_later_is_served_on_its_paths_with_its_data(
+    make_exchange: MakeExchange, connect: Connect, register_toy: ToyRegistrar
+) -> None:
+    exchange = make_exchange(market=SyntheticMarket(seed=3, speed=20.0))
+    register_toy()  # after the start: the registry is read when a connection opens
+    index = open_client(exchange, connect, "/deriv/ws/ethusdt@px")
+    index.settimeout(5.0)
+    tick = json.loads(index.recv())
+    assert (tick["k"], tick["pair"]) == ("px", "ETHUSDT")
+    assert 1_000 < float(tick["v"]) < 10_000
+    [info] = exchange.connections
+    assert (info.endpoint, info.url_path, info.subscriptions) == (
+        "toyfake",
+        "deriv",
+        ("ethusdt@px",),
+    )
+
+    deals = open_client(exchange, connect, "/spot/stream")
+    deals.settimeout(5.0)
+    assert request(deals, {"method": "SUBSCRIBE", "params": ["ethusdt@px"], "id": 1}) == {
+        "code": 2,
+        "msg": "Invalid request: stream `ethusdt@px` is served on /deriv, not /spot",
+        "id": 1,
+    }
+    assert request(deals, {"method": "SUBSCRIBE", "params": ["BTCUSDT@index"], "id": 2}) == {
+        "code": 2,
+        "msg": "Invalid request: invalid stream name `BTCUSDT@index`",
+        "id": 2,
+    }
+    assert request(deals, {"method": "SUBSCRIBE", "params": ["btcusdt@deals"], "id": 3}) == {
+        "result": None,
+        "id": 3,
+    }
+    message = json.loads(deals.recv())
+    assert message["stream"] == "btcusdt@deals"
+    assert message["data"]["k"] == "deal"
+    assert message["data"]["sym"].startswith("BTC-")
+
+    # The built-in endpoints are served as before, on the same exchange.
+    nb = open_client(exchange, connect, "/ws/BTCUSDT@index")
+    nb.settimeout(5.0)
+    assert json.loads(nb.recv())["e"] == "index"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/spot/ws/ethusdt@px", 400, "served on /deriv, not /spot"),
+        ("/deriv/ws/ETHUSDT@index", 400, "Invalid stream name"),
+        ("/deriv/stream?streams=ethusdt@px/btcusdt@deals", 400, "served on /spot"),
+        ("/deriv", 404, "or the same under /public or /market or /spot or /deriv"),
+    ],
+)
+def test_a_registered_dialect_checks_names_and_paths_at_the_handshake(
+    exchange: FakeExchange, register_toy: ToyRegistrar, path: str, status: int, text: str
+) -> None:
+    register_toy(with_renderer=False)
+    with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+        websocket.create_connection(exchange.url + path, timeout=5)
+    assert caught.value.status_code == status
+    assert text in (caught.value.resp_body or b"").decode()
+    assert exchange.connection_count == 0
+
+
+class _RecordingMarket(SyntheticMarket):
+    """A synthetic market that counts the polls that saw each stream."""
+
+    def __init__(self) -> None:
+        super().__init__(seed=5)
+        self.polls: Dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def poll(self, now_ms: int, subscribed: Collection[str]) -> List[Tuple[str, object]]:
+        with self._lock:
+            for name in subscribed:
+                self.polls[name] = self.polls.get(name, 0) + 1
+        return super().poll(now_ms, subscribed)
+
+    def polls_of(self, name: str) -> int:
+        with self._lock:
+            return self.polls.get(name, 0)
+
+
+def test_a_dialect_without_a_renderer_gets_no_synthetic_data_but_publish_works(
+    make_exchange: MakeExchange, connect: Connect, register_toy: ToyRegistrar
+) -> None:
+    market = _RecordingMarket()
+    exchange = make_exchange(market=market)
+    dialect = register_toy(with_renderer=False)
+    assert renderer_for(dialect) is None
+    ws = open_client(exchange, connect, "/deriv/stream?streams=ethusdt@px")
+    ws.settimeout(5.0)
+    exchange.wait_until(lambda: market.polls_of("ethusdt@px") >= 3, message="three polls")
+    marker = {"k": "px", "pair": "ETHUSDT", "v": "1"}
+    assert exchange.publish("ethusdt@px", marker) == 1
+    # Anything the market had sent would have been queued before the marker.
+    assert json.loads(ws.recv()) == {"stream": "ethusdt@px", "data": marker}
+    # Broken frames for a dialect without a renderer come on a neutral stream name.
+    assert exchange.send_malformed("empty_array") == 1
+    assert ws.recv() == '{"stream":"futureStream","data":[]}'
+
+
+def test_the_synthetic_market_renders_a_registered_dialect_by_its_renderer(
+    register_toy: ToyRegistrar,
+) -> None:
+    dialect = register_toy(with_renderer=False)
+    market = SyntheticMarket(seed=1)
+    assert market.poll(market.now_ms, ["ethusdt@px"]) == []
+    register_renderer(dialect, _ToyRenderer)
+    market = SyntheticMarket(seed=1)  # a market keeps what it first found for a name
+    [(name, payload)] = market.poll(market.now_ms, ["ethusdt@px", "ETHUSDT@px"])
+    assert name == "ethusdt@px"  # the exact spelling only
+    assert payload == {
+        "k": "px",
+        "pair": "ETHUSDT",
+        "v": f"{market.index_price('ETHUSDT'):.2f}",
+        "t": market.now_ms,
+    }
+    with pytest.raises(ValueError, match="built-in"):
+        register_renderer(endpoints.get_endpoint("nbstream"), _ToyRenderer)
+    with pytest.raises(TypeError, match="Renderer subclass"):
+        register_renderer(dialect, object)  # type: ignore[arg-type]

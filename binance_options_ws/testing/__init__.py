@@ -6,7 +6,17 @@ endpoints, the documented nbstream one (``/ws``, ``/stream``) and the 2026
 fstream one (the same under ``/public`` and ``/market``), serves the REST order
 book ``GET /eapi/v1/depth``, and can inject every fault a client must survive.
 :class:`SyntheticMarket` generates plausible data for every stream of both;
-attach one with ``FakeExchange(market=True)``.
+attach one with ``FakeExchange(market=True)``. Any other endpoint registered with
+:func:`binance_options_ws.endpoints.register` is served too, under its own
+paths; the market renders it once a renderer is registered for its dialect
+(:func:`binance_options_ws.testing.renderers.register_renderer`).
+
+Inside: :mod:`~binance_options_ws.testing.simulation` is the market's state and
+its evolution, free of any wire format; :mod:`~binance_options_ws.testing.renderers`
+writes it as each dialect's payloads; :mod:`~binance_options_ws.testing.market`
+joins them behind :class:`SyntheticMarket`; :mod:`~binance_options_ws.testing.server`
+is the server, with its routes, control messages, fault injection and runtime in
+private modules beside it.
 
 Needs the ``testing`` extra (``pip install binance-options-ws[testing]``), which
 brings the ``websockets`` library. Nothing is imported until a name is used, so

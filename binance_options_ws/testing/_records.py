@@ -9,6 +9,8 @@ from typing import Any, Collection, Iterable, Optional, Protocol, Tuple
 
 import attrs
 
+from ..endpoints import DEFAULT_ENDPOINT
+
 __all__ = ["ConnectionInfo", "ControlMessage", "IncomingFrame", "MarketFeed"]
 
 
@@ -41,9 +43,11 @@ class ConnectionInfo:
         subscriptions: The subscribed streams, in subscribe order.
         combined: Whether data goes out wrapped as ``{"stream": ..., "data": ...}``.
         opened_at: ``time.monotonic()`` when the handshake was accepted.
-        endpoint: ``"nbstream"`` (paths ``/ws``, ``/stream``) or ``"fstream"``
-            (the same under ``/public`` or ``/market``).
-        url_path: ``"public"`` or ``"market"`` on fstream, None on nbstream.
+        endpoint: The name of the endpoint's dialect: ``"nbstream"`` (paths ``/ws``,
+            ``/stream``), ``"fstream"`` (the same under ``/public`` or ``/market``)
+            or any other registered one.
+        url_path: The dialect's path (``"public"`` or ``"market"`` on fstream), or
+            None on a single-path dialect (nbstream).
 
     Example:
         >>> info = exchange.connections[0]  # doctest: +SKIP
@@ -58,7 +62,7 @@ class ConnectionInfo:
     subscriptions: Tuple[str, ...]
     combined: bool
     opened_at: float
-    endpoint: str = "nbstream"
+    endpoint: str = DEFAULT_ENDPOINT
     url_path: Optional[str] = None
 
 

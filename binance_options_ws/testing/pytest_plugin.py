@@ -8,7 +8,7 @@ installed the fixtures are available in every test without an import:
 * ``fake_market_exchange``: the same with ``market=True`` (a
   ``SyntheticMarket(seed=0)`` publishing on every subscribed stream).
 
-Both serve the two endpoints at once (``url + "/ws"`` for nbstream,
+Both serve every registered endpoint at once (``url + "/ws"`` for nbstream,
 ``url + "/public/ws"`` and ``url + "/market/ws"`` for fstream) and the REST depth
 route at ``rest_url``, so one test can run against either endpoint.
 

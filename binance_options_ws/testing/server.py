@@ -8,6 +8,8 @@
 * the 2026 ``wss://fstream.binance.com``: the same paths under ``/public`` (trades,
   tickers, book ticker, depth) and ``/market`` (index, mark price, kline, open
   interest, new symbols), lowercase names (``btcusdt@optionMarkPrice``);
+* any other endpoint registered in :data:`binance_options_ws.endpoints.ENDPOINTS`
+  (a test's toy dialect, say), under ``/<path>`` for each of its paths;
 * and, over plain HTTP, the REST order book ``GET /eapi/v1/depth`` that a local
   order book starts from.
 
@@ -65,13 +67,16 @@ class FakeExchange(FaultInjection):
       ``!index@arr``), with lowercase names.
 
     So ``StreamClient(exchange.url, endpoint="fstream")`` connects to
-    ``exchange.url + "/public/stream"`` and ``+ "/market/stream"``. Any other path
-    is refused with HTTP 404; a path naming a stream that the endpoint's
-    ``parse_stream`` (:func:`binance_options_ws.streams.parse_stream` or
-    :func:`binance_options_ws.fstream.parse_stream`) cannot read, a stream of the
-    other fstream path, or more than ``max_streams_per_connection`` streams, with
-    HTTP 400. Control messages get the documented replies and error payloads.
-    :attr:`connections` tells each connection's ``endpoint`` and ``url_path``.
+    ``exchange.url + "/public/stream"`` and ``+ "/market/stream"``. Every endpoint
+    of the registry :data:`binance_options_ws.endpoints.ENDPOINTS`, read when a
+    connection opens, is served the same way: a dialect whose ``paths`` are
+    names under ``/<path>/ws`` and ``/<path>/stream``, the one whose paths are
+    ``("",)`` at ``/ws`` and ``/stream``. Any other path is refused with HTTP 404;
+    a path naming a stream that the endpoint dialect's ``parse_stream`` cannot
+    read, a stream its ``route`` puts on another of its paths, or more than
+    ``max_streams_per_connection`` streams, with HTTP 400. Control messages get
+    the documented replies and error payloads. :attr:`connections` tells each
+    connection's ``endpoint`` and ``url_path``.
 
     :attr:`rest_url` serves ``GET /eapi/v1/depth?symbol=<SYMBOL>&limit=<N>`` over
     plain HTTP: the attached market's order book as
@@ -92,12 +97,16 @@ class FakeExchange(FaultInjection):
       ``max_streams_per_connection`` gets code 2 ``Invalid request: too many
       streams: ...``; either changes nothing. UNSUBSCRIBE accepts any string.
       Subscribing twice keeps one entry.
-    * On fstream, a SUBSCRIBE naming a stream of the other path gets code 2
-      ``Invalid request: stream `!index@arr` is served on /market, not /public``
-      and changes nothing (the real server's answer is not documented).
+    * On fstream (any endpoint with several paths), a SUBSCRIBE naming a stream
+      of another path gets code 2 ``Invalid request: stream `!index@arr` is
+      served on /market, not /public`` and changes nothing (the real server's
+      answer is not documented).
     * Data published by the market goes only to connections of the endpoint
       whose exact spelling the name is (see above); :meth:`publish` sends to
-      every connection subscribed to the exact name, on either endpoint.
+      every connection subscribed to the exact name, on any endpoint. The
+      market writes each endpoint's payloads with that dialect's renderer
+      (:mod:`binance_options_ws.testing.renderers`); an endpoint without one
+      gets only what :meth:`publish` sends.
     * Missing ``params`` means an empty list; ``params`` that is not a list is
       code 2. ``too many parameters`` is LIST_SUBSCRIPTIONS with any params,
       GET_PROPERTY with more than one, SET_PROPERTY with more than two.
@@ -128,7 +137,7 @@ class FakeExchange(FaultInjection):
         market: None or False for no data but what :meth:`publish` sends; True for
             ``SyntheticMarket(seed=0)``; or any object with a ``poll`` method (a
             :class:`MarketFeed`), polled every ``market_poll_interval`` seconds.
-            It serves both endpoints, and the REST route if it has a
+            It serves every endpoint, and the REST route if it has a
             ``depth_snapshot`` method.
         max_streams_per_connection: Streams one connection may listen to (None: no limit).
         max_messages_per_second: Incoming messages allowed in any 1-second window
@@ -266,7 +275,7 @@ class FakeExchange(FaultInjection):
 
     @property
     def url(self) -> str:
-        """The base URL of both endpoints: ``ws://127.0.0.1:<port>``.
+        """The base URL of every endpoint: ``ws://127.0.0.1:<port>``.
 
         It stands for ``wss://nbstream.binance.com/eoptions`` (append ``/ws/<stream>``,
         ``/ws``, ``/stream`` or ``/stream?streams=<a>/<b>``) and for
