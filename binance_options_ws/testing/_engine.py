@@ -2,7 +2,7 @@
 
 Internal to :mod:`binance_options_ws.testing.server`, whose :class:`FakeExchange`
 is the thread-safe facade. Methods that read or change shared state take
-:attr:`_Engine.lock` themselves and may be called from any thread; the others
+:attr:`Engine.lock` themselves and may be called from any thread; the others
 (the coroutines, the websockets hooks and the methods documented so) run on the
 exchange's event loop thread only.
 """
@@ -41,9 +41,9 @@ from ..dialects import Dialect
 from . import _rest
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
 from ._routes import RouteError, dialect_of, parse_route
-from ._session import _FakeConnection, _Session
+from ._session import FakeConnection, Session
 
-__all__: List[str] = []
+__all__ = ["REFUSAL_BODIES", "Deliveries", "Engine", "Settings"]
 
 _log = logging.getLogger("binance_options_ws.testing")
 
@@ -64,11 +64,11 @@ _FRAME_KINDS = {
 }
 
 #: Messages ready to go: each session with the text it gets.
-Deliveries = List[Tuple[_Session, str]]
+Deliveries = List[Tuple[Session, str]]
 
 
 @attrs.frozen
-class _Settings:
+class Settings:
     """The exchange's limits and timings; None means "no limit" / "never"."""
 
     max_streams: Optional[int]
@@ -91,18 +91,18 @@ def _format_seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-class _Engine:
+class Engine:
     """Sessions, logs and fault settings, and the coroutines that serve connections.
 
     One engine lives as long as its :class:`FakeExchange`, across restarts, so
     connection ids keep increasing and the logs are kept.
     """
 
-    def __init__(self, settings: _Settings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # Guards sessions (and their "(lock)" fields), both logs, refusal and reply_delay.
         self.lock = threading.Lock()
-        self.sessions: Dict[int, _Session] = {}
+        self.sessions: Dict[int, Session] = {}
         self.control_log: Deque[ControlMessage] = collections.deque(maxlen=_LOG_LIMIT)
         self.incoming_log: Deque[IncomingFrame] = collections.deque(maxlen=_LOG_LIMIT)
         self.refusal: Optional[Tuple[float, int, Optional[float]]] = None
@@ -115,7 +115,7 @@ class _Engine:
 
     # -- reads and publishing (any thread) -------------------------------
 
-    def open_sessions(self, connection_id: Optional[int] = None) -> List[_Session]:
+    def open_sessions(self, connection_id: Optional[int] = None) -> List[Session]:
         """The open sessions, oldest first, or the one with ``connection_id``."""
         with self.lock:
             return [s for s in self.sessions.values() if s.open and connection_id in (None, s.id)]
@@ -177,7 +177,7 @@ class _Engine:
                 session.outbox.put_nowait(message)
 
     def send_each(
-        self, connection_id: Optional[int], build: Callable[[_Session], Union[str, bytes]]
+        self, connection_id: Optional[int], build: Callable[[Session], Union[str, bytes]]
     ) -> int:
         """Queue ``build(session)`` for every open session, or the one with ``connection_id``."""
         sessions = self.open_sessions(connection_id)
@@ -187,7 +187,7 @@ class _Engine:
             session.outbox.put_nowait(build(session))
         return len(sessions)
 
-    def drop(self, connections: Collection[_FakeConnection]) -> None:
+    def drop(self, connections: Collection[FakeConnection]) -> None:
         """Abort every TCP connection, those still in their handshake included."""
         with self.lock:
             for session in self.sessions.values():
@@ -219,7 +219,7 @@ class _Engine:
                 if session.stalled:
                     session.unpause()
 
-    async def shut_down(self, server: Server, connections: Collection[_FakeConnection]) -> None:
+    async def shut_down(self, server: Server, connections: Collection[FakeConnection]) -> None:
         """Close every connection with 1001, briefly, then abort what is left."""
         server.close(close_connections=False)  # stop accepting
         with self.lock:
@@ -261,16 +261,16 @@ class _Engine:
             route = parse_route(request.path, self.settings.max_streams)
         except RouteError as exc:
             return connection.respond(exc.status, exc.text + "\n")
-        assert isinstance(connection, _FakeConnection)
+        assert isinstance(connection, FakeConnection)
         with self.lock:
             session_id = next(self._ids)
-        connection.session = _Session(session_id, request.path, route, connection)
+        connection.session = Session(session_id, request.path, route, connection)
         connection.observer = self.observe
         return None
 
     async def handle(self, connection: ServerConnection) -> None:
         """Serve one connection: answer its control messages until it closes."""
-        assert isinstance(connection, _FakeConnection)
+        assert isinstance(connection, FakeConnection)
         session = connection.session
         assert session is not None
         with self.lock:
@@ -295,7 +295,7 @@ class _Engine:
             watchdog.cancel()
             await asyncio.gather(writer, watchdog, return_exceptions=True)
 
-    def observe(self, session: _Session, frame: Frame) -> None:
+    def observe(self, session: Session, frame: Frame) -> None:
         """Log one incoming frame, note pongs and apply the message-rate limit."""
         kind = _FRAME_KINDS.get(frame.opcode)
         if kind is None:  # a continuation frame belongs to a message already logged
@@ -334,7 +334,7 @@ class _Engine:
                     _log.error("cannot encode %r from the market", stream, exc_info=True)
             await asyncio.sleep(self.settings.poll_interval)
 
-    def _answer(self, session: _Session, text: str) -> None:
+    def _answer(self, session: Session, text: str) -> None:
         now = time.monotonic()
         with self.lock:
             decoded, reply = session.state.handle(text, self.settings.max_streams)
@@ -346,7 +346,7 @@ class _Engine:
         else:
             session.outbox.put_nowait(encoded)
 
-    async def _write(self, session: _Session) -> None:
+    async def _write(self, session: Session) -> None:
         """Send the session's outbox in order, holding it while the session is stalled."""
         try:
             while True:
@@ -356,7 +356,7 @@ class _Engine:
         except ConnectionClosed:
             pass
 
-    async def _watch(self, session: _Session) -> None:
+    async def _watch(self, session: Session) -> None:
         """Ping, and enforce the pong deadline and the connection lifetime."""
         interval = self.settings.ping_interval
         pong_timeout, max_age = self.settings.pong_timeout, self.settings.max_age
@@ -392,7 +392,7 @@ class _Engine:
         except ConnectionClosed:
             pass
 
-    async def _close(self, session: _Session, code: int, reason: str) -> None:
+    async def _close(self, session: Session, code: int, reason: str) -> None:
         with self.lock:
             session.open = False
         await session.connection.close(code, reason)

@@ -17,7 +17,7 @@ import json
 import time
 from typing import Optional, Union
 
-from ._engine import REFUSAL_BODIES, _Engine
+from ._engine import REFUSAL_BODIES, Engine
 from ._records import MarketFeed
 from ._runtime import Runtime
 from .renderers import malformed_samples
@@ -105,7 +105,7 @@ class FaultInjection:
     :class:`~binance_options_ws.testing._runtime.Runtime`.
     """
 
-    _engine: _Engine
+    _engine: Engine
     _market: Optional[MarketFeed]
 
     def _require_runtime(self) -> Runtime:

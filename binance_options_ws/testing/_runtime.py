@@ -13,16 +13,16 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
-from typing import Any, Callable, Coroutine, List, Optional, Set, TypeVar
+from typing import Any, Callable, Coroutine, Optional, Set, TypeVar
 
 import attrs
 from websockets.asyncio.server import serve
 
-from ._engine import _Engine
+from ._engine import Engine
 from ._records import MarketFeed
-from ._session import _connection_class, _FakeConnection
+from ._session import FakeConnection, connection_class
 
-__all__: List[str] = []
+__all__ = ["Runtime"]
 
 _log = logging.getLogger("binance_options_ws.testing")
 _T = TypeVar("_T")
@@ -51,7 +51,7 @@ class Runtime:
         resume_handle: The timer of ``stall(seconds)``, if one is pending.
     """
 
-    engine: _Engine
+    engine: Engine
     host: str
     port: int
     market: Optional[MarketFeed]
@@ -60,7 +60,7 @@ class Runtime:
     loop: Optional[asyncio.AbstractEventLoop] = None
     stop_event: Optional[asyncio.Event] = None
     error: Optional[BaseException] = None
-    connections: Set[_FakeConnection] = attrs.Factory(set)
+    connections: Set[FakeConnection] = attrs.Factory(set)
     resume_handle: Optional[asyncio.TimerHandle] = None
 
     # ------------------------------------------------------------------
@@ -182,9 +182,9 @@ class Runtime:
             self.host,
             self.port,
             process_request=engine.process_request,
-            create_connection=_connection_class(self.connections),
+            create_connection=connection_class(self.connections),
             compression=None,
-            ping_interval=None,  # the engine pings by itself, see _Engine._watch()
+            ping_interval=None,  # the engine pings by itself, see Engine._watch()
             ping_timeout=None,
             close_timeout=_CLOSE_TIMEOUT,
             logger=_log,

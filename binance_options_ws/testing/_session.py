@@ -18,13 +18,13 @@ from websockets.frames import Frame
 from ._control import ConnectionState
 from ._routes import Route
 
-__all__: list[str] = []
+__all__ = ["FakeConnection", "Session", "connection_class"]
 
 #: A backlog read right after resume() is exempt from the rate limit if it comes this soon.
 _BACKLOG_WINDOW = 0.1
 
 
-class _Session:
+class Session:
     """The state of one connection, created when its handshake is accepted.
 
     Attributes:
@@ -87,7 +87,7 @@ class _Session:
         self.connection.transport.resume_reading()
 
 
-class _FakeConnection(ServerConnection):
+class FakeConnection(ServerConnection):
     """A websockets server connection that reports every incoming frame.
 
     websockets answers pings and tracks pongs itself and has no public hook that
@@ -97,8 +97,8 @@ class _FakeConnection(ServerConnection):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.session: Optional[_Session] = None
-        self.observer: Optional[Callable[[_Session, Frame], None]] = None
+        self.session: Optional[Session] = None
+        self.observer: Optional[Callable[[Session, Frame], None]] = None
 
     def process_event(self, event: Any) -> None:
         session, observer = self.session, self.observer
@@ -121,7 +121,7 @@ class _FakeConnection(ServerConnection):
             session.counting = True
 
 
-def _connection_class(registry: Set[_FakeConnection]) -> Type[_FakeConnection]:
+def connection_class(registry: Set[FakeConnection]) -> Type[FakeConnection]:
     """A connection class that keeps every live TCP connection in ``registry``.
 
     The registry includes connections still in their opening handshake, which the
@@ -129,7 +129,7 @@ def _connection_class(registry: Set[_FakeConnection]) -> Type[_FakeConnection]:
     abort them too.
     """
 
-    class _TrackedConnection(_FakeConnection):
+    class _TrackedConnection(FakeConnection):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
             registry.add(self)

@@ -43,7 +43,7 @@ import time
 from types import TracebackType
 from typing import Any, Callable, FrozenSet, List, Optional, Type, Union
 
-from ._engine import _Engine, _Settings
+from ._engine import Engine, Settings
 from ._faults import FaultInjection, check_seconds
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
 from ._runtime import Runtime
@@ -184,8 +184,8 @@ class FakeExchange(FaultInjection):
         assert poll_interval is not None
         self._host = host
         self._port = port
-        self._engine = _Engine(
-            _Settings(
+        self._engine = Engine(
+            Settings(
                 max_streams=max_streams_per_connection,
                 max_rate=max_messages_per_second,
                 ping_interval=check_seconds(ping_interval, "ping_interval"),
