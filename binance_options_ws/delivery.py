@@ -140,7 +140,7 @@ class Batch:
             for waiter in waiters.values():
                 waiter.release()
         delay = self._delay
-        if delay:
+        if delay and self._count:
             self._busy = self._count > 1 or (
                 not self._busy and self._start - self._previous < delay / 2
             )
