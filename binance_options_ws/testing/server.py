@@ -43,6 +43,10 @@ import time
 from types import TracebackType
 from typing import Any, Callable, FrozenSet, List, Optional, Type, Union
 
+# The testing extra: this is the module a missing websockets library must stop, with
+# the hint of binance_options_ws.testing, whatever else is already imported.
+import websockets  # noqa: F401
+
 from ._engine import Engine, Settings
 from ._faults import FaultInjection, check_seconds
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
