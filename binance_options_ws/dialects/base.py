@@ -22,6 +22,7 @@ import abc
 import datetime as _dt
 import enum
 import functools
+from types import MappingProxyType
 from typing import (
     Any,
     Callable,
@@ -191,7 +192,9 @@ class Dialect(abc.ABC):
         default_base_url: The URL used when the client is given none.
         paths: The URL paths, each served by its own connections (``("",)`` for a
             single-path endpoint).
-        kinds: The stream kinds this endpoint has.
+        makers: The builder of each stream kind this endpoint has (checked values in,
+            a :class:`StreamName` out); the kinds it lacks are refused with an error
+            naming the endpoint.
         max_streams_per_connection: How many streams one connection may carry.
         max_messages_per_second: How many messages a connection may send per second.
         parsers: The payload parser of each wire event type (the ``e`` key).
@@ -205,7 +208,7 @@ class Dialect(abc.ABC):
     name: str
     default_base_url: str
     paths: Tuple[str, ...] = ("",)
-    kinds: FrozenSet[StreamKind]
+    makers: Mapping[StreamKind, Callable[..., StreamName]] = MappingProxyType({})
     max_streams_per_connection: int = 200
     max_messages_per_second: int = 10
     parsers: Mapping[str, PayloadParser]
@@ -254,13 +257,21 @@ class Dialect(abc.ABC):
 
     # ---------------------------------------------------------------- builders
 
-    def _missing(self, kind: StreamKind) -> InvalidStreamError:
-        return InvalidStreamError(f"the {self.name} endpoint has no {kind} stream")
+    @property
+    def kinds(self) -> FrozenSet[StreamKind]:
+        """The stream kinds this endpoint has: those it has a maker for."""
+        return frozenset(self.makers)
+
+    def _make(self, kind: StreamKind, *args: Any) -> StreamName:
+        maker = self.makers.get(kind)
+        if maker is None:
+            raise InvalidStreamError(f"the {self.name} endpoint has no {kind} stream")
+        return maker(*args)
 
     def index(self, symbol: Optional[str]) -> StreamName:
         """The index price stream of ``symbol`` (a pair), or of every pair where one stream
         carries them all."""
-        raise self._missing(StreamKind.INDEX)
+        return self._make(StreamKind.INDEX, symbol)
 
     def index_filter(self, symbol: Optional[str]) -> Optional[str]:
         """The pair whose events to keep from :meth:`index`'s stream (None: keep all)."""
@@ -268,43 +279,43 @@ class Dialect(abc.ABC):
 
     def kline(self, symbol: _Symbol, interval: object) -> StreamName:
         """The kline stream of an option."""
-        raise self._missing(StreamKind.KLINE)
+        return self._make(StreamKind.KLINE, symbol, interval)
 
     def mark_price(self, underlying: object) -> StreamName:
         """The mark price stream of every option on an underlying."""
-        raise self._missing(StreamKind.MARK_PRICE)
+        return self._make(StreamKind.MARK_PRICE, underlying)
 
     def new_symbol_info(self) -> StreamName:
         """The stream of newly listed options."""
-        raise self._missing(StreamKind.NEW_SYMBOL_INFO)
+        return self._make(StreamKind.NEW_SYMBOL_INFO)
 
     def open_interest(self, underlying: object, expiration: object) -> StreamName:
         """The open interest stream of one underlying and expiry."""
-        raise self._missing(StreamKind.OPEN_INTEREST)
+        return self._make(StreamKind.OPEN_INTEREST, underlying, expiration)
 
     def depth(self, symbol: _Symbol, levels: object, speed: object) -> StreamName:
         """The partial book depth stream of an option."""
-        raise self._missing(StreamKind.DEPTH)
+        return self._make(StreamKind.DEPTH, symbol, levels, speed)
 
     def ticker(self, symbol: _Symbol) -> StreamName:
         """The 24-hour ticker stream of an option."""
-        raise self._missing(StreamKind.TICKER)
+        return self._make(StreamKind.TICKER, symbol)
 
     def ticker_by_expiration(self, underlying: object, expiration: object) -> StreamName:
         """The tickers of every option of one underlying and expiry."""
-        raise self._missing(StreamKind.TICKER_BY_EXPIRATION)
+        return self._make(StreamKind.TICKER_BY_EXPIRATION, underlying, expiration)
 
     def trade(self, symbol_or_underlying: _Symbol) -> StreamName:
         """The trades of one option, or of every option on an underlying."""
-        raise self._missing(StreamKind.TRADE)
+        return self._make(StreamKind.TRADE, symbol_or_underlying)
 
     def book_ticker(self, symbol: _Symbol) -> StreamName:
         """The best bid and ask of an option, on every change."""
-        raise self._missing(StreamKind.BOOK_TICKER)
+        return self._make(StreamKind.BOOK_TICKER, symbol)
 
     def diff_depth(self, symbol: _Symbol, speed: object) -> StreamName:
         """The changes to an option's order book."""
-        raise self._missing(StreamKind.DIFF_DEPTH)
+        return self._make(StreamKind.DIFF_DEPTH, symbol, speed)
 
     def equivalent(self, parsed: StreamName) -> Optional[str]:
         """The name of the stream ``parsed`` (read by another dialect) on this endpoint.

@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Dict, FrozenSet, Iterable, Optional, Union
+from types import MappingProxyType
+from typing import Dict, Iterable, Optional, Union
 
 from ..exceptions import InvalidStreamError
 from ..symbols import UNDERLYING_RE, OptionSymbol, check_text, option_symbol_name, parse_expiration
@@ -519,8 +520,22 @@ class FstreamDialect(Dialect):
     name = "fstream"
     default_base_url = BASE_URL
     paths = PATHS
-    kinds: FrozenSet[StreamKind] = frozenset(StreamKind)
     parsers = _fstream_payloads.PARSERS
+    makers = MappingProxyType(
+        {
+            StreamKind.INDEX: lambda symbol: _INDEX,  # every pair: index_filter keeps one
+            StreamKind.KLINE: _make_kline,
+            StreamKind.MARK_PRICE: _make_mark_price,
+            StreamKind.NEW_SYMBOL_INFO: lambda: _NEW_SYMBOL_INFO,
+            StreamKind.OPEN_INTEREST: _make_open_interest,
+            StreamKind.DEPTH: _make_depth,
+            StreamKind.TICKER: _make_ticker,
+            StreamKind.TICKER_BY_EXPIRATION: _make_ticker_by_expiration,
+            StreamKind.TRADE: _make_trade,
+            StreamKind.BOOK_TICKER: _make_book_ticker,
+            StreamKind.DIFF_DEPTH: _make_diff_depth,
+        }
+    )
 
     def parse_stream(self, name: Union[str, StreamName]) -> StreamName:
         return parse_stream(name)
@@ -531,41 +546,8 @@ class FstreamDialect(Dialect):
     def event_type(self, stream: Optional[str]) -> Optional[str]:
         return _fstream_payloads.event_type(stream)
 
-    def index(self, symbol: Optional[str]) -> StreamName:
-        return _INDEX
-
     def index_filter(self, symbol: Optional[str]) -> Optional[str]:
         return None if symbol is None else index_pair(symbol)
-
-    def kline(self, symbol: Union[str, OptionSymbol], interval: object) -> StreamName:
-        return _make_kline(symbol, interval)
-
-    def mark_price(self, underlying: object) -> StreamName:
-        return _make_mark_price(underlying)
-
-    def new_symbol_info(self) -> StreamName:
-        return _NEW_SYMBOL_INFO
-
-    def open_interest(self, underlying: object, expiration: object) -> StreamName:
-        return _make_open_interest(underlying, expiration)
-
-    def depth(self, symbol: Union[str, OptionSymbol], levels: object, speed: object) -> StreamName:
-        return _make_depth(symbol, levels, speed)
-
-    def ticker(self, symbol: Union[str, OptionSymbol]) -> StreamName:
-        return _make_ticker(symbol)
-
-    def ticker_by_expiration(self, underlying: object, expiration: object) -> StreamName:
-        return _make_ticker_by_expiration(underlying, expiration)
-
-    def trade(self, symbol_or_underlying: Union[str, OptionSymbol]) -> StreamName:
-        return _make_trade(symbol_or_underlying)
-
-    def book_ticker(self, symbol: Union[str, OptionSymbol]) -> StreamName:
-        return _make_book_ticker(symbol)
-
-    def diff_depth(self, symbol: Union[str, OptionSymbol], speed: object) -> StreamName:
-        return _make_diff_depth(symbol, speed)
 
 
 #: The fstream dialect, as the registry holds it.

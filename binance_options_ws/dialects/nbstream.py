@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import FrozenSet, Iterable, Optional, Union
+from types import MappingProxyType
+from typing import Iterable, Optional, Union
 
 from ..exceptions import InvalidStreamError
 from ..symbols import (
@@ -475,6 +476,15 @@ def combined_url(base_url: str, names: Union[str, Iterable[str]] = ()) -> str:
 # --------------------------------------------------------------------------
 
 
+def _make_index_of(symbol: Optional[str]) -> StreamName:
+    if symbol is None:
+        raise InvalidStreamError(
+            "subscribe_index needs an index pair such as 'BTCUSDT' on the nbstream "
+            "endpoint (only fstream has one stream for every underlying)"
+        )
+    return _make_index(symbol)
+
+
 class NbstreamDialect(Dialect):
     """The original endpoint, ``wss://nbstream.binance.com/eoptions``: one path, nine streams.
 
@@ -486,13 +496,22 @@ class NbstreamDialect(Dialect):
     name = "nbstream"
     default_base_url = DEFAULT_BASE_URL
     paths = ("",)
-    kinds: FrozenSet[StreamKind] = frozenset(StreamKind) - {
-        StreamKind.BOOK_TICKER,
-        StreamKind.DIFF_DEPTH,
-    }
     max_streams_per_connection = MAX_STREAMS_PER_CONNECTION
     max_messages_per_second = MAX_MESSAGES_PER_SECOND
     parsers = _nbstream_payloads.PARSERS
+    makers = MappingProxyType(
+        {
+            StreamKind.INDEX: _make_index_of,
+            StreamKind.KLINE: _make_kline,
+            StreamKind.MARK_PRICE: _make_mark_price,
+            StreamKind.NEW_SYMBOL_INFO: lambda: _NEW_SYMBOL_INFO,
+            StreamKind.OPEN_INTEREST: _make_open_interest,
+            StreamKind.DEPTH: _make_depth,
+            StreamKind.TICKER: _make_ticker,
+            StreamKind.TICKER_BY_EXPIRATION: _make_ticker_by_expiration,
+            StreamKind.TRADE: _make_trade,
+        }
+    )
 
     def parse_stream(self, name: Union[str, StreamName]) -> StreamName:
         return parse_stream(name)
@@ -504,38 +523,6 @@ class NbstreamDialect(Dialect):
         """``BTCUSDT`` -> ``BTC``: nbstream names take the base asset."""
         upper = underlying.upper()
         return underlying[: -len("USDT")] if upper.endswith("USDT") else underlying
-
-    def index(self, symbol: Optional[str]) -> StreamName:
-        if symbol is None:
-            raise InvalidStreamError(
-                "subscribe_index needs an index pair such as 'BTCUSDT' on the nbstream "
-                "endpoint (only fstream has one stream for every underlying)"
-            )
-        return _make_index(symbol)
-
-    def kline(self, symbol: Union[str, OptionSymbol], interval: object) -> StreamName:
-        return _make_kline(symbol, interval)
-
-    def mark_price(self, underlying: object) -> StreamName:
-        return _make_mark_price(underlying)
-
-    def new_symbol_info(self) -> StreamName:
-        return _NEW_SYMBOL_INFO
-
-    def open_interest(self, underlying: object, expiration: object) -> StreamName:
-        return _make_open_interest(underlying, expiration)
-
-    def depth(self, symbol: Union[str, OptionSymbol], levels: object, speed: object) -> StreamName:
-        return _make_depth(symbol, levels, speed)
-
-    def ticker(self, symbol: Union[str, OptionSymbol]) -> StreamName:
-        return _make_ticker(symbol)
-
-    def ticker_by_expiration(self, underlying: object, expiration: object) -> StreamName:
-        return _make_ticker_by_expiration(underlying, expiration)
-
-    def trade(self, symbol_or_underlying: Union[str, OptionSymbol]) -> StreamName:
-        return _make_trade(symbol_or_underlying)
 
 
 #: The nbstream dialect, as the registry holds it.
