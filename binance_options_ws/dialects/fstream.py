@@ -6,32 +6,12 @@ path routing (:func:`route`), limits, and (through
 :data:`DIALECT` is the :class:`~binance_options_ws.dialects.base.Dialect` that the
 registry (:mod:`binance_options_ws.endpoints`) names ``"fstream"``.
 
-In 2026 Binance moved its options market streams to ``wss://fstream.binance.com``,
-split over two paths, with new names and lowercase symbols. One builder per
-stream returns the exact name to subscribe to::
+``wss://fstream.binance.com``, where Binance moved its options market streams in
+2026: two paths, new names, lowercase symbols in names. :mod:`binance_options_ws.fstream`
+is the public face of this module and tells how the names read.
 
-    >>> from binance_options_ws import fstream
-    >>> fstream.ticker("BTC-261225-100000-C")
+    >>> DIALECT.ticker("BTC-261225-100000-C").name
     'btc-261225-100000-c@optionTicker'
-    >>> fstream.mark_price("BTC")
-    'btcusdt@optionMarkPrice'
-    >>> fstream.route("btcusdt@optionMarkPrice")
-    'market'
-
-Symbols in stream names are lowercase (the builders and :func:`parse_stream`
-lower-case them for you); symbols inside the payloads stay uppercase, and so do
-the ``symbol`` and ``underlying`` of a parsed :class:`~binance_options_ws.streams.StreamName`.
-Underlyings are pairs here (``btcusdt``): a base asset such as ``"BTC"`` gets
-``usdt`` added.
-
-Each stream lives on one of two paths, and a connection serves only its own
-path: :func:`route` says which. Two names are uncertain in Binance's own
-material, so both forms are accepted by :func:`parse_stream` and sent as given:
-
-* ticker by expiration: ``btcusdt@optionTicker@261225`` (the documented form,
-  which the builder uses) or ``btcusdt@optionTicker261225`` (the SDK template);
-* open interest: ``btcusdt@openInterest@261225`` (the builder's form, used by the
-  2026-07 SDKs) or ``btcusdt@optionOpenInterest@261225`` (the January 2026 name).
 
 This module is pure: no sockets, threads or clocks.
 """
