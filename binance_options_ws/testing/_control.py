@@ -181,6 +181,7 @@ class ConnectionState:
             and the JSON-ready reply to send back.
 
         Example:
+            >>> from binance_options_ws.dialects import nbstream
             >>> state = ConnectionState(combined=False, dialect=nbstream.DIALECT)
             >>> state.handle('{"method": "LIST_SUBSCRIPTIONS"}')[1]
             {'code': 2, 'msg': 'Invalid request: request ID must be an unsigned integer'}

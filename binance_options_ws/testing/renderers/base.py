@@ -173,8 +173,8 @@ class Renderer(abc.ABC):
     Example:
         >>> from binance_options_ws.testing.renderers.nbstream import NbstreamRenderer
         >>> renderer = NbstreamRenderer(MarketSimulation(seed=1))
-        >>> sorted(renderer.renders())[:2]
-        [<StreamKind.INDEX: 'index'>, <StreamKind.KLINE: 'kline'>]
+        >>> StreamKind.BOOK_TICKER in renderer.renders()
+        False
     """
 
     #: The simulation it reads; the per-stream state lives in each :class:`Plan`.
