@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
 NOTEBOOK = EXAMPLES / "live_plot.ipynb"
 SECONDS = "3"
+_DEFAULT_OUTPUT = "record_csv.py without --output"
 TIMEOUT = 45
 
 #: What a line of each example's output looks like: proof that it printed events.
@@ -76,7 +78,7 @@ def results(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Dict[str, subprocess.CompletedProcess[str]]:
     """Run every script with ``--demo --seconds 3`` and the notebook, all at once."""
-    work = tmp_path_factory.mktemp("examples")  # record_csv.py writes its file here
+    work = tmp_path_factory.mktemp("examples")
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
@@ -88,6 +90,13 @@ def results(
         script.name: [sys.executable, str(script), "--demo", "--seconds", SECONDS]
         for script in SCRIPTS
     }
+    jobs["record_csv.py"] += ["--output", str(work / "trades.csv")]  # not into the source tree
+    copy = work / "copy"  # a copy of record_csv.py run without --output, to see its default
+    copy.mkdir()
+    for name in ("record_csv.py", "_common.py"):
+        shutil.copy(EXAMPLES / name, copy / name)
+    default = [sys.executable, str(copy / "record_csv.py"), "--demo", "--seconds", SECONDS]
+    jobs[_DEFAULT_OUTPUT] = default
     jobs[NOTEBOOK.name] = [
         sys.executable, "-c", _NOTEBOOK_RUNNER, str(NOTEBOOK), str(work / "executed.ipynb"),
     ]  # fmt: skip
@@ -97,9 +106,12 @@ def results(
     done["executed.ipynb"] = subprocess.CompletedProcess(
         [], 0, (work / "executed.ipynb").read_text() if (work / "executed.ipynb").exists() else ""
     )
-    done["trades.csv"] = subprocess.CompletedProcess(
-        [], 0, (work / "trades.csv").read_text() if (work / "trades.csv").exists() else ""
-    )
+    written = {
+        "trades.csv": work / "trades.csv",
+        "output/trades.csv": copy / "output" / "trades.csv",
+    }
+    for name, path in written.items():
+        done[name] = subprocess.CompletedProcess([], 0, path.read_text() if path.exists() else "")
     return done
 
 
@@ -126,6 +138,17 @@ def test_record_csv_writes_a_header_and_rows(
     rows = results["trades.csv"].stdout.splitlines()
     assert rows[0].startswith("symbol,trade_id,price,quantity,")
     assert len(rows) > 1
+
+
+def test_record_csv_writes_by_default_to_a_folder_git_ignores(
+    results: Dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    done = results[_DEFAULT_OUTPUT]
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = results["output/trades.csv"].stdout.splitlines()  # output/ beside the script
+    assert rows[0].startswith("symbol,trade_id,price,quantity,")
+    assert "examples/output/" in (EXAMPLES.parent / ".gitignore").read_text().splitlines()
+    assert not list(EXAMPLES.glob("*.csv")), "an example's output is in the source tree"
 
 
 def test_order_book_syncs_and_never_loses_an_update(

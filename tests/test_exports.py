@@ -1,18 +1,41 @@
-"""What the package exports, the error tree, and the exceptions module's examples."""
+"""What the package exports, the error tree, and the exceptions module's examples.
+
+Also the package around it: which modules are public (no leading underscore, a page in
+the API reference each), and the Pythons it declares and tests.
+"""
 
 from __future__ import annotations
 
 import builtins
 import doctest
+import importlib
+import importlib.util
 import inspect
+import pkgutil
 import re
+from pathlib import Path
+from types import ModuleType
+from typing import List
 
 import pytest
 
 import binance_options_ws
 from binance_options_ws import exceptions, fstream, models, streams
 
-MODULES = [streams, fstream, models, exceptions]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _public_module_names() -> List[str]:
+    """Every module of the package with no leading underscore anywhere in its path."""
+    names = ["binance_options_ws"]
+    for info in pkgutil.walk_packages(binance_options_ws.__path__, "binance_options_ws."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return sorted(names)
+
+
+PUBLIC_MODULES: List[ModuleType] = [importlib.import_module(n) for n in _public_module_names()]
+MODULES = [module for module in PUBLIC_MODULES if module is not binance_options_ws]
 
 
 @pytest.mark.parametrize("name", binance_options_ws.__all__)
@@ -25,6 +48,11 @@ def test_star_import_gives_exactly_all() -> None:
     exec("from binance_options_ws import *", namespace)
     namespace.pop("__builtins__")
     assert set(namespace) == set(binance_options_ws.__all__)
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES, ids=lambda m: m.__name__)
+def test_every_public_module_has_all(module: ModuleType) -> None:
+    assert isinstance(getattr(module, "__all__", None), list), module.__name__
 
 
 @pytest.mark.parametrize("module", [binance_options_ws, *MODULES], ids=lambda m: m.__name__)
@@ -117,6 +145,54 @@ def test_fstream_module_is_exported() -> None:
 
 def test_version_is_a_dotted_string() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+(\S*)", binance_options_ws.__version__)
+
+
+# --------------------------------------------------------------------------
+# Public and internal modules, and the API reference
+# --------------------------------------------------------------------------
+
+
+def test_every_public_module_has_a_page_in_the_api_reference() -> None:
+    pages = "\n".join(page.read_text() for page in (ROOT / "docs" / "api").glob("*.rst"))
+    documented = set(re.findall(r"^\.\. automodule:: (\S+)", pages, re.MULTILINE))
+    public = set(_public_module_names())
+    missing, extra = sorted(public - documented), sorted(documented - public)
+    assert not missing, (
+        f"public modules (no leading underscore) missing from docs/api/: {missing}; add a "
+        "page, or rename the module with a leading underscore if it is internal"
+    )
+    assert not extra, f"docs/api/ documents modules that are not public: {extra}"
+
+
+@pytest.mark.parametrize("name", ["pool", "connection", "delivery", "backoff"])
+def test_the_engine_modules_are_internal(name: str) -> None:
+    # The machinery behind StreamClient: nothing of it is imported by users.
+    assert importlib.util.find_spec(f"binance_options_ws.{name}") is None
+
+
+# --------------------------------------------------------------------------
+# The package around the code
+# --------------------------------------------------------------------------
+
+SUPPORTED = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+
+
+def test_the_supported_pythons_are_declared_and_the_lowest_and_highest_tested() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert f'requires-python = ">={SUPPORTED[0]}"' in pyproject
+    declared = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', pyproject)
+    assert declared == SUPPORTED
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert f"find_python {SUPPORTED[0]})" in ci
+    assert f"find_python {SUPPORTED[-1]})" in ci
+
+
+def test_the_licence_ships_and_the_metadata_names_it() -> None:
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'license = "MIT"' in pyproject
+    assert 'license-files = ["LICENSE"]' in pyproject
+    assert (Path(binance_options_ws.__file__).parent / "py.typed").exists()
 
 
 # --------------------------------------------------------------------------

@@ -41,7 +41,7 @@ DEMO_COMMAND = (
     ".venv/bin/python -m binance_options_ws demo"
 )
 TEST_COMMAND = (
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q"
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/python -m pytest -q"
 )
 
 _BLOCK = re.compile(
