@@ -42,6 +42,7 @@ from binance_options_ws import (
     Trade,
 )
 from binance_options_ws.testing import FakeExchange
+from binance_options_ws.testing.waiting import wait_for
 
 SYMBOL = "BTC-261225-100000-C"
 
@@ -216,14 +217,6 @@ def client(exchange: FakeExchange, flavour: Flavour) -> Iterator[StreamClient]:
         yield c
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.01)
-
-
 def subscribe_messages(exchange: FakeExchange) -> List[Dict[str, Any]]:
     return [
         m.message
@@ -248,8 +241,12 @@ STREAM_CASES = [
         "subscribe_kline",
         (SYMBOL, "1m"),
         f"{SYMBOL}@kline_1m",
-        {"e": "kline", "E": 1, "s": SYMBOL, "k": {"t": 1, "T": 2, "i": "1m", "o": "5", "c": "6",
-                                                  "h": "7", "l": "4", "x": False}},
+        {
+            "e": "kline",
+            "E": 1,
+            "s": SYMBOL,
+            "k": {"t": 1, "T": 2, "i": "1m", "o": "5", "c": "6", "h": "7", "l": "4", "x": False},
+        },
         Kline,
         "high",
         7.0,
@@ -285,8 +282,15 @@ STREAM_CASES = [
         "subscribe_depth",
         (SYMBOL, 20, "100ms"),
         f"{SYMBOL}@depth20@100ms",
-        {"e": "depth", "E": 1, "s": SYMBOL, "u": 5, "pu": 5, "b": [["10", "1"]],
-         "a": [["11", "2"]]},
+        {
+            "e": "depth",
+            "E": 1,
+            "s": SYMBOL,
+            "u": 5,
+            "pu": 5,
+            "b": [["10", "1"]],
+            "a": [["11", "2"]],
+        },
         BookDepth,
         "asks",
         ((11.0, 2.0),),
@@ -327,14 +331,35 @@ _FSTREAM_INDEX = [
     {"e": "indexPrice", "E": 1763092572229, "s": "BTCUSDT", "p": "99102.32326087"},
 ]
 _FSTREAM_TICKER = {
-    "e": "24hrTicker", "E": 1764080707933, "s": SYMBOL, "p": "0.0000", "P": "0.00",
-    "w": "200.0000", "c": "200.0000", "Q": "1.0000", "o": "200.0000", "h": "200.0000",
-    "l": "200.0000", "v": "9.0000", "q": "1800.0000", "O": 1764051060000, "C": 1764080707933,
-    "F": 1, "L": 22, "n": 9,
+    "e": "24hrTicker",
+    "E": 1764080707933,
+    "s": SYMBOL,
+    "p": "0.0000",
+    "P": "0.00",
+    "w": "200.0000",
+    "c": "200.0000",
+    "Q": "1.0000",
+    "o": "200.0000",
+    "h": "200.0000",
+    "l": "200.0000",
+    "v": "9.0000",
+    "q": "1800.0000",
+    "O": 1764051060000,
+    "C": 1764080707933,
+    "F": 1,
+    "L": 22,
+    "n": 9,
 }
 _FSTREAM_DEPTH = {
-    "e": "depthUpdate", "E": 1762866729459, "T": 1762866729358, "s": SYMBOL, "U": 465,
-    "u": 465, "pu": 464, "b": [["1100.000", "0.6000"]], "a": [["1300.000", "0.6000"]],
+    "e": "depthUpdate",
+    "E": 1762866729459,
+    "T": 1762866729358,
+    "s": SYMBOL,
+    "U": 465,
+    "u": 465,
+    "pu": 464,
+    "b": [["1100.000", "0.6000"]],
+    "a": [["1300.000", "0.6000"]],
 }
 _SYMBOL_LOW = SYMBOL.lower()
 
@@ -361,10 +386,29 @@ FSTREAM_CASES = [
         "subscribe_kline",
         (SYMBOL, "1m"),
         f"{_SYMBOL_LOW}@kline_1m",
-        {"e": "kline", "E": 1638747660000, "s": SYMBOL,
-         "k": {"t": 1638747660000, "T": 1638747719999, "s": SYMBOL, "i": "1m", "f": 12, "L": 15,
-               "o": "1000", "c": "1000", "h": "1000", "l": "1000", "v": "0", "n": 4, "x": False,
-               "q": "0", "V": "0", "Q": "0"}},
+        {
+            "e": "kline",
+            "E": 1638747660000,
+            "s": SYMBOL,
+            "k": {
+                "t": 1638747660000,
+                "T": 1638747719999,
+                "s": SYMBOL,
+                "i": "1m",
+                "f": 12,
+                "L": 15,
+                "o": "1000",
+                "c": "1000",
+                "h": "1000",
+                "l": "1000",
+                "v": "0",
+                "n": 4,
+                "x": False,
+                "q": "0",
+                "V": "0",
+                "Q": "0",
+            },
+        },
         Kline,
         "first_trade_id",
         12,
@@ -373,11 +417,30 @@ FSTREAM_CASES = [
         "subscribe_mark_price",
         ("eth",),
         "ethusdt@optionMarkPrice",
-        [{"s": "ETH-261225-3000-C", "mp": "770.543", "E": 1762867543321, "e": "markPrice",
-          "i": "104334.60217391", "P": "0.000", "bo": "0.000", "ao": "900.000", "bq": "0.0000",
-          "aq": "0.2000", "b": "-1.0", "a": "0.98161161", "hl": "924.652", "ll": "616.435",
-          "vo": "0.9408058", "rf": "0.0", "d": "0.11111964", "t": "-164.26702615",
-          "g": "0.00001245", "v": "30.63855919"}],
+        [
+            {
+                "s": "ETH-261225-3000-C",
+                "mp": "770.543",
+                "E": 1762867543321,
+                "e": "markPrice",
+                "i": "104334.60217391",
+                "P": "0.000",
+                "bo": "0.000",
+                "ao": "900.000",
+                "bq": "0.0000",
+                "aq": "0.2000",
+                "b": "-1.0",
+                "a": "0.98161161",
+                "hl": "924.652",
+                "ll": "616.435",
+                "vo": "0.9408058",
+                "rf": "0.0",
+                "d": "0.11111964",
+                "t": "-164.26702615",
+                "g": "0.00001245",
+                "v": "30.63855919",
+            }
+        ],
         MarkPrice,
         "delta",
         0.11111964,
@@ -386,9 +449,19 @@ FSTREAM_CASES = [
         "subscribe_new_symbols",
         (),
         "!optionSymbol",
-        {"e": "optionSymbol", "E": 1669356423908, "s": "BTC-250926-140000-C", "ps": "BTCUSDT",
-         "qa": "USDT", "d": "CALL", "sp": "21000", "dt": 4133404800000, "u": 1,
-         "ot": 1569398400000, "cs": "TRADING"},
+        {
+            "e": "optionSymbol",
+            "E": 1669356423908,
+            "s": "BTC-250926-140000-C",
+            "ps": "BTCUSDT",
+            "qa": "USDT",
+            "d": "CALL",
+            "sp": "21000",
+            "dt": 4133404800000,
+            "u": 1,
+            "ot": 1569398400000,
+            "cs": "TRADING",
+        },
         NewSymbol,
         "underlying",
         "BTCUSDT",
@@ -397,8 +470,15 @@ FSTREAM_CASES = [
         "subscribe_open_interest",
         ("ETH", "261225"),
         "ethusdt@openInterest@261225",
-        [{"e": "openInterest", "E": 1668759300045, "s": "ETH-261225-2700-C", "o": "1580.87",
-          "h": "1912992.178168204"}],
+        [
+            {
+                "e": "openInterest",
+                "E": 1668759300045,
+                "s": "ETH-261225-2700-C",
+                "o": "1580.87",
+                "h": "1912992.178168204",
+            }
+        ],
         OpenInterest,
         "open_interest",
         1580.87,
@@ -443,8 +523,17 @@ FSTREAM_CASES = [
         "subscribe_book_ticker",
         (SYMBOL,),
         f"{_SYMBOL_LOW}@bookTicker",
-        {"e": "bookTicker", "u": 2472, "s": SYMBOL, "b": "5000.000", "B": "0.2000",
-         "a": "5100.000", "A": "0.1000", "T": 1763041762942, "E": 1763041762942},
+        {
+            "e": "bookTicker",
+            "u": 2472,
+            "s": SYMBOL,
+            "b": "5000.000",
+            "B": "0.2000",
+            "a": "5100.000",
+            "A": "0.1000",
+            "T": 1763041762942,
+            "E": 1763041762942,
+        },
         BookTicker,
         "best_ask_price",
         5100.0,
@@ -563,9 +652,10 @@ def test_bad_names_are_rejected_before_anything_is_sent(
 
 def test_an_error_reply_raises_server_error(exchange: FakeExchange, flavour: Flavour) -> None:
     exchange.stop()
-    with FakeExchange(max_streams_per_connection=3) as small, flavour.client(
-        small, max_streams_per_connection=5
-    ) as client:
+    with (
+        FakeExchange(max_streams_per_connection=3) as small,
+        flavour.client(small, max_streams_per_connection=5) as client,
+    ):
         with pytest.raises(ServerError) as excinfo:
             client.subscribe([flavour.ticker(f"BTC-261225-{k}000-C") for k in range(90, 95)])
         assert "SUBSCRIBE" in str(excinfo.value)
@@ -655,8 +745,10 @@ def test_abrupt_drop_reconnects_resubscribes_and_events_resume(
         exchange.drop_connections()
         wait_for(lambda: client.stats.reconnects >= paths, what="a reconnect")
         exchange.wait_until(
-            lambda: exchange.subscriptions == {flavour.trade, flavour.quiet[0]}
-            and exchange.connection_count == paths,
+            lambda: (
+                exchange.subscriptions == {flavour.trade, flavour.quiet[0]}
+                and exchange.connection_count == paths
+            ),
             5,
             "the streams restored on the new connection(s)",
         )
@@ -724,9 +816,10 @@ def test_a_quiet_stream_alone_is_not_a_dead_connection(
 def test_rollover_before_the_lifetime_cut_has_no_gap_and_no_duplicate(
     flavour: Flavour,
 ) -> None:
-    with FakeExchange(max_connection_age=4.0) as exchange, flavour.client(
-        exchange, max_connection_age=1.0, rollover_overlap=0.3
-    ) as client:
+    with (
+        FakeExchange(max_connection_age=4.0) as exchange,
+        flavour.client(exchange, max_connection_age=1.0, rollover_overlap=0.3) as client,
+    ):
         seen: List[int] = []
         client.subscribe_trade(SYMBOL, lambda event: seen.append(event.trade_id))
         flavour.subscribe_quiet(client, 0)
@@ -825,8 +918,9 @@ def test_a_slow_consumer_loses_the_oldest_events_and_memory_stays_bounded(
             client.queue.get_nowait()
 
 
-@pytest.mark.parametrize("kind", ["not_json", "truncated_json", "binary", "empty_array",
-                                  "unknown_event"])
+@pytest.mark.parametrize(
+    "kind", ["not_json", "truncated_json", "binary", "empty_array", "unknown_event"]
+)
 def test_malformed_frames_are_counted_and_never_fatal(
     exchange: FakeExchange, flavour: Flavour, kind: str
 ) -> None:
@@ -971,7 +1065,9 @@ def test_ctrl_c_ends_a_blocked_script_cleanly(how: str, tmp_path: Any) -> None:
     script = tmp_path / "script.py"
     script.write_text(_CTRL_C_SCRIPT)
     process = subprocess.Popen(
-        [sys.executable, str(script), how], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, str(script), how],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:

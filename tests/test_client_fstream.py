@@ -8,8 +8,7 @@ endpoints share runs on both in ``test_client.py``.
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Dict, Iterator, List, Set
+from typing import Any, Dict, Iterator, List, Set
 
 import pytest
 
@@ -23,6 +22,7 @@ from binance_options_ws import (
     Trade,
 )
 from binance_options_ws.testing import ConnectionInfo, FakeExchange
+from binance_options_ws.testing.waiting import wait_for
 
 SYMBOL = "BTC-261225-100000-C"
 TRADE = "btc-261225-100000-c@optionTrade"
@@ -69,14 +69,6 @@ def exchange() -> Iterator[FakeExchange]:
 def client(exchange: FakeExchange) -> Iterator[StreamClient]:
     with fast_client(exchange) as c:
         yield c
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.01)
 
 
 def by_path(exchange: FakeExchange) -> Dict[str, ConnectionInfo]:
@@ -228,8 +220,9 @@ def test_index_subscriptions_each_see_only_their_symbol(
     assert for_all.symbols is None
     assert sent(exchange, "SUBSCRIBE") == {"market": ["!index@arr"]}
 
-    exchange.publish("!index@arr", index_payload(("BTCUSDT", "1"), ("ETHUSDT", "2"),
-                                                 ("SOLUSDT", "3")))
+    exchange.publish(
+        "!index@arr", index_payload(("BTCUSDT", "1"), ("ETHUSDT", "2"), ("SOLUSDT", "3"))
+    )
     wait_for(lambda: len(every) == 3, what="the first round")
     # One dispatcher thread, in arrival order: every earlier callback has run.
     assert [(e.symbol, e.price) for e in btc] == [("BTCUSDT", 1.0)]
@@ -239,8 +232,9 @@ def test_index_subscriptions_each_see_only_their_symbol(
     for_btc.unsubscribe()
     assert "!index@arr" in exchange.subscriptions  # the others still use it
     assert sent(exchange, "UNSUBSCRIBE") == {}
-    exchange.publish("!index@arr", index_payload(("BTCUSDT", "4"), ("ETHUSDT", "5"),
-                                                 ("SOLUSDT", "6")))
+    exchange.publish(
+        "!index@arr", index_payload(("BTCUSDT", "4"), ("ETHUSDT", "5"), ("SOLUSDT", "6"))
+    )
     wait_for(lambda: len(every) == 6, what="the second round")
     assert [e.price for e in btc] == [1.0]
     assert [e.price for e in eth] == [2.0, 5.0]
@@ -257,8 +251,9 @@ def test_index_subscriptions_without_a_callback_queue_only_their_symbols(
 ) -> None:
     client.subscribe_index("BTCUSDT")
     client.subscribe_index("ETHUSDT")
-    exchange.publish("!index@arr", index_payload(("ETHUSDT", "1"), ("SOLUSDT", "2"),
-                                                 ("BTCUSDT", "3")))
+    exchange.publish(
+        "!index@arr", index_payload(("ETHUSDT", "1"), ("SOLUSDT", "2"), ("BTCUSDT", "3"))
+    )
     exchange.publish("!index@arr", index_payload(("SOLUSDT", "4"), ("BTCUSDT", "5")))
     received = [client.get(timeout=5) for _ in range(3)]
     assert [(e.symbol, e.price) for e in received] == [  # type: ignore[union-attr]

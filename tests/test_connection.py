@@ -29,6 +29,7 @@ from binance_options_ws.connection import Connection, HandshakeRefusedError, Rep
 from binance_options_ws.delivery import Batch
 from binance_options_ws.models import ControlReply, IndexPrice, MarkPrice, Message
 from binance_options_ws.testing import FakeExchange
+from binance_options_ws.testing.waiting import wait_for
 
 INDEX = "BTCUSDT@index"
 
@@ -53,14 +54,6 @@ NU8uvvtq42RljKjhd0Ihyg+/NQvia6gyxlv420Mk
 """
 
 TEXT, BINARY, CLOSE, PING, PONG = 0x1, 0x2, 0x8, 0x9, 0xA
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.005)
 
 
 def index_text(number: int) -> str:
@@ -165,9 +158,9 @@ def exchange() -> Iterator[FakeExchange]:
         yield fake
 
 
-def open_subscribed(exchange: FakeExchange, connect: Connect, **options: Any) -> Tuple[
-    Connection, Recorder
-]:
+def open_subscribed(
+    exchange: FakeExchange, connect: Connect, **options: Any
+) -> Tuple[Connection, Recorder]:
     conn, recorder = connect(exchange.url + "/stream", **options)
     assert recorder.opened.wait(5)
     replies: List[Reply] = []
@@ -187,7 +180,8 @@ def test_events_arrive_in_order_with_each_frame_as_received(
     assert prices(recorder.events) == [n + 0.5 for n in range(300)]
     assert all(type(frame) is bytes for frame in recorder.frames)
     assert json.loads(recorder.frames[7]) == {
-        "stream": INDEX, "data": {"e": "index", "E": 7, "s": "BTCUSDT", "p": "7.5"}
+        "stream": INDEX,
+        "data": {"e": "index", "E": 7, "s": "BTCUSDT", "p": "7.5"},
     }
     assert (conn.messages, conn.events, conn.parse_errors) == (301, 300, 0)  # + the reply
     assert recorder.problems == []
@@ -196,8 +190,10 @@ def test_events_arrive_in_order_with_each_frame_as_received(
 def test_large_frames_arrive_whole(exchange: FakeExchange, connect: Connect) -> None:
     _, recorder = open_subscribed(exchange, connect)
     for count in (1, 10, 3000):  # 7-, 16- and 64-bit payload lengths
-        marks = [{"e": "markPrice", "E": 1, "s": f"ETH-261225-{n}-C", "mp": f"{n}.25"}
-                 for n in range(count)]
+        marks = [
+            {"e": "markPrice", "E": 1, "s": f"ETH-261225-{n}-C", "mp": f"{n}.25"}
+            for n in range(count)
+        ]
         text = json.dumps({"stream": "ETH@markPrice", "data": marks})
         exchange.send_raw(text)
     wait_for(lambda: len(recorder.frames) == 3, what="three frames")
@@ -474,12 +470,13 @@ def test_fragments_are_joined_with_control_frames_in_between(
     assert conn.messages == 2
 
 
-def test_frames_split_anywhere_arrive_intact_and_in_order(
-    raw: RawServer, connect: Connect
-) -> None:
-    big = json.dumps({"stream": INDEX, "data": [
-        {"e": "index", "E": n, "s": "BTCUSDT", "p": f"{n}"} for n in range(1500)
-    ]}).encode()
+def test_frames_split_anywhere_arrive_intact_and_in_order(raw: RawServer, connect: Connect) -> None:
+    big = json.dumps(
+        {
+            "stream": INDEX,
+            "data": [{"e": "index", "E": n, "s": "BTCUSDT", "p": f"{n}"} for n in range(1500)],
+        }
+    ).encode()
     assert len(big) > 65535
     data = (
         text(1)  # 16-bit length
@@ -492,8 +489,12 @@ def test_frames_split_anywhere_arrive_intact_and_in_order(
     _, recorder = connect(raw.url)
     raw.send(data, one_byte_at_a_time=True)
     wait_for(lambda: len(recorder.frames) == 4, timeout=20, what="four data frames")
-    assert recorder.frames == [index_text(1).encode(), index_text(2).encode(), big,
-                               index_text(3).encode()]
+    assert recorder.frames == [
+        index_text(1).encode(),
+        index_text(2).encode(),
+        big,
+        index_text(3).encode(),
+    ]
     assert prices(recorder.events) == [1.5, 2.5, *range(1500), 3.5]
 
 
@@ -552,9 +553,7 @@ class Timeline(Recorder):
         return out[:-1]
 
 
-def busy_connection(
-    raw: RawServer, connect: Connect, delay: float
-) -> Tuple[Connection, Timeline]:
+def busy_connection(raw: RawServer, connect: Connect, delay: float) -> Tuple[Connection, Timeline]:
     """A connection with ``batch_delay=delay``, made busy: two messages in quick succession."""
     recorder = Timeline()
     conn, _ = connect(raw.url, listener_override=recorder, batch_delay=delay)
@@ -654,9 +653,7 @@ def test_nothing_is_handed_over_after_close_even_from_the_buffer(
     assert raw.read_until(CLOSE) == close_payload(1000)
 
 
-def test_a_ping_gets_a_pong_with_the_same_payload_at_once(
-    raw: RawServer, connect: Connect
-) -> None:
+def test_a_ping_gets_a_pong_with_the_same_payload_at_once(raw: RawServer, connect: Connect) -> None:
     bucket = CountingBucket()
     conn, recorder = connect(raw.url, bucket=bucket)
     payload = bytes(range(125))  # the longest a control frame may carry
@@ -711,19 +708,26 @@ PROTOCOL_ERRORS = [
     ("fragmented ping", frame(PING, b"x", fin=False), "fragmented control frame"),
     ("long ping", frame(PING, b"x" * 126), "control frame of 126 bytes"),
     ("stray continuation", frame(0, b"{}"), "continuation frame outside"),
-    ("interrupted message", frame(TEXT, b"{", fin=False) + frame(TEXT, b"{}"),
-     "new message before the end"),
-    ("length over 2**63", b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}",
-     "most significant bit"),
-    ("a frame over 16 MiB", b"\x81\x7f" + struct.pack("!Q", 2**40) + b"{}",
-     "more than 16 MiB"),
-    ("a message over 16 MiB", frame(TEXT, b"x" * 2**23, fin=False)
-     + frame(0, b"x" * 2**23, fin=False) + frame(0, b"x"), "a message of more than"),
+    (
+        "interrupted message",
+        frame(TEXT, b"{", fin=False) + frame(TEXT, b"{}"),
+        "new message before the end",
+    ),
+    ("length over 2**63", b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}", "most significant bit"),
+    ("a frame over 16 MiB", b"\x81\x7f" + struct.pack("!Q", 2**40) + b"{}", "more than 16 MiB"),
+    (
+        "a message over 16 MiB",
+        frame(TEXT, b"x" * 2**23, fin=False) + frame(0, b"x" * 2**23, fin=False) + frame(0, b"x"),
+        "a message of more than",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("data", "phrase"), [case[1:] for case in PROTOCOL_ERRORS],
-                         ids=[case[0] for case in PROTOCOL_ERRORS])
+@pytest.mark.parametrize(
+    ("data", "phrase"),
+    [case[1:] for case in PROTOCOL_ERRORS],
+    ids=[case[0] for case in PROTOCOL_ERRORS],
+)
 def test_a_protocol_error_closes_with_1002_and_a_clear_reason(
     raw: RawServer, connect: Connect, data: bytes, phrase: str
 ) -> None:
@@ -764,9 +768,12 @@ def test_tls_frames_spanning_records_arrive_intact(
     monkeypatch.setattr(ssl, "create_default_context", trusting)
     server = RawServer(tls=server_side)
     try:
-        big = json.dumps({"stream": INDEX, "data": [
-            {"e": "index", "E": n, "s": "BTCUSDT", "p": f"{n}"} for n in range(2000)
-        ]}).encode()  # several TLS records
+        big = json.dumps(
+            {
+                "stream": INDEX,
+                "data": [{"e": "index", "E": n, "s": "BTCUSDT", "p": f"{n}"} for n in range(2000)],
+            }
+        ).encode()  # several TLS records
         _, recorder = connect(server.url)
         burst = b"".join(text(n) for n in range(200))
         server.send(burst + frame(TEXT, big) + burst + frame(PING, b"tls"))

@@ -7,11 +7,12 @@ import math
 import queue
 import threading
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 
 from binance_options_ws.delivery import Batch, CallbackDispatcher, EventQueue
+from binance_options_ws.testing.waiting import wait_for
 
 
 def _consume(q: EventQueue[int], count: int, out: List[int]) -> threading.Thread:
@@ -210,13 +211,6 @@ def test_holding_never_delays_a_consumer_in_a_long_sleep() -> None:
         batch.end()
 
 
-def _wait_for(predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
-
-
 def test_a_batch_holds_and_releases_only_the_wakeups_of_its_own_puts() -> None:
     # Two readers feed one queue: each hands its own Batch over with its puts, and
     # ending one wakes only the consumers that its puts held back.
@@ -272,7 +266,7 @@ def test_a_put_without_a_batch_is_never_held() -> None:
     try:
         for i in range(200):
             q.put(i, busy if i % 2 else None)
-        _wait_for(lambda: len(got) == 200, "every item")
+        wait_for(lambda: len(got) == 200, what="every item")
         assert got == list(range(200))
         assert busy.held <= 1
     finally:
@@ -291,8 +285,9 @@ PACE = [
 ]
 
 
-@pytest.mark.parametrize(("batches", "expected"), [case[1:] for case in PACE],
-                         ids=[case[0] for case in PACE])
+@pytest.mark.parametrize(
+    ("batches", "expected"), [case[1:] for case in PACE], ids=[case[0] for case in PACE]
+)
 def test_a_batch_paces_a_busy_producer(
     batches: List[Tuple[float, int]], expected: List[Optional[float]]
 ) -> None:
@@ -324,7 +319,7 @@ def test_callbacks_submitted_in_a_batch_all_run_in_order() -> None:
             batch.more = value < 299
             dispatcher.submit(seen.append, value, batch)
         batch.end()
-        _wait_for(lambda: len(seen) == 300, "every callback")
+        wait_for(lambda: len(seen) == 300, what="every callback")
         assert seen == list(range(300))
     finally:
         assert dispatcher.stop(1.0)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import responses
@@ -24,6 +23,7 @@ from binance_options_ws import (
     fstream,
 )
 from binance_options_ws.testing import FakeExchange, SyntheticMarket
+from binance_options_ws.testing.waiting import wait_for
 
 SYMBOL = "BTC-261225-100000-C"
 STREAM = fstream.diff_depth(SYMBOL, "100ms")
@@ -31,25 +31,27 @@ REST = "https://rest.example"
 DEPTH_URL = f"{REST}/eapi/v1/depth"
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.01)
-
-
 def snapshot(update_id: int, bids: List[List[str]], asks: List[List[str]]) -> Dict[str, Any]:
     return {"bids": bids, "asks": asks, "T": 1, "lastUpdateId": update_id}
 
 
 def diff(
-    first: int, last: int, prev: int, bids: Optional[List[List[str]]] = None,
+    first: int,
+    last: int,
+    prev: int,
+    bids: Optional[List[List[str]]] = None,
     asks: Optional[List[List[str]]] = None,
 ) -> Dict[str, Any]:
     return {
-        "e": "depthUpdate", "E": 1, "T": 1, "s": SYMBOL, "U": first, "u": last, "pu": prev,
-        "b": bids or [], "a": asks or [],
+        "e": "depthUpdate",
+        "E": 1,
+        "T": 1,
+        "s": SYMBOL,
+        "U": first,
+        "u": last,
+        "pu": prev,
+        "b": bids or [],
+        "a": asks or [],
     }
 
 
@@ -193,9 +195,11 @@ def test_closing_the_client_stops_the_book(
 
 def test_against_the_synthetic_market_the_book_matches_the_exchange_after_a_gap() -> None:
     market = SyntheticMarket(seed=3)
-    with FakeExchange(market=market) as exchange, StreamClient(
-        exchange.url, endpoint="fstream", request_timeout=5.0
-    ) as client, RestClient(exchange.rest_url, timeout=5.0) as rest:
+    with (
+        FakeExchange(market=market) as exchange,
+        StreamClient(exchange.url, endpoint="fstream", request_timeout=5.0) as client,
+        RestClient(exchange.rest_url, timeout=5.0) as rest,
+    ):
         symbol = market.symbols("BTC")[0]
         states: Dict[Optional[int], Any] = {}
 
@@ -338,11 +342,13 @@ def test_the_book_stays_in_sync_through_rollovers() -> None:
     # The 24-hour cut, shortened: each rollover overlaps two connections and must
     # not cost the book a single update.
     market = SyntheticMarket(seed=2)
-    with FakeExchange(market=market) as exchange, RestClient(
-        exchange.rest_url, timeout=5.0
-    ) as rest, StreamClient(
-        exchange.url, endpoint="fstream", max_connection_age=1.0, rollover_overlap=0.3
-    ) as client:
+    with (
+        FakeExchange(market=market) as exchange,
+        RestClient(exchange.rest_url, timeout=5.0) as rest,
+        StreamClient(
+            exchange.url, endpoint="fstream", max_connection_age=1.0, rollover_overlap=0.3
+        ) as client,
+    ):
         symbol = market.symbols("ETH")[3]
         with OrderBook(client, symbol, rest=rest) as book:
             assert book.wait_synced(timeout=10)

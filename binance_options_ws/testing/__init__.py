@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .market import SyntheticMarket
     from .server import ConnectionInfo, ControlMessage, FakeExchange, IncomingFrame, MarketFeed
+    from .waiting import wait_for
 
 __all__ = [
     "ConnectionInfo",
@@ -45,6 +46,7 @@ __all__ = [
     "IncomingFrame",
     "MarketFeed",
     "SyntheticMarket",
+    "wait_for",
 ]
 
 # Where each public name lives. server.py needs websockets; market.py does not.
@@ -55,6 +57,7 @@ _HOMES = {
     "IncomingFrame": ".server",
     "MarketFeed": ".server",
     "SyntheticMarket": ".market",
+    "wait_for": ".waiting",
 }
 
 

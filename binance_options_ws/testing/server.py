@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from types import TracebackType
 from typing import Any, Callable, FrozenSet, List, Optional, Type, Union
 
@@ -51,6 +50,7 @@ from ._engine import Engine, Settings
 from ._faults import FaultInjection, check_seconds
 from ._records import ConnectionInfo, ControlMessage, IncomingFrame, MarketFeed
 from ._runtime import Runtime
+from .waiting import wait_for
 
 __all__ = ["ConnectionInfo", "ControlMessage", "FakeExchange", "IncomingFrame", "MarketFeed"]
 
@@ -401,12 +401,7 @@ class FakeExchange(FaultInjection):
         Example:
             >>> exchange.wait_until(lambda: exchange.connection_count == 1)  # doctest: +SKIP
         """
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                what = message or getattr(predicate, "__name__", "the condition")
-                raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-            time.sleep(0.01)
+        wait_for(predicate, timeout, message)
 
     # ------------------------------------------------------------------
     # Data
