@@ -23,9 +23,10 @@ import importlib
 import inspect
 import re
 import sys
+import sysconfig
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
@@ -78,13 +79,25 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_class_signature = "mixed"
 
+
+def _standard_library() -> Set[str]:
+    """The standard library's top-level modules (listed by the interpreter from 3.10)."""
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is None:  # Python 3.9: the modules in the standard library's folder
+        stdlib = Path(sysconfig.get_paths()["stdlib"])
+        names = {path.stem for path in stdlib.iterdir() if path.suffix == ".py"}
+        names |= {path.name for path in stdlib.iterdir() if (path / "__init__.py").exists()}
+        names |= set(sys.builtin_module_names)
+    return set(names)
+
+
 # -n: every cross-reference must resolve. Without network access the build has no
 # inventory of the standard library or of the dependencies, so references to those
 # are not links (and are not checked); neither are internal names, those with a
 # leading underscore. Everything else of this package must resolve.
 _EXTERNAL = sorted(
-    {*sys.stdlib_module_names, "attr", "attrs", "pytest", "requests", "typing_extensions"}
-    | {"websocket", "websockets"}
+    _standard_library()
+    | {"attr", "attrs", "pytest", "requests", "typing_extensions", "websocket", "websockets"}
 )
 nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_EXTERNAL)})(\..+)?"),
