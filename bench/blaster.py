@@ -288,9 +288,9 @@ class _Peer:
             return None
         if mask != b"\0\0\0\0":
             repeated = (mask * (length // 4 + 1))[:length]
-            payload = (
-                int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")
-            ).to_bytes(length, "big")
+            payload = (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(
+                length, "big"
+            )
         return opcode, payload
 
     def read_loop(self) -> None:
@@ -345,8 +345,7 @@ def _templates(streams: Sequence[str], variants: int, seed: int = 7) -> List[byt
     """Pre-encoded frames, cycling over the streams, each with its own values."""
     rng = random.Random(seed)
     return [
-        encode_frame(payload_for(streams[i % len(streams)], rng).encode())
-        for i in range(variants)
+        encode_frame(payload_for(streams[i % len(streams)], rng).encode()) for i in range(variants)
     ]
 
 
@@ -371,9 +370,7 @@ def _saturate(peer: _Peer, count: int) -> int:
             if left <= 0:
                 break
             if frames_in_chunk > left:  # the last, partial chunk
-                chunk = b"".join(
-                    frames[(sent + i) % len(frames)] for i in range(left)
-                )
+                chunk = b"".join(frames[(sent + i) % len(frames)] for i in range(left))
                 frames_in_chunk = left
             peer.send(chunk)
             sent += frames_in_chunk

@@ -221,11 +221,7 @@ def _verdict(ok: bool) -> str:
 def _round_ratios(saturation: Dict[str, List[Dict[str, Any]]], kind: str) -> List[float]:
     """The kind's rate over the frame loop's, round by round."""
     limits = {r["round"]: r["rate"] for r in _ok(saturation["frames"])}
-    return [
-        r["rate"] / limits[r["round"]]
-        for r in _ok(saturation[kind])
-        if limits.get(r["round"])
-    ]
+    return [r["rate"] / limits[r["round"]] for r in _ok(saturation[kind]) if limits.get(r["round"])]
 
 
 def render(report: Dict[str, Any]) -> str:

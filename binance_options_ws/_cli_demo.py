@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, Union
 import attrs
 
 from ._cli_run import EXIT_OK, Printer, UsageError, print_events, summary
+from ._extras import TESTING_EXTRA
 from ._version import __version__
 from .client import StreamClient
 from .dialects import Dialect
@@ -27,12 +28,10 @@ from .format import format_number, format_percent, format_time
 from .models import Event, IndexPrice, MarkPrice, Ticker
 from .symbols import OptionSymbol
 
-__all__ = ["DEMO_SECONDS", "TESTING_EXTRA", "ChainBoard", "DemoPlan", "demo_plan", "run_demo"]
+__all__ = ["DEMO_SECONDS", "ChainBoard", "DemoPlan", "demo_plan", "run_demo"]
 
 #: How long the demo runs unless told otherwise.
 DEMO_SECONDS = 10.0
-#: How to install what the fake exchange needs.
-TESTING_EXTRA = 'pip install "binance-options-ws[testing]"'
 _UNDERLYING, _PAIR = "BTC", "BTCUSDT"
 
 _Quote = Union[Ticker, MarkPrice]

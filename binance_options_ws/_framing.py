@@ -348,9 +348,7 @@ def close_reply_code(code: Optional[int]) -> int:
         >>> close_reply_code(1001), close_reply_code(None), close_reply_code(1005)
         (1001, 1000, 1000)
     """
-    if code is not None and (
-        1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
-    ):
+    if code is not None and (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
         return code
     return STATUS_NORMAL
 

@@ -2,7 +2,7 @@
 
 :class:`PoolConnection` is the seam between the pool and the sockets: the pool
 asks only this of a connection, so a test's fake connection can stand in for
-:class:`~binance_options_ws.connection.Connection`, and a
+:class:`~binance_options_ws._connection.Connection`, and a
 :class:`ConnectionFactory` makes them.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence
 
 import attrs
 
-from .connection import ConnectionListener, Reply
+from ._connection import ConnectionListener, Reply
 from .endpoints import Endpoint
 
 __all__ = ["ConnectionFactory", "PoolConnection", "PoolSettings", "PoolStats"]
@@ -46,7 +46,7 @@ class PoolSettings:
 class PoolConnection(Protocol):
     """What the pool uses of a connection.
 
-    :class:`~binance_options_ws.connection.Connection` is one; tests use a fake.
+    :class:`~binance_options_ws._connection.Connection` is one; tests use a fake.
     Every time (``created_at`` and the rest) is on the pool's clock.
     """
 
@@ -122,7 +122,7 @@ class PoolConnection(Protocol):
 class ConnectionFactory(Protocol):
     """Makes (does not start) the connection to ``url`` that reports to ``listener``.
 
-    The pool's default makes a :class:`~binance_options_ws.connection.Connection`
+    The pool's default makes a :class:`~binance_options_ws._connection.Connection`
     from its settings; tests pass a factory of fakes.
     """
 

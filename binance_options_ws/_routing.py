@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 
 import attrs
 
-from .delivery import Batch
+from ._delivery import Batch
 from .dialects import Dialect
 from .exceptions import InvalidStreamError
 from .models import Event, Message

@@ -2,18 +2,18 @@
 
 Every option is checked where the user passes it, with an error that names the
 value and what is allowed; :func:`pool_settings` turns the checked options into
-the :class:`~binance_options_ws.pool.PoolSettings` of the client's connections.
+the :class:`~binance_options_ws._pool.PoolSettings` of the client's connections.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from ._connection import MAX_BATCH_DELAY
+from ._pool import PoolSettings
 from ._version import __version__
-from .connection import MAX_BATCH_DELAY
 from .dialects import Dialect
 from .exceptions import InvalidArgumentError
-from .pool import PoolSettings
 
 __all__ = ["check_batch_delay", "pool_settings", "positive", "positive_or_none"]
 

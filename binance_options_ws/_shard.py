@@ -5,7 +5,7 @@ connections: the *active* one, which delivers, and during a rollover a
 *standby* that takes over once it has confirmed every stream. The pool's
 supervisor calls :meth:`Shard.tick` on a clock; each round is a few named
 steps (:meth:`Shard.tick` lists them). Connections report back through the
-:class:`~binance_options_ws.connection.ConnectionListener` methods, on their
+:class:`~binance_options_ws._connection.ConnectionListener` methods, on their
 reader threads.
 
 Nothing here opens a socket or reads a clock by itself: connections come from
@@ -22,11 +22,11 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set
 
 import attrs
 
+from ._connection import ConnectionListener, HandshakeRefusedError, Reply
+from ._delivery import Batch
 from ._pool_base import PoolConnection, PoolSettings, PoolStats
 from ._retry import backoff, is_retryable
 from ._timing import Clock, Deadline
-from .connection import ConnectionListener, HandshakeRefusedError, Reply
-from .delivery import Batch
 from .exceptions import ConnectionFailedError, RequestTimeoutError, ServerError
 from .models import ControlReply, ErrorReply, Message
 
@@ -193,7 +193,7 @@ class Shard:
     ) -> None:
         """A frame's events: delivered once, even when both connections carry it.
 
-        ``batch`` is the reader's :class:`~binance_options_ws.delivery.Batch`,
+        ``batch`` is the reader's :class:`~binance_options_ws._delivery.Batch`,
         handed on with the events.
         """
         if self._seen is None:  # no rollover: the fast path, without the lock

@@ -38,11 +38,12 @@ from typing import (
     Union,
 )
 
+from ._connection import DEFAULT_BATCH_DELAY
+from ._delivery import CallbackDispatcher, EventQueue
+from ._pool import Pool
 from ._routing import Router
 from ._settings import pool_settings, positive
 from ._stream_methods import StreamMethods
-from .connection import DEFAULT_BATCH_DELAY
-from .delivery import CallbackDispatcher, EventQueue
 from .dialects import Dialect, StreamName
 from .endpoints import DEFAULT_ENDPOINT, get_endpoint, other_endpoint
 from .exceptions import (
@@ -53,7 +54,6 @@ from .exceptions import (
     ServerError,
 )
 from .models import Event
-from .pool import Pool
 from .status import ClientStats, StateChange, StateListener
 from .subscription import Callback, Subscription
 

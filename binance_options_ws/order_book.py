@@ -445,4 +445,3 @@ def _starts_after(event: DepthUpdate, update_id: int) -> bool:
     if event.previous_update_id is not None:
         return event.previous_update_id > update_id
     return event.first_update_id is not None and event.first_update_id > update_id + 1
-

@@ -370,4 +370,3 @@ def _error_fields(body: Any) -> Optional[Tuple[Optional[int], str]]:
             code = None
     msg = body.get("msg")
     return code, msg if isinstance(msg, str) else str(msg)
-

@@ -152,7 +152,10 @@ def start(
         try:
             from binance_options_ws.testing import FakeExchange
         except ImportError:
-            sys.exit('--demo needs the testing extra: pip install "binance-options-ws[testing]"')
+            sys.exit(
+                '--demo needs the testing extra: pip install "binance-options-ws[testing]" '
+                '(in a clone of the project: pip install -e ".[testing]")'
+            )
         market = _demo_market(seed, speed=1.0)
         exchange = FakeExchange(market=market).start()
         expiration = market.expirations(underlying)[0]

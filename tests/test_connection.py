@@ -25,8 +25,8 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 import pytest
 
 from binance_options_ws import ConnectionFailedError, parse_message
-from binance_options_ws.connection import Connection, HandshakeRefusedError, Reply, TokenBucket
-from binance_options_ws.delivery import Batch
+from binance_options_ws._connection import Connection, HandshakeRefusedError, Reply, TokenBucket
+from binance_options_ws._delivery import Batch
 from binance_options_ws.models import ControlReply, IndexPrice, MarkPrice, Message
 from binance_options_ws.testing import FakeExchange
 from binance_options_ws.testing.waiting import wait_for

@@ -1,4 +1,4 @@
-"""Tests of binance_options_ws.delivery: the event queue, batches, the dispatcher."""
+"""Tests of binance_options_ws._delivery: the event queue, batches, the dispatcher."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from binance_options_ws.delivery import Batch, CallbackDispatcher, EventQueue
+from binance_options_ws._delivery import Batch, CallbackDispatcher, EventQueue
 from binance_options_ws.testing.waiting import wait_for
 
 

@@ -7,6 +7,7 @@ the API reference each), and the Pythons it declares and tests.
 from __future__ import annotations
 
 import builtins
+import configparser
 import doctest
 import importlib
 import importlib.util
@@ -177,10 +178,18 @@ def test_the_engine_modules_are_internal(name: str) -> None:
 SUPPORTED = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 
 
+def _setup_cfg() -> configparser.ConfigParser:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    return config
+
+
 def test_the_supported_pythons_are_declared_and_the_lowest_and_highest_tested() -> None:
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    assert f'requires-python = ">={SUPPORTED[0]}"' in pyproject
-    declared = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', pyproject)
+    config = _setup_cfg()
+    assert config["options"]["python_requires"] == f">={SUPPORTED[0]}"
+    declared = re.findall(
+        r"Programming Language :: Python :: (3\.\d+)$", config["metadata"]["classifiers"], re.M
+    )
     assert declared == SUPPORTED
     ci = (ROOT / ".ci" / "run").read_text()
     assert f"find_python {SUPPORTED[0]})" in ci
@@ -189,10 +198,17 @@ def test_the_supported_pythons_are_declared_and_the_lowest_and_highest_tested() 
 
 def test_the_licence_ships_and_the_metadata_names_it() -> None:
     assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    assert 'license = "MIT"' in pyproject
-    assert 'license-files = ["LICENSE"]' in pyproject
+    metadata = _setup_cfg()["metadata"]
+    assert metadata["license"] == "MIT"
+    assert metadata["license_files"] == "LICENSE"
     assert (Path(binance_options_ws.__file__).parent / "py.typed").exists()
+
+
+def test_the_build_system_is_declared_and_nothing_else() -> None:
+    # The metadata lives in setup.cfg; pyproject.toml only names the build backend.
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    tables = re.findall(r"^\[([^\]]+)\]", pyproject, re.M)
+    assert tables == ["build-system"]
 
 
 # --------------------------------------------------------------------------

@@ -122,7 +122,8 @@ VALID = [
     ("control of 125 bytes", frame(PING, b"p" * 125), [(PING, b"p" * 125)]),
     (
         "text in three fragments",
-        frame(TEXT, b"ab", fin=False) + frame(CONTINUATION, b"cd", fin=False)
+        frame(TEXT, b"ab", fin=False)
+        + frame(CONTINUATION, b"cd", fin=False)
         + frame(CONTINUATION, b"ef"),
         [(TEXT, b"abcdef")],
     ),
@@ -138,8 +139,12 @@ VALID = [
     ),
     (
         "control frames between fragments come first",
-        frame(TEXT, b"ab", fin=False) + frame(PING, b"1") + frame(CONTINUATION, b"cd", fin=False)
-        + frame(PONG, b"2") + frame(CONTINUATION, b"ef") + frame(TEXT, b"next"),
+        frame(TEXT, b"ab", fin=False)
+        + frame(PING, b"1")
+        + frame(CONTINUATION, b"cd", fin=False)
+        + frame(PONG, b"2")
+        + frame(CONTINUATION, b"ef")
+        + frame(TEXT, b"next"),
         [(PING, b"1"), (PONG, b"2"), (TEXT, b"abcdef"), (TEXT, b"next")],
     ),
     (
@@ -150,8 +155,9 @@ VALID = [
 ]
 
 
-@pytest.mark.parametrize(("data", "expected"), [case[1:] for case in VALID],
-                         ids=[case[0] for case in VALID])
+@pytest.mark.parametrize(
+    ("data", "expected"), [case[1:] for case in VALID], ids=[case[0] for case in VALID]
+)
 def test_valid_frames_decode(data: bytes, expected: List[Frame]) -> None:
     assert decode(data) == expected
 
@@ -243,36 +249,62 @@ ERRORS: Sequence[Tuple[str, bytes, str]] = [
     ("rsv2", frame(TEXT, b"{}", rsv=2), "reserved bits set"),
     ("rsv3", frame(TEXT, b"{}", rsv=1), "reserved bits set"),
     ("rsv on a control frame", frame(PING, b"", rsv=4), "reserved bits set"),
-    ("rsv on a continuation", frame(TEXT, b"a", fin=False) + frame(CONTINUATION, b"b", rsv=2),
-     "reserved bits set"),
-    *[(f"data opcode {op:#x}", frame(op, b"{}"), f"unknown opcode {op:#x}")
-      for op in range(0x3, 0x8)],
-    *[(f"control opcode {op:#x}", frame(op), f"unknown opcode {op:#x}")
-      for op in range(0xB, 0x10)],
+    (
+        "rsv on a continuation",
+        frame(TEXT, b"a", fin=False) + frame(CONTINUATION, b"b", rsv=2),
+        "reserved bits set",
+    ),
+    *[
+        (f"data opcode {op:#x}", frame(op, b"{}"), f"unknown opcode {op:#x}")
+        for op in range(0x3, 0x8)
+    ],
+    *[(f"control opcode {op:#x}", frame(op), f"unknown opcode {op:#x}") for op in range(0xB, 0x10)],
     ("fragmented ping", frame(PING, b"x", fin=False), "a fragmented control frame"),
     ("fragmented pong", frame(PONG, b"x", fin=False), "a fragmented control frame"),
     ("fragmented close", frame(CLOSE, b"\x03\xe8", fin=False), "a fragmented control frame"),
     ("ping of 126 bytes", frame(PING, b"x" * 126), "a control frame of 126 bytes (at most 125)"),
     ("close of 200 bytes", frame(CLOSE, b"x" * 200), "a control frame of 200 bytes"),
-    ("continuation without a start", frame(CONTINUATION, b"{}"),
-     "a continuation frame outside a fragmented message"),
-    ("continuation after a whole message", frame(TEXT, b"a") + frame(CONTINUATION, b"b"),
-     "a continuation frame outside a fragmented message"),
-    ("text inside a fragmented message", frame(TEXT, b"{", fin=False) + frame(TEXT, b"}"),
-     "a new message before the end of a fragmented one"),
-    ("binary inside a fragmented message", frame(TEXT, b"{", fin=False) + frame(BINARY, b"}"),
-     "a new message before the end of a fragmented one"),
-    ("length with its top bit set", b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}",
-     "a frame length with its most significant bit set"),
-    ("a frame over 16 MiB", b"\x81\x7f" + struct.pack("!Q", 2**40),
-     f"a frame of {2**40} bytes (more than 16 MiB)"),
-    ("a frame one byte over 16 MiB", b"\x82\x7f" + struct.pack("!Q", MAX_MESSAGE + 1),
-     f"a frame of {MAX_MESSAGE + 1} bytes (more than 16 MiB)"),
+    (
+        "continuation without a start",
+        frame(CONTINUATION, b"{}"),
+        "a continuation frame outside a fragmented message",
+    ),
+    (
+        "continuation after a whole message",
+        frame(TEXT, b"a") + frame(CONTINUATION, b"b"),
+        "a continuation frame outside a fragmented message",
+    ),
+    (
+        "text inside a fragmented message",
+        frame(TEXT, b"{", fin=False) + frame(TEXT, b"}"),
+        "a new message before the end of a fragmented one",
+    ),
+    (
+        "binary inside a fragmented message",
+        frame(TEXT, b"{", fin=False) + frame(BINARY, b"}"),
+        "a new message before the end of a fragmented one",
+    ),
+    (
+        "length with its top bit set",
+        b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}",
+        "a frame length with its most significant bit set",
+    ),
+    (
+        "a frame over 16 MiB",
+        b"\x81\x7f" + struct.pack("!Q", 2**40),
+        f"a frame of {2**40} bytes (more than 16 MiB)",
+    ),
+    (
+        "a frame one byte over 16 MiB",
+        b"\x82\x7f" + struct.pack("!Q", MAX_MESSAGE + 1),
+        f"a frame of {MAX_MESSAGE + 1} bytes (more than 16 MiB)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("data", "message"), [case[1:] for case in ERRORS],
-                         ids=[case[0] for case in ERRORS])
+@pytest.mark.parametrize(
+    ("data", "message"), [case[1:] for case in ERRORS], ids=[case[0] for case in ERRORS]
+)
 def test_a_breach_of_the_protocol_is_an_error_with_close_code_1002(
     data: bytes, message: str
 ) -> None:
@@ -281,8 +313,9 @@ def test_a_breach_of_the_protocol_is_an_error_with_close_code_1002(
     assert error.code == STATUS_PROTOCOL_ERROR == 1002
 
 
-@pytest.mark.parametrize(("data", "message"), [case[1:] for case in ERRORS],
-                         ids=[case[0] for case in ERRORS])
+@pytest.mark.parametrize(
+    ("data", "message"), [case[1:] for case in ERRORS], ids=[case[0] for case in ERRORS]
+)
 def test_a_breach_is_found_even_one_byte_at_a_time(data: bytes, message: str) -> None:
     pieces = [data[i : i + 1] for i in range(len(data))]
     assert message in str(error_of(*pieces))

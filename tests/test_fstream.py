@@ -17,7 +17,7 @@ import typing
 import attrs
 import pytest
 
-from binance_options_ws import InvalidArgumentError, InvalidStreamError, fstream
+from binance_options_ws import InvalidArgumentError, InvalidStreamError, fstream, parse_message
 from binance_options_ws.models import (
     BookDepth,
     BookTicker,
@@ -33,7 +33,6 @@ from binance_options_ws.models import (
     Trade,
     UnknownEvent,
 )
-from binance_options_ws import parse_message
 from binance_options_ws.streams import OptionSymbol, StreamKind, StreamName
 
 SYMBOL = "BTC-251219-89000-C"  # as in payloads
@@ -1372,8 +1371,6 @@ def test_docstring_examples_run() -> None:
     from binance_options_ws.dialects import fstream as dialect
 
     results = [doctest.testmod(fstream), doctest.testmod(dialect)]
-    result = doctest.TestResults(
-        sum(r.failed for r in results), sum(r.attempted for r in results)
-    )
+    result = doctest.TestResults(sum(r.failed for r in results), sum(r.attempted for r in results))
     assert result.attempted >= 12
     assert result.failed == 0

@@ -18,7 +18,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import attrs
 import pytest
 
-from binance_options_ws.connection import ConnectionListener, HandshakeRefusedError
+from binance_options_ws._connection import ConnectionListener, HandshakeRefusedError
+from binance_options_ws._pool import Pool, PoolSettings
 from binance_options_ws.endpoints import ENDPOINTS
 from binance_options_ws.exceptions import (
     ConnectionFailedError,
@@ -26,7 +27,6 @@ from binance_options_ws.exceptions import (
     ServerError,
 )
 from binance_options_ws.models import ControlReply, ErrorReply, IndexPrice
-from binance_options_ws.pool import Pool, PoolSettings
 
 BASE = "wss://example.test"
 INDEX = "BTCUSDT@index"

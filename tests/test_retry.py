@@ -10,6 +10,7 @@ from typing import Dict, Optional
 import pytest
 import requests.structures
 
+from binance_options_ws._connection import HandshakeRefusedError
 from binance_options_ws._retry import (
     MAX_RETRY_AFTER,
     RATE_LIMIT_STATUSES,
@@ -17,7 +18,6 @@ from binance_options_ws._retry import (
     is_retryable,
     parse_retry_after,
 )
-from binance_options_ws.connection import HandshakeRefusedError
 from binance_options_ws.exceptions import (
     BinanceAPIError,
     ConnectionFailedError,

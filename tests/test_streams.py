@@ -691,8 +691,6 @@ def test_docstring_examples_run() -> None:
         doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         for module in (streams, nbstream, base, symbols)
     ]
-    result = doctest.TestResults(
-        sum(r.failed for r in results), sum(r.attempted for r in results)
-    )
+    result = doctest.TestResults(sum(r.failed for r in results), sum(r.attempted for r in results))
     assert result.attempted >= 10
     assert result.failed == 0

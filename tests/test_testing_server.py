@@ -19,17 +19,19 @@ import websocket
 from websocket import ABNF
 
 from binance_options_ws import IndexPrice, endpoints, parse_message
-from binance_options_ws.dialects import Dialect, PayloadParser, StreamKind, StreamName
+from binance_options_ws.dialects import Dialect, StreamKind, StreamName
+from binance_options_ws.dialects.base import PayloadParser
 from binance_options_ws.exceptions import InvalidStreamError
 from binance_options_ws.testing import FakeExchange, SyntheticMarket
 from binance_options_ws.testing import _engine as engine_module
 from binance_options_ws.testing.renderers import (
+    Plan,
+    Render,
     Renderer,
     register_renderer,
     renderer_for,
     unregister_renderer,
 )
-from binance_options_ws.testing.renderers.base import Plan, Render
 
 Connect = Callable[..., websocket.WebSocket]
 MakeExchange = Callable[..., FakeExchange]

@@ -11,6 +11,6 @@ library a new endpoint, subclass :class:`Dialect` and register an instance there
 
 from __future__ import annotations
 
-from .base import Dialect, PayloadParser, StreamKind, StreamName
+from .base import Dialect, StreamKind, StreamName
 
-__all__ = ["Dialect", "PayloadParser", "StreamKind", "StreamName"]
+__all__ = ["Dialect", "StreamKind", "StreamName"]

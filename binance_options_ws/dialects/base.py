@@ -39,7 +39,8 @@ from typing import (
 
 import attrs
 
-from .._parse import PayloadParser, parse_frame
+from .. import _parse
+from .._parse import parse_frame
 from ..exceptions import InvalidStreamError
 from ..models import Message
 from ..symbols import OptionSymbol
@@ -53,6 +54,10 @@ __all__ = [
     "check_levels",
     "check_speed",
 ]
+
+
+#: Turns one decoded payload (a JSON object) and its stream name into an event.
+PayloadParser = _parse.PayloadParser
 
 
 class StreamKind(str, enum.Enum):

@@ -76,6 +76,7 @@ INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"
 DEPTH_LEVELS = (5, 10, 20)
 #: Update speeds of both depth streams; the names always carry one.
 DEPTH_SPEEDS = ("100ms", "500ms")
+#: The speed the depth builders use when given None.
 DEFAULT_DEPTH_SPEED = "500ms"
 #: The index prices of every underlying, in one stream.
 INDEX_STREAM = "!index@arr"

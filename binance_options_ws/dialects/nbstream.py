@@ -91,6 +91,7 @@ INTERVALS = (
 DEPTH_LEVELS = (10, 20, 50, 100)
 #: Valid depth update speeds. 500ms is the default and is written without a suffix.
 DEPTH_SPEEDS = ("100ms", "500ms", "1000ms")
+#: The speed the depth builders use when given None (written without a suffix).
 DEFAULT_DEPTH_SPEED = "500ms"
 #: The name of the new symbol listing stream.
 NEW_SYMBOL_INFO_STREAM = "option_pair"

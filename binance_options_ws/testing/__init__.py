@@ -34,6 +34,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .._extras import TESTING_EXTRA
+
 if TYPE_CHECKING:
     from .market import SyntheticMarket
     from .server import ConnectionInfo, ControlMessage, FakeExchange, IncomingFrame, MarketFeed
@@ -72,8 +74,7 @@ def __getattr__(name: str) -> Any:
         if (exc.name or "").split(".")[0] != "websockets":
             raise
         raise ModuleNotFoundError(
-            f"binance_options_ws.testing.{name} needs the 'testing' extra: "
-            'pip install "binance-options-ws[testing]"',
+            f"binance_options_ws.testing.{name} needs the 'testing' extra: {TESTING_EXTRA}",
             name=exc.name,
         ) from exc
     value = getattr(module, name)

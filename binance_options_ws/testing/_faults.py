@@ -20,8 +20,7 @@ from typing import Optional, Union
 from ._engine import REFUSAL_BODIES, Engine
 from ._records import MarketFeed
 from ._runtime import Runtime
-from .renderers import malformed_samples
-from .renderers.base import MalformedSamples
+from .renderers import MalformedSamples, malformed_samples
 
 __all__ = ["CLOSE_CODES", "MALFORMED_KINDS", "FaultInjection", "check_seconds", "malformed_message"]
 

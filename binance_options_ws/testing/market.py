@@ -72,13 +72,17 @@ from typing import Collection, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..endpoints import ENDPOINTS
 from ..exceptions import InvalidStreamError
-from . import _rest
-from ._model import SUPPORTED_UNDERLYINGS, expiry_at, from_ms, next_due, num, to_date
-from .renderers import renderer_for
-from .renderers.base import STREAM_PERIODS_MS, Plan, Renderer
+from . import _model, _rest, renderers
+from ._model import expiry_at, from_ms, next_due, num, to_date
+from .renderers import Plan, Renderer, renderer_for
 from .simulation import MarketSimulation
 
 __all__ = ["STREAM_PERIODS_MS", "SUPPORTED_UNDERLYINGS", "SyntheticMarket"]
+
+#: The base assets a market can list (``underlyings=`` takes a selection of them).
+SUPPORTED_UNDERLYINGS = _model.SUPPORTED_UNDERLYINGS
+#: The documented update period of each periodic stream kind, in milliseconds at ``speed=1``.
+STREAM_PERIODS_MS = renderers.STREAM_PERIODS_MS
 
 
 class SyntheticMarket:

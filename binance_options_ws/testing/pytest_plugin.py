@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
+from .._extras import TESTING_EXTRA
+
 if TYPE_CHECKING:
     from .server import FakeExchange
 
@@ -39,8 +41,7 @@ def _started(**options: Any) -> FakeExchange:
         from .server import FakeExchange
     except ImportError as exc:
         raise ImportError(
-            "the fake exchange fixtures need the 'testing' extra: "
-            "pip install 'binance-options-ws[testing]'"
+            f"the fake exchange fixtures need the 'testing' extra: {TESTING_EXTRA}"
         ) from exc
     return FakeExchange(**options).start()
 

@@ -128,7 +128,7 @@ class FakeExchange(FaultInjection):
     * Binary frames from clients are logged and otherwise ignored.
     * Compression (permessage-deflate) is not offered.
     * Limits, pings and faults are the same on every path. The REST route is
-      not affected by :meth:`refuse_connections`, which refuses WebSocket
+      not affected by ``refuse_connections()``, which refuses WebSocket
       handshakes only.
     * The REST book has at most 20 levels a side and accepts the symbol in any
       case; it is the book of the diff-depth stream: for the first diff event

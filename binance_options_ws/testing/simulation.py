@@ -71,7 +71,8 @@ class MarketSimulation:
         start: The "now" (UTC; naive means UTC) from which the expiry grid is built.
             Defaults to the current UTC time truncated to the minute.
         speed: Multiplies the trade rate (market time itself is not scaled).
-        underlyings: Base assets to list, from :data:`SUPPORTED_UNDERLYINGS`.
+        underlyings: Base assets to list, from
+            :data:`~binance_options_ws.testing.market.SUPPORTED_UNDERLYINGS`.
 
     Raises:
         ValueError: If ``speed`` is not a positive number or an underlying is unknown.

@@ -1,10 +1,10 @@
 """One renderer per endpoint dialect, looked up by the dialect itself.
 
 A renderer writes the synthetic market's state as one dialect's wire payloads
-(:class:`~binance_options_ws.testing.renderers.base.Renderer`). This module is
+(:class:`Renderer`). This module is
 the one mapping from dialect to renderer: the built-in
-:class:`~binance_options_ws.testing.renderers.nbstream.NbstreamRenderer` and
-:class:`~binance_options_ws.testing.renderers.fstream.FstreamRenderer`, and any
+:class:`NbstreamRenderer` and
+:class:`FstreamRenderer`, and any
 that :func:`register_renderer` adds. A dialect without a renderer gets no
 synthetic data; ``FakeExchange.publish`` still reaches its connections.
 
@@ -23,19 +23,33 @@ from typing import Dict, Optional, Type
 from ...dialects import Dialect
 from ...dialects.fstream import DIALECT as _FSTREAM
 from ...dialects.nbstream import DIALECT as _NBSTREAM
-from .base import MalformedSamples, Renderer
-from .fstream import FstreamRenderer
-from .nbstream import NbstreamRenderer
+from . import _base
+from ._base import MalformedSamples, Plan, QuoteTexts, Renderer
+from ._fstream import FstreamRenderer
+from ._nbstream import NbstreamRenderer
 
 __all__ = [
+    "STREAM_PERIODS_MS",
     "FstreamRenderer",
+    "MalformedSamples",
     "NbstreamRenderer",
+    "Payload",
+    "Plan",
+    "QuoteTexts",
+    "Render",
     "Renderer",
     "malformed_samples",
     "register_renderer",
     "renderer_for",
     "unregister_renderer",
 ]
+
+#: Documented update period of each periodic stream kind, in milliseconds at ``speed=1``.
+STREAM_PERIODS_MS = _base.STREAM_PERIODS_MS
+#: One stream's payload, ready for JSON: an object, or a list for array streams.
+Payload = _base.Payload
+#: A render method: the plan of a subscribed stream and the time (ms) in, payloads out.
+Render = _base.Render
 
 _RENDERERS: Dict[Dialect, Type[Renderer]] = {
     _NBSTREAM: NbstreamRenderer,

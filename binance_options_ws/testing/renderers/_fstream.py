@@ -15,7 +15,7 @@ simulation's sampled book, 20 levels a side with an update id that only grows,
 the same book the REST snapshot returns. Every diff event lists each level
 changed since the previous one, so a snapshot plus the later diffs always gives
 the current book; a new diff-depth subscription's first event reaches back
-:data:`DIFF_LOOKBACK` changes, as a stream already running would.
+``DIFF_LOOKBACK`` changes, as a stream already running would.
 
 Choices where Binance's documentation is silent: the ticker by expiration pushes
 one message per option, not an array; the book ticker is sent whenever the top
@@ -32,7 +32,7 @@ from ...dialects import StreamKind, StreamName
 from ...dialects import fstream as _dialect
 from .._model import DAY_MS, num
 from .._state import Candle, Option, Trade
-from .base import MalformedSamples, Payload, Plan, Render, Renderer
+from ._base import MalformedSamples, Payload, Plan, Render, Renderer
 
 __all__ = ["DIFF_LOOKBACK", "FstreamRenderer"]
 
@@ -166,7 +166,7 @@ class FstreamRenderer(Renderer):
     def render_diff_depth(self, plan: Plan, now: int) -> Sequence[object]:
         """Diff depth: every level changed since this stream's last event (quantity 0: gone).
 
-        A new subscription's first event reaches back :data:`DIFF_LOOKBACK`
+        A new subscription's first event reaches back ``DIFF_LOOKBACK``
         changes. Each later event has ``U`` = previous ``u`` + 1 and ``pu`` =
         previous ``u``. An event lost to ``skip_depth_updates`` still counts as sent.
         """

@@ -87,8 +87,16 @@ class Batch:
         False
     """
 
-    __slots__ = ("_busy", "_count", "_delay", "_previous", "_start", "_waiters", "more",
-                 "resume_at")
+    __slots__ = (
+        "_busy",
+        "_count",
+        "_delay",
+        "_previous",
+        "_start",
+        "_waiters",
+        "more",
+        "resume_at",
+    )
 
     def __init__(self, delay: float = 0.0) -> None:
         self.more = False

@@ -19,7 +19,7 @@ from typing import Dict, List, Mapping, Sequence
 from ...dialects import StreamKind
 from .._model import num
 from .._state import Candle, Option, Trade
-from .base import MalformedSamples, Payload, Plan, Render, Renderer
+from ._base import MalformedSamples, Payload, Plan, Render, Renderer
 
 __all__ = ["NbstreamRenderer"]
 

@@ -14,7 +14,7 @@ calls and a ``select`` per frame (about 17 µs, more than parsing the JSON in it
 Everything the reader thread does is short: hand a message's events to the
 listener, resolve a pending request, answer a ping. It never waits on user code.
 The frames it reads without waiting in between form a batch; it passes its
-:class:`~binance_options_ws.delivery.Batch` with each frame's events, marked
+:class:`~binance_options_ws._delivery.Batch` with each frame's events, marked
 while more frames are already there, so that napping consumers are woken once
 per batch rather than once per event, and when it is busy it waits up to
 ``batch_delay`` between batches (``delivery.py`` explains why and bounds the
@@ -38,6 +38,7 @@ from urllib.parse import urlparse
 
 import websocket
 
+from ._delivery import Batch
 from ._framing import (
     BINARY,
     CLOSE,
@@ -52,7 +53,6 @@ from ._framing import (
     parse_close,
 )
 from ._retry import is_retryable, parse_retry_after
-from .delivery import Batch
 from .endpoints import parse_message
 from .exceptions import ConnectionFailedError, MessageParseError
 from .models import ControlReply, ErrorReply, Message
@@ -116,8 +116,8 @@ class ConnectionListener(Protocol):
                 joined): identical messages on two connections give equal frames.
             messages: What it parsed to.
             batch: The reader's batch: pass it with each event to
-                :meth:`~binance_options_ws.delivery.EventQueue.put` or
-                :meth:`~binance_options_ws.delivery.CallbackDispatcher.submit`, so
+                :meth:`~binance_options_ws._delivery.EventQueue.put` or
+                :meth:`~binance_options_ws._delivery.CallbackDispatcher.submit`, so
                 that consumers are woken once per batch of frames.
         """
 
@@ -306,8 +306,10 @@ class Connection:
             payload = {"method": method, "params": params, "id": request_id}
         text = json.dumps(payload, separators=(",", ":"))
         if not self._bucket.acquire(self._closing, deadline):
-            raise ConnectionFailedError(f"could not send {method}: connection #{self.number} "
-                                        "is closing or the rate limit left no room in time")
+            raise ConnectionFailedError(
+                f"could not send {method}: connection #{self.number} "
+                "is closing or the rate limit left no room in time"
+            )
         with self._lock:
             ws = self._ws
             if ws is None or not self.is_open:
@@ -630,7 +632,8 @@ def _translate(url: str, error: Optional[BaseException]) -> Optional[BaseExcepti
         return refused
     if isinstance(error, websocket.WebSocketConnectionClosedException):
         return None  # an ordinary end of the connection, described by the close code
-    failed = ConnectionFailedError(f"{type(error).__name__}: {error}" if str(error) else
-                                   type(error).__name__)
+    failed = ConnectionFailedError(
+        f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    )
     failed.__cause__ = error
     return failed

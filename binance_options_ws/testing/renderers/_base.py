@@ -8,8 +8,7 @@ stream (what it is and when it is next due), the bookkeeping several kinds
 share (which trades a stream has not delivered yet, the candles of a kline
 stream, the quote of an option as texts) and the :class:`Renderer` interface.
 The wire keys live in the dialect modules,
-:mod:`~binance_options_ws.testing.renderers.nbstream` and
-:mod:`~binance_options_ws.testing.renderers.fstream`.
+``NbstreamRenderer`` and ``FstreamRenderer``.
 
 This module is pure: no sockets, threads or clocks.
 """
@@ -171,7 +170,7 @@ class Renderer(abc.ABC):
         sim: The simulation to read.
 
     Example:
-        >>> from binance_options_ws.testing.renderers.nbstream import NbstreamRenderer
+        >>> from binance_options_ws.testing.renderers import NbstreamRenderer
         >>> renderer = NbstreamRenderer(MarketSimulation(seed=1))
         >>> StreamKind.BOOK_TICKER in renderer.renders()
         False
@@ -205,7 +204,7 @@ class Renderer(abc.ABC):
 
         Example:
             >>> from binance_options_ws.dialects import nbstream
-            >>> from binance_options_ws.testing.renderers.nbstream import NbstreamRenderer
+            >>> from binance_options_ws.testing.renderers import NbstreamRenderer
             >>> plan = NbstreamRenderer(MarketSimulation()).plan(
             ...     nbstream.DIALECT.parse_stream("BTC@markPrice"))
             >>> plan.asset, plan.period

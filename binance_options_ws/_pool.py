@@ -22,7 +22,7 @@ Reader threads only parse and hand events on; they never wait on anything but
 short locks.
 
 The pool takes its connections from a factory and its time from a clock, both
-:class:`~binance_options_ws.connection.Connection` and :func:`time.monotonic`
+:class:`~binance_options_ws._connection.Connection` and :func:`time.monotonic`
 unless told otherwise. With fake connections, a fake clock and
 ``supervise=False``, a test drives every step by calling :meth:`Pool.tick`,
 without sockets or sleeps (``tests/test_pool.py``).
@@ -36,11 +36,11 @@ import logging
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
+from ._connection import Connection, ConnectionListener, Reply, TokenBucket
+from ._delivery import Batch
 from ._pool_base import ConnectionFactory, PoolConnection, PoolSettings, PoolStats
 from ._shard import Shard, ShardContext, request_chunks
 from ._timing import Clock, Deadline, monotonic
-from .connection import Connection, ConnectionListener, Reply, TokenBucket
-from .delivery import Batch
 from .exceptions import ConnectionFailedError, RequestTimeoutError, ServerError
 from .models import ErrorReply, Message
 
@@ -78,13 +78,13 @@ class Pool:
     Args:
         settings: The connection settings.
         deliver: Called on a reader thread with each frame's events and the reader's
-            :class:`~binance_options_ws.delivery.Batch` (must not block).
+            :class:`~binance_options_ws._delivery.Batch` (must not block).
         on_state: Called with ``(state, detail, path)`` on every state change of a
             connection of the URL path ``path`` (must not block).
         on_problem: Called with ``(connection_number, what, detail)`` for a malformed
             frame or an unsolicited error reply (must not block).
         connection_factory: Makes each connection; by default a
-            :class:`~binance_options_ws.connection.Connection` built from ``settings``.
+            :class:`~binance_options_ws._connection.Connection` built from ``settings``.
             Its connections must keep time on ``clock``.
         clock: The clock every schedule and timeout of the pool runs on
             (:func:`time.monotonic` by default).
