@@ -267,8 +267,12 @@ def test_a_snapshot_older_than_the_stream_is_fetched_again_without_a_resync(
     # The first snapshot (40) is older than the first event kept aside (pu 49): the
     # updates in between are in neither, so the book asks again, later.
     def lagging(request: Any) -> Any:
+        # A callback on the same stream, subscribed after the book's, runs after it on
+        # the dispatcher: once it has the event, the book has it too.
+        seen: List[Any] = []
+        client.subscribe_diff_depth(SYMBOL, "100ms", seen.append)
         publish(exchange, diff(50, 50, 49, bids=[["5", "1"]]))
-        wait_for(lambda: client.stats.events >= 1, what="the event before the snapshot")
+        wait_for(lambda: seen, what="the event before the snapshot, in the book")
         return 200, {}, json.dumps(snapshot(40, [["4", "1"]], []))
 
     rsps.add_callback(responses.GET, DEPTH_URL, callback=lagging)
