@@ -21,7 +21,7 @@ from ._cli_run import EXIT_OK, Printer, UsageError, print_events, summary
 from ._extras import TESTING_EXTRA
 from ._version import __version__
 from .client import StreamClient
-from .dialects import Dialect
+from .dialects import Dialect, fstream, nbstream
 from .endpoints import get_endpoint
 from .exceptions import BinanceOptionsWSError
 from .format import format_number, format_percent, format_time
@@ -165,7 +165,7 @@ def _plan_makers() -> Dict[Dialect, _PlanMaker]:
     The plans differ in more than names (where the greeks of a chain come from, the
     extra streams an endpoint has), so each endpoint the demo shows has its own.
     """
-    return {get_endpoint("nbstream"): _nbstream_plan, get_endpoint("fstream"): _fstream_plan}
+    return {nbstream.DIALECT: _nbstream_plan, fstream.DIALECT: _fstream_plan}
 
 
 def demo_plan(endpoint: str, option: str, expiry: _dt.date) -> DemoPlan:

@@ -41,7 +41,12 @@ from ._delivery import Batch
 from ._pool_base import ConnectionFactory, PoolConnection, PoolSettings, PoolStats
 from ._shard import Shard, ShardContext, request_chunks
 from ._timing import Clock, Deadline, monotonic
-from .exceptions import ConnectionFailedError, RequestTimeoutError, ServerError
+from .exceptions import (
+    ConnectionFailedError,
+    InvalidArgumentError,
+    RequestTimeoutError,
+    ServerError,
+)
 from .models import ErrorReply, Message
 
 __all__ = ["ConnectionFactory", "Pool", "PoolConnection", "PoolSettings"]
@@ -108,6 +113,11 @@ class Pool:
         clock: Optional[Clock] = None,
         supervise: bool = True,
     ) -> None:
+        if clock is not None and connection_factory is None:
+            raise InvalidArgumentError(
+                "a Pool given a clock needs a connection_factory whose connections keep "
+                "time on that clock: the socket connections run on time.monotonic"
+            )
         self.settings = settings
         self._factory: ConnectionFactory = connection_factory or self._socket_connection
         self._clock: Clock = clock or monotonic
@@ -200,7 +210,7 @@ class Pool:
             connect_timeout=settings.connect_timeout,
             thread_name=f"{settings.name}-reader-{number}",
             headers=settings.headers,
-            parse=settings.endpoint.parse_message,
+            parse=settings.endpoint.frame_parser(),
             batch_delay=settings.batch_delay,
         )
 

@@ -38,6 +38,7 @@ __all__ = [
     "backoff",
     "is_retryable",
     "parse_retry_after",
+    "retry_delay",
 ]
 
 #: HTTP statuses of a rate limit: 429 (too many requests) and 418 (Binance's IP ban).
@@ -114,6 +115,27 @@ def is_retryable(failure: Union[int, BaseException]) -> bool:
     if isinstance(status, bool) or not isinstance(status, int):
         return True
     return not 400 <= status < 500 or status in _TEMPORARY_CLIENT_ERRORS
+
+
+def retry_delay(failure: Optional[BaseException], delays: Iterator[float]) -> float:
+    """Seconds to wait before the next attempt: the next backoff delay, or longer if the
+    failure carries a Retry-After (``retry_after``, as refused handshakes and rate limits do).
+
+    Args:
+        failure: What ended the attempt, if anything.
+        delays: The caller's :func:`backoff` generator.
+
+    Example:
+        >>> class Banned(Exception):
+        ...     retry_after = 60.0
+        >>> retry_delay(Banned(), iter([0.5]))
+        60.0
+    """
+    delay = next(delays)
+    wait = getattr(failure, "retry_after", None)
+    if isinstance(wait, (int, float)) and not isinstance(wait, bool) and wait > delay:
+        return float(wait)
+    return delay
 
 
 def parse_retry_after(

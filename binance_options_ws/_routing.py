@@ -32,6 +32,9 @@ class _Only:
 
 
 _Handler = Union[Callback, _Only, None]
+#: How many spellings of stream names the router remembers before it starts afresh.
+_MAX_SPELLINGS = 10_000
+_UNSEEN = ""  # no stream name is empty: marks a spelling not read yet
 
 
 def _handlers(subs: Sequence[Subscription]) -> Tuple[_Handler, ...]:
@@ -159,13 +162,18 @@ class Router:
     def _route_miss(self, event: Message) -> Optional[Tuple[_Handler, ...]]:
         stream = getattr(event, "stream", None)
         if stream is not None:
-            if stream not in self._canonical:
+            canonical = self._canonical.get(stream, _UNSEEN)
+            if canonical is _UNSEEN:
+                if len(self._canonical) >= _MAX_SPELLINGS:  # names from the network: bounded
+                    self._canonical.clear()
                 try:
-                    self._canonical[stream] = self._dialect.parse_stream(stream).name
+                    canonical = self._dialect.parse_stream(stream).name
                 except InvalidStreamError:
-                    self._canonical[stream] = None
-            canonical = self._canonical[stream]
-            if canonical is not None and canonical in self._routes:
-                return self._routes[canonical]
+                    canonical = None
+                self._canonical[stream] = canonical
+            if canonical is not None:
+                handlers = self._routes.get(canonical)  # one read: the dict may be swapped
+                if handlers is not None:
+                    return handlers
         self.unrouted += 1
         return None

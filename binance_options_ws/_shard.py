@@ -22,10 +22,10 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set
 
 import attrs
 
-from ._connection import ConnectionListener, HandshakeRefusedError, Reply
+from ._connection import ConnectionListener, Reply
 from ._delivery import Batch
 from ._pool_base import PoolConnection, PoolSettings, PoolStats
-from ._retry import backoff, is_retryable
+from ._retry import backoff, is_retryable, retry_delay
 from ._timing import Clock, Deadline
 from .exceptions import ConnectionFailedError, RequestTimeoutError, ServerError
 from .models import ControlReply, ErrorReply, Message
@@ -277,10 +277,7 @@ class Shard:
         if not self._ctx.settings.reconnect and self._ever_connected:
             self._retry_at = None
             return
-        delay = next(self._delays)
-        if isinstance(error, HandshakeRefusedError) and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
-        self._retry_at = now + delay
+        self._retry_at = now + retry_delay(error, self._delays)
 
     # ------------------------------------------------------------ subscribing
 

@@ -4,8 +4,9 @@ Real messages are messier than the documentation: numbers come as JSON numbers o
 strings, in exponent form (``"1.6711317692476314E7"``) or as ``"0.0"``; ids come
 as strings; keys go missing. Each reader turns what it is given into the type it
 names, or None when the value cannot mean one: a missing key, ``null``, a word, a
-nested object or array, a boolean where a number belongs, a number too large for
-its type. None of them raises, whatever the value.
+nested object or array, a boolean where a number belongs, an integer beyond a float.
+None of them raises, whatever the value. Which fields keep a non-finite number
+(``NaN``, ``1e999``) is for each parser to say.
 
 They sit on the hot path: keep them small.
 
@@ -18,7 +19,7 @@ This module is pure: no sockets, threads or clocks.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 __all__ = [
@@ -111,17 +112,14 @@ def read_decimal(value: Any) -> Optional[Decimal]:
         return None
     try:
         number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return None
-    number = number.normalize()
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:  # 1E+5 -> 100000
-        try:
-            number = number.quantize(Decimal(1))
-        except InvalidOperation:  # more digits than the context holds: not a price
+        if not number.is_finite():
             return None
+        number = number.normalize()
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent > 0:  # 1E+5 -> 100000
+            number = number.quantize(Decimal(1))
+    except DecimalException:  # not a number, or beyond what a Decimal context holds
+        return None
     return number
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as _dt
 import math
 import os
 import sys
@@ -54,10 +53,10 @@ from ._version import __version__
 from .client import StreamClient
 from .dialects import Dialect, StreamKind
 from .endpoints import DEFAULT_ENDPOINT, ENDPOINTS, get_endpoint, other_endpoint
-from .exceptions import BinanceOptionsWSError, InvalidArgumentError, RestError
+from .exceptions import BinanceOptionsWSError, InvalidArgumentError, InvalidStreamError, RestError
 from .format import event_to_dict, format_event
 from .rest import DEFAULT_REST_URL, RestClient
-from .symbols import OptionSymbol
+from .symbols import OptionSymbol, parse_yymmdd, read_side
 
 __all__ = ["build_parser", "event_to_dict", "format_event", "main"]
 
@@ -215,8 +214,8 @@ def _yymmdd_or_nearest(text: str) -> str:
     if text.lower() == "nearest":
         return "nearest"
     try:
-        _dt.datetime.strptime(text, "%y%m%d")
-    except ValueError:
+        parse_yymmdd(text)
+    except InvalidStreamError:
         raise argparse.ArgumentTypeError(
             f"must be a date as YYMMDD (e.g. 261225) or 'nearest', got {text!r}"
         ) from None
@@ -230,7 +229,7 @@ def _positive_int(text: str) -> int:
 
 
 def _side(text: str) -> str:
-    if text.upper() not in ("C", "CALL", "P", "PUT"):
+    if read_side(text) is None:
         raise argparse.ArgumentTypeError(f"must be one of CALL, PUT (or C, P), got {text!r}")
     return text.upper()
 

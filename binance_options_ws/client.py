@@ -561,17 +561,22 @@ class StreamClient(StreamMethods):
     # ------------------------------------------------------------------ internals
 
     def _parse_stream(self, name: Union[str, StreamName]) -> StreamName:
-        """Check a name on this client's endpoint; a name of the other one says so."""
+        """Check a name on this client's endpoint; a name of the other one says so.
+
+        A :class:`StreamName` is read again from its text: one built by another
+        endpoint's builders must not slip through to a server that stays silent.
+        """
+        text = name.name if isinstance(name, StreamName) else name
         try:
-            return self._endpoint.parse_stream(name)
+            return self._endpoint.parse_stream(text)
         except InvalidStreamError:
-            found = other_endpoint(name, self._endpoint) if isinstance(name, str) else None
+            found = other_endpoint(text, self._endpoint) if isinstance(text, str) else None
             if found is None:
                 raise
         here = self._endpoint.name
         instead = f"; on {here} it is {found.name!r}" if found.name else f" ({found.problem})"
         raise InvalidStreamError(
-            f"{name!r} is a stream of the {found.endpoint} endpoint, not of {here}{instead}; "
+            f"{text!r} is a stream of the {found.endpoint} endpoint, not of {here}{instead}; "
             f"or create the client with StreamClient(endpoint={found.endpoint!r})"
         ) from None
 

@@ -156,13 +156,7 @@ def parse_message(
         >>> trade.trade_id, trade.price
         (7, 1000.0)
     """
-    try:
-        dialect = get_endpoint(endpoint)
-    except InvalidArgumentError:
-        raise InvalidArgumentError(
-            f"endpoint must be one of {', '.join(map(repr, ENDPOINTS))}, got {endpoint!r}"
-        ) from None
-    return dialect.parse_message(message)
+    return get_endpoint(endpoint).parse_message(message)
 
 
 class OtherEndpoint(NamedTuple):

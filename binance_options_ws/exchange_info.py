@@ -65,7 +65,6 @@ DEPTH_LIMITS = (10, 20, 50, 100, 500, 1000)
 #: What an expiration argument may be: a date, or ``"YYMMDD"`` as in option symbols.
 _Expiration = Union[_dt.date, str]
 
-_SIDE_CHOICES = "'CALL', 'PUT' (or 'C', 'P')"
 _MAX_LISTED_CHOICES = 12  # how many valid choices an error message lists before "..."
 
 

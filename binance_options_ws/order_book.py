@@ -39,7 +39,7 @@ import threading
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
-from ._retry import backoff, is_retryable
+from ._retry import backoff, is_retryable, retry_delay
 from .client import StreamClient
 from .dialects import StreamKind
 from .endpoints import endpoints_with
@@ -105,10 +105,10 @@ class OrderBook:
             not isinstance(client, StreamClient)
             or StreamKind.DIFF_DEPTH not in client.dialect.kinds
         ):
-            where = " or ".join(endpoints_with(StreamKind.DIFF_DEPTH))
+            having = endpoints_with(StreamKind.DIFF_DEPTH)
             raise InvalidArgumentError(
-                f"OrderBook needs a StreamClient on the {where} endpoint, which has the "
-                f"diff-depth stream: StreamClient(endpoint={where!r}); got {client!r}"
+                f"OrderBook needs a StreamClient on the {' or '.join(having)} endpoint, which "
+                f"has the diff-depth stream: StreamClient(endpoint={having[0]!r}); got {client!r}"
             )
         if isinstance(limit, bool) or limit not in DEPTH_LIMITS:
             raise InvalidArgumentError(
@@ -393,7 +393,7 @@ class OrderBook:
                     _log.error("order book %s: snapshot refused: %s", self.symbol, exc)
                     self._failed = exc
                     return
-                self._retry_later(next(delays), f"snapshot failed ({exc})")
+                self._retry_later(retry_delay(exc, delays), f"snapshot failed ({exc})")
                 continue
             self._last_error = None
             outcome = self._install(snapshot, generation)

@@ -207,3 +207,29 @@ def test_a_toy_dialect_streams_end_to_end_through_the_fake_exchange(toy: ToyDial
         # A name of another endpoint gets its counterpart here, with no code for the toy.
         with pytest.raises(InvalidStreamError, match=r"on toy it is 'btcusdt@toyindex'"):
             client.subscribe("BTCUSDT@index")
+
+
+def test_a_dialect_that_parses_its_own_frames_is_used_for_every_frame(toy: ToyDialect) -> None:
+    class Framed(ToyDialect):
+        name = "framed"
+
+        def parse_message(self, message: object) -> list:
+            return [IndexPrice("FRAMEDUSDT", 1.0, None, None)]
+
+    framed = Framed()
+    assert framed.frame_parser()(b"anything") == [IndexPrice("FRAMEDUSDT", 1.0, None, None)]
+    # Without an override, the frame parser is the generic one bound to the tables.
+    assert toy.frame_parser()('{"e":"toyIndex","sym":"A","px":"1"}') == [
+        IndexPrice("A", 1.0, None, None)
+    ]
+
+
+def test_a_parsed_name_of_another_endpoint_is_checked_again_at_subscribe() -> None:
+    # A StreamName built by nbstream's grammar must not reach fstream, which would
+    # accept the SUBSCRIBE and stay silent.
+    client = StreamClient(endpoint="fstream")
+    try:
+        with pytest.raises(InvalidStreamError, match="on fstream it is 'btcusdt@optionTrade'"):
+            client.subscribe(nbstream.parse_stream("BTC@trade"))
+    finally:
+        client.close()

@@ -23,6 +23,7 @@ from binance_options_ws._pool import Pool, PoolSettings
 from binance_options_ws.endpoints import ENDPOINTS
 from binance_options_ws.exceptions import (
     ConnectionFailedError,
+    InvalidArgumentError,
     RequestTimeoutError,
     ServerError,
 )
@@ -648,3 +649,16 @@ def test_the_supervisor_thread_connects_and_stops_on_close() -> None:
     finally:
         alive = pool.close(time.monotonic() + 1.0)
     assert alive == []
+
+
+def test_a_clock_without_a_connection_factory_is_refused() -> None:
+    # The socket connections keep time on time.monotonic: a fake clock with them would
+    # make every stale and age check wrong.
+    with pytest.raises(InvalidArgumentError, match="needs a connection_factory"):
+        Pool(
+            settings(),
+            lambda messages, batch: None,
+            lambda state, detail, path: None,
+            lambda number, what, detail: None,
+            clock=FakeClock(),
+        )

@@ -17,6 +17,7 @@ from binance_options_ws._retry import (
     backoff,
     is_retryable,
     parse_retry_after,
+    retry_delay,
 )
 from binance_options_ws.exceptions import (
     BinanceAPIError,
@@ -160,3 +161,30 @@ def test_retry_after_reads_requests_headers_in_any_case() -> None:
 
 def test_retry_after_cap_covers_the_longest_binance_ban() -> None:
     assert MAX_RETRY_AFTER == 3 * 24 * 3600
+
+
+# --------------------------------------------------------------------------- retry_delay
+
+
+class _RefusedError(Exception):
+    def __init__(self, retry_after: object) -> None:
+        super().__init__("refused")
+        self.retry_after = retry_after
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (None, 2.0),  # nothing said: the backoff's delay
+        (ValueError("x"), 2.0),
+        (_RefusedError(None), 2.0),
+        (_RefusedError(1.0), 2.0),  # shorter than the backoff: the backoff wins
+        (_RefusedError(30.0), 30.0),  # the exchange asked for longer: it wins
+        (_RefusedError(True), 2.0),  # not a number of seconds
+        (_RefusedError("30"), 2.0),
+    ],
+)
+def test_retry_delay_is_the_longer_of_backoff_and_retry_after(
+    failure: object, expected: float
+) -> None:
+    assert retry_delay(failure, iter([2.0])) == expected  # type: ignore[arg-type]

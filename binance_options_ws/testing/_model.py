@@ -18,6 +18,7 @@ import random
 from decimal import Decimal
 from typing import Dict, List, NamedTuple, Tuple
 
+from ..symbols import parse_expiration
 from .pricing import YEAR_MS
 
 __all__ = [
@@ -154,18 +155,9 @@ def to_date(value: object) -> _dt.date:
     """An expiry date given as a ``datetime.date`` or ``"YYMMDD"``.
 
     Raises:
-        ValueError: If ``value`` is neither.
+        ValueError: If ``value`` is neither (an ``InvalidStreamError``).
     """
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str) and len(value) == 6 and value.isdigit():
-        try:
-            return _dt.datetime.strptime(value, "%y%m%d").date()
-        except ValueError:
-            pass
-    raise ValueError(f"expiration must be a datetime.date or 'YYMMDD', got {value!r}")
+    return parse_expiration(value)
 
 
 def _last_friday(year: int, month: int) -> _dt.date:
