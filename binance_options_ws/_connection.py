@@ -3,7 +3,7 @@
 This is the only module that imports websocket-client. A :class:`Connection`
 lives for exactly one socket: it connects, reads until the socket ends, tells
 its listener what happened, and is then thrown away. Reconnecting, rolling over
-and sharding are the pool's job (``pool.py``).
+and sharding are the pool's job (``_pool.py``).
 
 websocket-client does the opening handshake and writes (masks) every frame the
 client sends. The reader thread reads the server's frames itself: one ``recv``
@@ -17,7 +17,7 @@ The frames it reads without waiting in between form a batch; it passes its
 :class:`~binance_options_ws._delivery.Batch` with each frame's events, marked
 while more frames are already there, so that napping consumers are woken once
 per batch rather than once per event, and when it is busy it waits up to
-``batch_delay`` between batches (``delivery.py`` explains why and bounds the
+``batch_delay`` between batches (``_delivery.py`` explains why and bounds the
 delays).
 """
 

@@ -8,7 +8,7 @@ frame. The close frame's payload is read and answered here too
 (:func:`parse_close`, :func:`close_reply_code`, :func:`close_reason`).
 
 The client's own frames are written, and masked, by websocket-client, which does
-the opening handshake as well (``connection.py``); there is no encoder here.
+the opening handshake as well (``_connection.py``); there is no encoder here.
 
 What the decoder enforces (RFC 6455, section 5), each breach a
 :class:`ProtocolError`:

@@ -92,7 +92,8 @@ class StreamMethods:
 
         Args:
             symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
-            interval: One of ``1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M``.
+            interval: ``1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 3d 1w``, and on nbstream
+                also ``8h`` and ``1M``.
             callback: Called with each event; None sends events to the queue.
             timeout: Seconds to wait for the exchange's confirmation.
 
@@ -170,8 +171,9 @@ class StreamMethods:
 
         Args:
             symbol: The option symbol.
-            levels: 10, 20, 50 or 100.
-            speed: ``"100ms"``, ``"500ms"`` (the default) or ``"1000ms"``.
+            levels: 10, 20, 50 or 100 on nbstream; 5, 10 or 20 on fstream.
+            speed: ``"100ms"`` or ``"500ms"`` (the default), and on nbstream also
+                ``"1000ms"``.
             callback: Called with each event; None sends events to the queue.
             timeout: Seconds to wait for the exchange's confirmation.
 

@@ -1,10 +1,11 @@
 """``StreamClient``: subscribe to Binance options streams and receive typed events.
 
-Everything a user calls is here. The client connects on the first subscribe,
-keeps the connection alive in background threads (pings, reconnects with
-backoff, a seamless switch to a fresh connection before the exchange's 24-hour
-cut, more connections past 200 streams), and hands you events either on a
-queue or through callbacks::
+Everything a user calls is here (the one-method-per-stream ``subscribe_*`` methods
+in ``_stream_methods.py``, which ``StreamClient`` inherits). The client connects on
+the first subscribe, keeps the connection alive in background threads (pings,
+reconnects with backoff, a seamless switch to a fresh connection before the
+exchange's 24-hour cut, more connections past 200 streams), and hands you events
+either on a queue or through callbacks::
 
     from binance_options_ws import StreamClient
 
@@ -72,6 +73,15 @@ _CLOSE_BUDGET = 0.9
 class StreamClient(StreamMethods):
     """A connection to Binance's options market streams, run in background threads.
 
+    One method per stream builds the endpoint's name and subscribes it:
+    ``subscribe_index``, ``subscribe_kline``, ``subscribe_mark_price``,
+    ``subscribe_new_symbols``, ``subscribe_open_interest``, ``subscribe_depth``,
+    ``subscribe_ticker``, ``subscribe_ticker_by_expiration``, ``subscribe_trade``,
+    and on fstream ``subscribe_book_ticker`` and ``subscribe_diff_depth`` (they are
+    written in ``_stream_methods.py``, one layer down); :meth:`subscribe` takes any
+    stream names. Events go to :attr:`queue` (:meth:`get`, :meth:`events`) or to
+    your callbacks.
+
     Args:
         base_url: Where to connect; None (the default) means the endpoint's own URL,
             ``wss://nbstream.binance.com/eoptions`` or ``wss://fstream.binance.com``
@@ -81,6 +91,9 @@ class StreamClient(StreamMethods):
             (where Binance moved the options streams in 2026: new stream names,
             lowercase symbols, two URL paths; recommended for live data). The
             subscribe methods and events work the same on both; see the README.
+            The name of an endpoint added with
+            :func:`binance_options_ws.endpoints.register`, or its ``Dialect``, works
+            too.
         queue_size: The most events kept waiting in :attr:`queue`; when full the
             oldest is dropped and counted in ``stats.dropped_events``.
         on_error: Called with every exception a callback raised, and with the
@@ -121,7 +134,7 @@ class StreamClient(StreamMethods):
         self,
         base_url: Optional[str] = None,
         *,
-        endpoint: str = DEFAULT_ENDPOINT,
+        endpoint: Union[str, Dialect] = DEFAULT_ENDPOINT,
         queue_size: int = 10_000,
         on_error: Optional[Callable[[BaseException], Any]] = None,
         on_state: Optional[Callable[[StateChange], Any]] = None,
@@ -498,7 +511,14 @@ class StreamClient(StreamMethods):
         if isinstance(stream, Subscription):
             self._cancel(stream, timeout)
             return
-        raw = [stream] if isinstance(stream, (str, StreamName)) else list(stream)
+        if isinstance(stream, (str, StreamName)):
+            raw: List[Union[str, StreamName]] = [stream]
+        elif isinstance(stream, Iterable):
+            raw = list(stream)
+        else:
+            raise InvalidStreamError(
+                f"unsubscribe takes a stream name, a list of them or a Subscription, got {stream!r}"
+            )
         names = [self._parse_stream(name).name for name in raw]
         self._check_open()
         self._router.forget_streams(names)

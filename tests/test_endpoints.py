@@ -233,3 +233,15 @@ def test_a_parsed_name_of_another_endpoint_is_checked_again_at_subscribe() -> No
             client.subscribe(nbstream.parse_stream("BTC@trade"))
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("bad", [5, None, 1.5])
+def test_unsubscribe_of_something_that_is_not_a_name_says_what_it_takes(bad: object) -> None:
+    client = StreamClient()
+    try:
+        with pytest.raises(
+            InvalidStreamError, match="a stream name, a list of them or a Subscription"
+        ):
+            client.unsubscribe(bad)  # type: ignore[arg-type]
+    finally:
+        client.close()
