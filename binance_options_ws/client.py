@@ -42,6 +42,7 @@ from typing import (
 from ._connection import DEFAULT_BATCH_DELAY
 from ._delivery import CallbackDispatcher, EventQueue
 from ._pool import Pool
+from ._reporting import Reporter
 from ._routing import Router
 from ._settings import pool_settings, positive
 from ._stream_methods import StreamMethods
@@ -51,8 +52,6 @@ from .exceptions import (
     ClientClosedError,
     InvalidArgumentError,
     InvalidStreamError,
-    MessageParseError,
-    ServerError,
 )
 from .models import Event
 from .status import ClientStats, StateChange, StateListener
@@ -176,19 +175,19 @@ class StreamClient(StreamMethods):
             max_messages_per_second=max_messages_per_second,
             batch_delay=batch_delay,
         )
-        self._on_error = on_error
-        self._on_state = on_state
-        # What add_state_listener added; replaced whole, read without a lock.
-        self._state_listeners: Tuple[StateListener, ...] = ()
         self._lock = threading.RLock()  # protects _pool and _closed
         self._closed = threading.Event()
         self._pool: Optional[Pool] = None
-        self._problem_log_at = 0.0
+        self._reporter = Reporter(on_error, on_state, self._closed.is_set)
         #: The events of subscriptions without a callback (``get``, ``get_nowait``, ...).
-        self.queue: EventQueue[Event] = EventQueue(queue_size, self._overflow)
+        self.queue: EventQueue[Event] = EventQueue(queue_size, self._reporter.overflow)
         self._dispatcher = CallbackDispatcher(
-            f"{self._name}-dispatcher", queue_size, self._report_error, self._overflow
+            f"{self._name}-dispatcher",
+            queue_size,
+            self._reporter.callback_error,
+            self._reporter.overflow,
         )
+        self._reporter.attach(self._dispatcher.submit)
         self._router = Router(self._endpoint, self.queue.put, self._dispatcher.submit)
 
     def __repr__(self) -> str:
@@ -257,13 +256,7 @@ class StreamClient(StreamMethods):
             alive.append(self._dispatcher.thread)
         if alive:
             _log.warning("threads still running after close(): %s", [t.name for t in alive])
-        _log.info("client closed")
-        change = StateChange("closed", "closed by the user", time.time())
-        for listener in self._listeners():  # the dispatcher has stopped: call them here
-            try:
-                listener(change)
-            except Exception:
-                _log.exception("a state listener raised")
+        self._reporter.closed()
 
     def run_forever(self) -> None:
         """Block until the client is closed (by a callback or another thread) or Ctrl+C.
@@ -394,8 +387,7 @@ class StreamClient(StreamMethods):
         """
         if not callable(listener):
             raise InvalidArgumentError(f"listener must be callable, got {listener!r}")
-        with self._lock:
-            self._state_listeners = (*self._state_listeners, listener)
+        self._reporter.add_listener(listener)
 
     def remove_state_listener(self, listener: StateListener) -> None:
         """Stop calling a listener added with :meth:`add_state_listener` (no error if absent).
@@ -403,8 +395,7 @@ class StreamClient(StreamMethods):
         Example:
             >>> client.remove_state_listener(my_listener)   # doctest: +SKIP
         """
-        with self._lock:
-            self._state_listeners = tuple(f for f in self._state_listeners if f != listener)
+        self._reporter.remove_listener(listener)
 
     def call_soon(self, function: Callable[[_T], object], argument: _T) -> None:
         """Run ``function(argument)`` on the client's dispatcher thread, after the events
@@ -610,7 +601,12 @@ class StreamClient(StreamMethods):
         with self._lock:
             self._check_open()
             if self._pool is None:
-                self._pool = Pool(self._settings, self._router.deliver, self._state, self._problem)
+                self._pool = Pool(
+                    self._settings,
+                    self._router.deliver,
+                    self._reporter.state,
+                    self._reporter.problem,
+                )
             return self._pool
 
     def _is_active(self, subscription: Subscription) -> bool:
@@ -624,44 +620,3 @@ class StreamClient(StreamMethods):
         unused = self._router.forget(subscription)
         if unused and self._pool is not None:
             self._pool.unsubscribe(unused, timeout)
-
-    def _state(self, state: str, detail: str, path: Optional[str] = None) -> None:
-        level = logging.WARNING if state in ("disconnected", "reconnecting") else logging.INFO
-        if self.closed and state in ("disconnected", "reconnecting"):
-            level = logging.DEBUG
-        _log.log(level, "%s: %s", state, detail)
-        if self.closed:
-            return
-        change = StateChange(state, detail, time.time(), path)
-        for listener in self._listeners():
-            self._dispatcher.submit(listener, change)
-
-    def _listeners(self) -> Tuple[StateListener, ...]:
-        """``on_state`` first, then what :meth:`add_state_listener` added."""
-        if self._on_state is None:
-            return self._state_listeners
-        return (self._on_state, *self._state_listeners)
-
-    def _problem(self, connection: int, what: str, detail: str) -> None:
-        now = time.monotonic()
-        if now - self._problem_log_at >= 1.0:  # at most one line a second
-            self._problem_log_at = now
-            _log.warning("connection #%d: skipped a %s: %s", connection, what, detail[:300])
-        if self._on_error is not None:
-            error: BaseException
-            if what == "error reply":
-                error = ServerError(None, detail)
-            else:
-                error = MessageParseError(f"connection #{connection}: {what}: {detail[:300]}")
-            self._dispatcher.submit(self._on_error, error)
-
-    def _report_error(self, error: BaseException) -> None:
-        if self._on_error is not None:
-            self._on_error(error)
-
-    def _overflow(self, dropped: int) -> None:
-        _log.warning(
-            "a consumer is too slow: dropping the oldest events (%d dropped so far); "
-            "read the queue faster, use a callback, or raise queue_size",
-            dropped,
-        )

@@ -317,13 +317,13 @@ def test_only_a_lost_public_connection_unsyncs_the_book(
     rsps.get(DEPTH_URL, json=snapshot(100, [["10", "1"]], []))
     with OrderBook(client, SYMBOL, rest=rest) as book:
         assert book.wait_synced(timeout=5)
-        client._state("disconnected", "connection #9: test", "market")
+        client._reporter.state("disconnected", "connection #9: test", "market")
         drained = threading.Event()
-        client._dispatcher.submit(lambda _: drained.set(), None)  # after the book's work
+        client.call_soon(lambda _: drained.set(), None)  # after the book's work
         assert drained.wait(5)
         assert book.is_synced
         assert book.resyncs == 0
-        client._state("disconnected", "connection #8: test", "public")
+        client._reporter.state("disconnected", "connection #8: test", "public")
         wait_for(lambda: not book.is_synced, what="the book to start again")
         assert book.resyncs == 1
 

@@ -1,0 +1,119 @@
+"""What a client tells its user: the log, ``on_error``, ``on_state`` and state listeners.
+
+:class:`Reporter` is the one place that decides how loud each happening is: a
+connection change (INFO, or WARNING for a drop), bad data from the network (at
+most one log line a second, every one handed to ``on_error``), an exception a
+callback raised, a consumer too slow for the queue. Everything for user code goes
+through the client's dispatcher, in order with the events.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable, Optional, Tuple
+
+from .exceptions import MessageParseError, ServerError
+from .status import StateChange, StateListener
+
+__all__ = ["Reporter"]
+
+_log = logging.getLogger("binance_options_ws")
+#: Seconds between two log lines about bad data from the network.
+_PROBLEM_LOG_INTERVAL = 1.0
+
+
+class Reporter:
+    """The client's voice: logs, and hands errors and state changes to user code.
+
+    Args:
+        on_error: The user's ``on_error``, or None.
+        on_state: The user's ``on_state``, or None.
+        submit: Hands ``(function, argument)`` to the client's dispatcher; set with
+            :meth:`attach` once the dispatcher exists (it reports through this object).
+        is_closed: Whether the client is closed (its changes then go only to the log).
+    """
+
+    def __init__(
+        self,
+        on_error: Optional[Callable[[BaseException], Any]],
+        on_state: Optional[StateListener],
+        is_closed: Callable[[], bool],
+    ) -> None:
+        self._on_error = on_error
+        self._on_state = on_state
+        self._is_closed = is_closed
+        self._submit: Optional[Callable[[Callable[[Any], Any], Any], None]] = None
+        self._lock = threading.Lock()  # guards replacing _listeners (read without it)
+        self._listeners: Tuple[StateListener, ...] = ()
+        self._problem_logged_at = -_PROBLEM_LOG_INTERVAL
+
+    def attach(self, submit: Callable[[Callable[[Any], Any], Any], None]) -> None:
+        """Report through ``submit``, the dispatcher's."""
+        self._submit = submit
+
+    def add_listener(self, listener: StateListener) -> None:
+        """Call ``listener`` with every state change, after ``on_state``."""
+        with self._lock:
+            self._listeners = (*self._listeners, listener)
+
+    def remove_listener(self, listener: StateListener) -> None:
+        """Stop calling ``listener`` (nothing happens if it was not added)."""
+        with self._lock:
+            self._listeners = tuple(f for f in self._listeners if f != listener)
+
+    def _targets(self) -> Tuple[StateListener, ...]:
+        if self._on_state is None:
+            return self._listeners
+        return (self._on_state, *self._listeners)
+
+    def state(self, state: str, detail: str, path: Optional[str] = None) -> None:
+        """A connection changed: log it, and hand it to ``on_state`` and the listeners."""
+        closed = self._is_closed()
+        lost = state in ("disconnected", "reconnecting")
+        # A drop is a warning, unless the client is closing (then it is expected).
+        level = (logging.DEBUG if closed else logging.WARNING) if lost else logging.INFO
+        _log.log(level, "%s: %s", state, detail)
+        if closed or self._submit is None:
+            return
+        change = StateChange(state, detail, time.time(), path)
+        for listener in self._targets():
+            self._submit(listener, change)
+
+    def closed(self) -> None:
+        """The client closed: the last change, called here (the dispatcher has stopped)."""
+        _log.info("client closed")
+        change = StateChange("closed", "closed by the user", time.time())
+        for listener in self._targets():
+            try:
+                listener(change)
+            except Exception:
+                _log.exception("a state listener raised")
+
+    def problem(self, connection: int, what: str, detail: str) -> None:
+        """Bad data from the network: logged at most once a second, each one to ``on_error``."""
+        now = time.monotonic()
+        if now - self._problem_logged_at >= _PROBLEM_LOG_INTERVAL:
+            self._problem_logged_at = now
+            _log.warning("connection #%d: skipped a %s: %s", connection, what, detail[:300])
+        if self._on_error is not None and self._submit is not None:
+            error: BaseException
+            if what == "error reply":
+                error = ServerError(None, detail)
+            else:
+                error = MessageParseError(f"connection #{connection}: {what}: {detail[:300]}")
+            self._submit(self._on_error, error)
+
+    def callback_error(self, error: BaseException) -> None:
+        """A callback raised (called on the dispatcher): hand it to ``on_error``."""
+        if self._on_error is not None:
+            self._on_error(error)
+
+    def overflow(self, dropped: int) -> None:
+        """A consumer is too slow: the queue dropped its oldest events."""
+        _log.warning(
+            "a consumer is too slow: dropping the oldest events (%d dropped so far); "
+            "read the queue faster, use a callback, or raise queue_size",
+            dropped,
+        )
