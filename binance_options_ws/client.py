@@ -46,6 +46,7 @@ from ._reporting import Reporter
 from ._routing import Router
 from ._settings import pool_settings, positive
 from ._stream_methods import StreamMethods
+from ._timing import Deadline
 from .dialects import Dialect, StreamName
 from .endpoints import DEFAULT_ENDPOINT, get_endpoint, other_endpoint
 from .exceptions import (
@@ -313,16 +314,13 @@ class StreamClient(StreamMethods):
             >>> for event in client.events(timeout=10):   # doctest: +SKIP
             ...     print(event)
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = Deadline(timeout)
         try:
             while True:
-                remaining = None
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return
+                if deadline.expired:
+                    return
                 try:
-                    yield self.queue.get(timeout=remaining)
+                    yield self.queue.get(timeout=deadline.timeout())
                 except _queue.Empty:
                     if self.closed:
                         return

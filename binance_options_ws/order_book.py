@@ -36,10 +36,10 @@ import collections
 import itertools
 import logging
 import threading
-import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from ._retry import backoff, is_retryable, retry_delay
+from ._timing import Deadline
 from .client import StreamClient
 from .dialects import StreamKind
 from .endpoints import endpoints_with
@@ -56,6 +56,8 @@ _log = logging.getLogger("binance_options_ws")
 _numbers = itertools.count(1)
 # Events kept aside while a snapshot is fetched; beyond this the oldest go (the
 # snapshot will be newer than them anyway).
+#: Seconds between two looks at the book's state while waiting for it to sync.
+_POLL = 0.05
 _MAX_PENDING = 10_000
 # Seconds a snapshot request of the book's own RestClient may take: close() cannot
 # cut a request short, so this bounds how long the snapshot thread can outlive it.
@@ -194,7 +196,7 @@ class OrderBook:
             >>> book.wait_synced(timeout=10)   # doctest: +SKIP
             True
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = Deadline(timeout)
         while True:
             if self._failed is not None:
                 raise self._failed
@@ -202,10 +204,10 @@ class OrderBook:
                 raise ClientClosedError(
                     f"the order book of {self.symbol} is closed (or its client is)"
                 )
-            wait = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
-            if self._synced.wait(max(0.0, wait)):
+            left = deadline.timeout()
+            if self._synced.wait(_POLL if left is None else min(_POLL, left)):
                 return True
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline.expired:
                 return False
 
     def bids(self, limit: Optional[int] = None) -> List[Level]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from .._timing import Deadline
+
 __all__ = ["wait_for"]
 
 #: Seconds between two looks at the condition.
@@ -31,9 +33,9 @@ def wait_for(predicate: Callable[[], object], timeout: float = 5.0, what: str = 
     Example:
         >>> wait_for(lambda: client.stats.events >= 10, what="10 events")  # doctest: +SKIP
     """
-    deadline = time.monotonic() + timeout
+    deadline = Deadline(timeout)
     while not predicate():
-        if time.monotonic() >= deadline:
+        if deadline.expired:
             awaited = what or getattr(predicate, "__name__", "the condition")
             raise AssertionError(f"timed out after {timeout:g} s waiting for {awaited}")
         time.sleep(_POLL)
