@@ -225,6 +225,45 @@ class Renderer(abc.ABC):
         return plan
 
     # ------------------------------------------------------------------
+    # Stream kinds both built-in dialects write alike
+    # ------------------------------------------------------------------
+
+    def render_open_interest(self, plan: Plan, now: int) -> Sequence[object]:
+        """Open interest of one underlying and expiry: one array, in contracts and in USDT."""
+        asset = plan.asset or ""
+        chain = self.sim.chain(asset, plan.expiry_ms)
+        if not chain:
+            return ()
+        spot = self.sim.index(asset, now)
+        items: List[Payload] = [
+            {
+                "e": "openInterest",
+                "E": now,
+                "s": option.name,
+                "o": option.units.contracts(option.open_interest),
+                "h": num(option.open_interest * spot, 8),
+            }
+            for option in chain
+        ]
+        return (items,)
+
+    def render_trades(self, plan: Plan, now: int) -> Sequence[object]:
+        """Trades of an option or an underlying: each new trade (see :meth:`trade_payload`)."""
+        return [self.trade_payload(trade, now) for trade in self.new_trades(plan)]
+
+    def render_listings(self, plan: Plan, now: int) -> Sequence[object]:
+        """New listings: each option listed since the previous poll (:meth:`listing_payload`)."""
+        return [self.listing_payload(option, t) for option, t in self.sim.announcing]
+
+    def trade_payload(self, trade: Trade, now: int) -> Payload:
+        """One trade in this dialect's keys."""
+        raise NotImplementedError
+
+    def listing_payload(self, option: Option, t: int) -> Payload:
+        """One new listing in this dialect's keys."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------
     # Shared bookkeeping
     # ------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ This module is pure: no sockets, threads or clocks.
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 from ...dialects import StreamKind, StreamName
 from ...dialects import fstream as _dialect
@@ -112,33 +112,6 @@ class FstreamRenderer(Renderer):
             return ()
         marks = [self._mark(option, now) for option in self.sim.chain_options(asset)]
         return (marks,) if marks else ()
-
-    def render_open_interest(self, plan: Plan, now: int) -> Sequence[object]:
-        """``<pair>@optionOpenInterest@<YYMMDD>``: one array, in contracts and in USDT."""
-        asset = plan.asset or ""
-        chain = self.sim.chain(asset, plan.expiry_ms)
-        if not chain:
-            return ()
-        spot = self.sim.index(asset, now)
-        items: List[Payload] = [
-            {
-                "e": "openInterest",
-                "E": now,
-                "s": option.name,
-                "o": option.units.contracts(option.open_interest),
-                "h": num(option.open_interest * spot, 8),
-            }
-            for option in chain
-        ]
-        return (items,)
-
-    def render_trades(self, plan: Plan, now: int) -> Sequence[object]:
-        """``<symbol|pair>@optionTrade``: each new trade."""
-        return [self._trade(trade, now) for trade in self.new_trades(plan)]
-
-    def render_listings(self, plan: Plan, now: int) -> Sequence[object]:
-        """``!optionSymbol``: each option listed since the previous poll."""
-        return [self._listing(option, t) for option, t in self.sim.announcing]
 
     def render_depth(self, plan: Plan, now: int) -> Sequence[object]:
         """Partial depth: the top levels, with the update ids since this stream's last push."""
@@ -307,8 +280,7 @@ class FstreamRenderer(Renderer):
             "v": q.vega,
         }
 
-    @staticmethod
-    def _trade(trade: Trade, now: int) -> Payload:
+    def trade_payload(self, trade: Trade, now: int) -> Payload:
         units = trade.option.units
         return {
             "e": "trade",
@@ -323,8 +295,7 @@ class FstreamRenderer(Renderer):
             "m": trade.direction < 0,  # a seller-initiated trade hit a resting buy order
         }
 
-    @staticmethod
-    def _listing(option: Option, t: int) -> Payload:
+    def listing_payload(self, option: Option, t: int) -> Payload:
         return {
             "e": "optionSymbol",
             "E": t,

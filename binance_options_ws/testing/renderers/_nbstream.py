@@ -96,33 +96,6 @@ class NbstreamRenderer(Renderer):
             marks.append({"e": "markPrice", "E": now, "s": option.name, "mp": mark})
         return (marks,) if marks else ()
 
-    def render_open_interest(self, plan: Plan, now: int) -> Sequence[object]:
-        """``<ASSET>@openInterest@<YYMMDD>``: one array, in contracts and in USDT."""
-        asset = plan.asset or ""
-        chain = self.sim.chain(asset, plan.expiry_ms)
-        if not chain:
-            return ()
-        spot = self.sim.index(asset, now)
-        items: List[Payload] = [
-            {
-                "e": "openInterest",
-                "E": now,
-                "s": option.name,
-                "o": option.units.contracts(option.open_interest),
-                "h": num(option.open_interest * spot, 8),
-            }
-            for option in chain
-        ]
-        return (items,)
-
-    def render_trades(self, plan: Plan, now: int) -> Sequence[object]:
-        """``<symbol|ASSET>@trade``: each new trade, its quantity signed by the taker's side."""
-        return [self._trade(trade, now) for trade in self.new_trades(plan)]
-
-    def render_listings(self, plan: Plan, now: int) -> Sequence[object]:
-        """``option_pair``: each option listed since the previous poll."""
-        return [self._listing(option, t) for option, t in self.sim.announcing]
-
     def render_depth(self, plan: Plan, now: int) -> Sequence[object]:
         """``<symbol>@depth<levels>``: the book model's top levels at this instant."""
         option = self.option(plan)
@@ -197,8 +170,7 @@ class NbstreamRenderer(Renderer):
             "eep": q.estimate,
         }
 
-    @staticmethod
-    def _trade(trade: Trade, now: int) -> Payload:
+    def trade_payload(self, trade: Trade, now: int) -> Payload:
         units = trade.option.units
         qty = units.quantity(trade.lots)
         return {
@@ -215,8 +187,7 @@ class NbstreamRenderer(Renderer):
             "X": "MARKET",
         }
 
-    @staticmethod
-    def _listing(option: Option, t: int) -> Payload:
+    def listing_payload(self, option: Option, t: int) -> Payload:
         return {
             "e": "OPTION_PAIR",
             "E": t,
