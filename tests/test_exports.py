@@ -299,3 +299,13 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(exceptions)
     assert result.attempted >= 1
     assert result.failed == 0
+
+
+def test_the_changelog_releases_the_version_the_code_carries() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.M)
+    assert released, "CHANGELOG.md has no released section"
+    assert released[0] == binance_options_ws.__version__
+    assert changelog.index("## [Unreleased]") < changelog.index(f"## [{released[0]}]")
+    for version in ["Unreleased", *released]:
+        assert re.search(rf"^\[{re.escape(version)}\]: https://\S+$", changelog, re.M), version
