@@ -101,17 +101,20 @@ def _reply(data: Dict[str, Any]) -> Message:
 
 
 def parse_frame(
-    message: Union[str, bytes, bytearray, Any],
     parsers: Mapping[str, PayloadParser],
     guess: EventTypeGuess,
+    message: Union[str, bytes, bytearray, Any],
 ) -> List[Message]:
     """Turn one WebSocket message into typed events, with one dialect's payload parsers.
 
+    The tables come first so that ``functools.partial(parse_frame, parsers, guess)``
+    binds them positionally: a call through it costs no keyword handling.
+
     Args:
-        message: The message as text (``str`` or UTF-8 ``bytes``) or as already
-            decoded JSON, either raw or inside the combined envelope.
         parsers: The payload parser of each event type (the ``e`` key).
         guess: The event type of a payload without ``e``, from its stream name.
+        message: The message as text (``str`` or UTF-8 ``bytes``) or as already
+            decoded JSON, either raw or inside the combined envelope.
 
     Returns:
         The events, in order (see :func:`binance_options_ws.parse_message`).
@@ -120,7 +123,7 @@ def parse_frame(
         MessageParseError: If the text is not JSON.
 
     Example:
-        >>> parse_frame('{"result": null, "id": 1}', {}, lambda stream: None)
+        >>> parse_frame({}, lambda stream: None, '{"result": null, "id": 1}')
         [ControlReply(id=1, result=None)]
     """
     if isinstance(message, _TEXT):

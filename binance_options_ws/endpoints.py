@@ -156,7 +156,10 @@ def parse_message(
         >>> trade.trade_id, trade.price
         (7, 1000.0)
     """
-    return get_endpoint(endpoint).parse_message(message)
+    dialect = ENDPOINTS.get(endpoint) if isinstance(endpoint, str) else None
+    if dialect is None:
+        dialect = get_endpoint(endpoint)
+    return dialect.frame_parser()(message)
 
 
 class OtherEndpoint(NamedTuple):

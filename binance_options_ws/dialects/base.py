@@ -217,6 +217,8 @@ class Dialect(abc.ABC):
     max_streams_per_connection: int = 200
     max_messages_per_second: int = 10
     parsers: Mapping[str, PayloadParser]
+    # What frame_parser() returns, made on its first call.
+    _frame_parser: Optional[Callable[[Union[str, bytes, bytearray]], List[Message]]] = None
 
     def parse_message(self, message: Union[str, bytes, bytearray, Any]) -> List[Message]:
         """Turn one WebSocket message of this endpoint into events (see
@@ -225,7 +227,7 @@ class Dialect(abc.ABC):
         Override it only for an endpoint whose frames the generic parser cannot read;
         the usual way to teach it new payloads is :attr:`parsers`.
         """
-        return parse_frame(message, self.parsers, self.event_type)
+        return parse_frame(self.parsers, self.event_type, message)
 
     def frame_parser(self) -> Callable[[Union[str, bytes, bytearray]], List[Message]]:
         """The function the connections call on every frame.
@@ -233,9 +235,14 @@ class Dialect(abc.ABC):
         It is :meth:`parse_message`; when that is not overridden, the same parser bound
         to this dialect's tables, which costs one call less on the hot path.
         """
-        if type(self).parse_message is not Dialect.parse_message:
-            return self.parse_message
-        return functools.partial(parse_frame, parsers=self.parsers, guess=self.event_type)
+        parser = self._frame_parser
+        if parser is None:
+            if type(self).parse_message is not Dialect.parse_message:
+                parser = self.parse_message
+            else:
+                parser = functools.partial(parse_frame, self.parsers, self.event_type)
+            self._frame_parser = parser  # a dialect's tables do not change once in use
+        return parser
 
     def __repr__(self) -> str:
         return f"<Dialect {self.name!r}>"
