@@ -417,8 +417,9 @@ class Trade:
         symbol: ``s``, the option symbol.
         trade_id: ``t``.
         price: ``p``.
-        quantity: ``q``, in contracts (nbstream documents it signed, fstream always
-            positive).
+        quantity: ``q``, in contracts, never negative (nbstream's documentation
+            writes it signed, ``"-2"``; the sign is ``direction``'s, and the live
+            exchange sends it positive on both endpoints).
         side: ``S`` on fstream, the trade's direction, ``"BUY"`` or ``"SELL"``.
         is_buyer_maker: ``m``, True when the buyer was the maker (fstream).
         direction: ``S`` on nbstream, the documented direction, ``1`` or ``-1``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import doctest
 import json
+import math
 import pickle
 import platform
 import re
@@ -444,7 +445,7 @@ EXPECTED_TRADE = Trade(
     symbol="BTC-200630-9000-P",
     trade_id=1,
     price=1000.0,
-    quantity=-2.0,
+    quantity=2.0,  # the documentation's "-2": the sign is the direction's
     direction=-1,
     trade_type="MARKET",
     buy_order_id=4611781675939004417,
@@ -1421,3 +1422,23 @@ def test_docstring_examples_run() -> None:
     results = [doctest.testmod(models), doctest.testmod(endpoints)]
     assert sum(result.attempted for result in results) >= 3
     assert sum(result.failed for result in results) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "quantity", "direction"),
+    [
+        ({"q": "-2", "S": "-1"}, 2.0, -1),  # the documentation's example
+        ({"q": "0.01", "S": "1"}, 0.01, 1),  # live: positive, direction in S
+        ({"q": "0.01", "S": "-1"}, 0.01, -1),
+        ({"q": "-3"}, 3.0, None),  # no S: no direction, and still a positive quantity
+        ({"q": "-0.0", "S": "1"}, 0.0, 1),
+        ({"S": "1"}, None, 1),
+    ],
+)
+def test_a_trade_quantity_is_never_negative(
+    payload: dict, quantity: object, direction: object
+) -> None:
+    [trade] = parse_message({"e": "trade", "s": "BTC-200630-9000-P", **payload})
+    assert trade.quantity == quantity
+    assert trade.quantity is None or math.copysign(1.0, trade.quantity) == 1.0
+    assert trade.direction == direction

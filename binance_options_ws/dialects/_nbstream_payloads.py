@@ -196,11 +196,17 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
 
 def _trade(d: _Data, stream: Optional[str]) -> Trade:
     g = d.get
+    # The documentation writes the quantity signed ("q": "-2" with "S": "-1"); the live
+    # exchange sends it positive, with the direction in "S" alone. The quantity is
+    # always positive here: the direction is the direction field's.
+    quantity = read_float(g("q"))
+    if quantity is not None:
+        quantity = abs(quantity)
     return new_trade(
         read_str(g("s")),
         read_int(g("t")),
         read_float(g("p")),
-        read_float(g("q")),
+        quantity,
         None,
         None,
         read_int(g("S")),
