@@ -31,6 +31,7 @@ __all__ = [
     "read_int",
     "read_levels",
     "read_objects",
+    "read_size",
     "read_str",
 ]
 
@@ -54,6 +55,12 @@ def read_float(value: Any) -> Optional[float]:
         return float(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1e308
         return None
+
+
+def read_size(value: Any) -> Optional[float]:
+    """A quantity, never negative: ``"-2"`` is a size of 2 (a sign is a side's, not a size's)."""
+    number = read_float(value)
+    return None if number is None else abs(number)
 
 
 def read_int(value: Any) -> Optional[int]:

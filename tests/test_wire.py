@@ -17,6 +17,7 @@ from binance_options_ws._wire import (
     read_int,
     read_levels,
     read_objects,
+    read_size,
     read_str,
 )
 
@@ -53,7 +54,7 @@ JUNK: list = [
     Decimal("NaN"),
 ]
 
-READERS: list = [read_float, read_int, read_str, read_bool, read_decimal, read_levels]
+READERS: list = [read_float, read_int, read_size, read_str, read_bool, read_decimal, read_levels]
 
 
 @pytest.mark.parametrize("reader", READERS, ids=lambda r: r.__name__)
@@ -175,3 +176,12 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(_wire)
     assert result.attempted >= 1
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("-2", 2.0), ("0.01", 0.01), (-0.0, 0.0), (True, None), ("x", None)]
+)
+def test_read_size_is_never_negative(value: Any, expected: Any) -> None:
+    size = read_size(value)
+    assert size == expected
+    assert size is None or math.copysign(1.0, size) == 1.0

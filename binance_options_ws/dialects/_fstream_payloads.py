@@ -21,7 +21,7 @@ from .._constructors import (
     new_trade,
 )
 from .._parse import PayloadParser
-from .._wire import read_bool, read_float, read_int, read_levels, read_str
+from .._wire import read_bool, read_float, read_int, read_levels, read_size, read_str
 from ..models import BookDepth, BookTicker, DepthUpdate, MarkPrice, NewSymbol, Ticker, Trade
 from ._nbstream_payloads import PARSERS as _NBSTREAM
 
@@ -146,7 +146,7 @@ def _f_trade(d: _Data, stream: Optional[str]) -> Trade:
         read_str(g("s")),
         read_int(g("t")),
         read_float(g("p")),
-        read_float(g("q")),
+        read_size(g("q")),
         side.upper() if side else side,
         read_bool(g("m")),
         None,

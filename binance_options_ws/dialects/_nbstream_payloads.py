@@ -21,7 +21,15 @@ from .._constructors import (
     new_trade,
 )
 from .._parse import PayloadParser
-from .._wire import NOT_WELL_FORMED, read_bool, read_float, read_int, read_levels, read_str
+from .._wire import (
+    NOT_WELL_FORMED,
+    read_bool,
+    read_float,
+    read_int,
+    read_levels,
+    read_size,
+    read_str,
+)
 from ..models import BookDepth, IndexPrice, Kline, MarkPrice, NewSymbol, OpenInterest, Ticker, Trade
 
 __all__ = ["PARSERS", "event_type"]
@@ -196,17 +204,13 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
 
 def _trade(d: _Data, stream: Optional[str]) -> Trade:
     g = d.get
-    # The documentation writes the quantity signed ("q": "-2" with "S": "-1"); the live
-    # exchange sends it positive, with the direction in "S" alone. The quantity is
-    # always positive here: the direction is the direction field's.
-    quantity = read_float(g("q"))
-    if quantity is not None:
-        quantity = abs(quantity)
     return new_trade(
         read_str(g("s")),
         read_int(g("t")),
         read_float(g("p")),
-        quantity,
+        # The documentation writes it signed ("-2" with "S": "-1"); live, it is positive
+        # and the direction is in "S" alone.
+        read_size(g("q")),
         None,
         None,
         read_int(g("S")),
