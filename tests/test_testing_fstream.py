@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import struct
 import threading
 import time
@@ -881,22 +882,29 @@ def test_both_endpoints_show_the_same_market() -> None:
                 f.name
                 for f in attrs.fields(type(a))
                 if getattr(a, f.name) is not None and getattr(b, f.name) is not None
-            } - {"stream", "quantity"}  # nbstream's trade quantity is signed
+            } - {"stream"}
             assert {n: getattr(a, n) for n in shared} == {n: getattr(b, n) for n in shared}, old
             if isinstance(a, Trade) and isinstance(b, Trade):
-                assert a.quantity == -b.quantity if a.direction == -1 else a.quantity == b.quantity
+                assert a.quantity == b.quantity > 0  # positive on both endpoints, as live
                 assert b.side == ("BUY" if a.direction == 1 else "SELL")
                 assert b.is_buyer_maker is (a.direction == -1)
             compared += 1
     assert compared > 50
     # fstream's mark price carries what nbstream's ticker had: book top, IVs, greeks.
+    # The marks come split over several messages; fstream writes fixed decimals and
+    # its mark one decimal finer (BTC: 3), so the values agree, not the texts.
     ticker_at = {now: p for now, n, p in polled if n == f"{symbol}@ticker"}
+    marks_at: Dict[int, List[Any]] = defaultdict(list)
     for now, name, payload in polled:
         if name == "btcusdt@optionMarkPrice" and now in ticker_at:
-            [mark] = [m for m in payload if m["s"] == symbol]
-            ticker = ticker_at[now]
-            for key in ("mp", "bo", "ao", "bq", "aq", "d", "t", "g", "v", "vo", "hl", "ll"):
-                assert mark[key] == ticker[key], key
+            marks_at[now].extend(m for m in payload if m["s"] == symbol)
+    assert marks_at
+    for now, found in marks_at.items():
+        [mark] = found
+        ticker = ticker_at[now]
+        for key in ("bo", "ao", "bq", "aq", "d", "t", "g", "v", "vo", "hl", "ll"):
+            assert float(mark[key]) == float(ticker[key]), key
+        assert float(mark["mp"]) == pytest.approx(float(ticker["mp"]), abs=0.006)
 
 
 def test_the_ticker_by_expiration_sends_one_message_per_option() -> None:
@@ -1014,3 +1022,116 @@ def test_skip_depth_updates_loses_exactly_the_next_events() -> None:
     assert len(twin) > 20
     assert [p for _, _, p in skipped] == [p for _, _, p in twin[2:]]
     assert skipped[0][2]["pu"] == twin[1][2]["u"]  # the gap a client would notice
+
+
+# --------------------------------------------------------------------------
+# Live shapes: fixed decimals, split mark arrays, jumping update ids
+# --------------------------------------------------------------------------
+
+#: The price scale of each simulated underlying's options (live: BTC "1420.000", ETH "16.6000").
+PRICE_SCALE = {"BTC": 3, "ETH": 4}
+#: Decimals of every number field of each fstream payload: "price" is the option's price
+#: scale; quantities and volumes have 2, quote amounts 4, the index, greeks and IVs 8.
+FSTREAM_DECIMALS: Dict[str, Dict[str, object]] = {
+    "24hrTicker": {
+        "p": "price", "P": 4, "w": "price", "c": "price", "Q": 2, "o": "price",
+        "h": "price", "l": "price", "v": 2, "q": 4,
+    },
+    "markPrice": {
+        "mp": "price", "i": 8, "P": "price", "bo": "price", "ao": "price", "bq": 2,
+        "aq": 2, "b": 8, "a": 8, "hl": "price", "ll": "price", "vo": 8, "rf": 1,
+        "d": 8, "t": 8, "g": 8, "v": 8,
+    },
+    "bookTicker": {"b": "price", "B": 2, "a": "price", "A": 2},
+    "indexPrice": {"p": 8},
+    "trade": {"p": "price", "q": 2},
+    "kline": {
+        "o": "price", "c": "price", "h": "price", "l": "price", "v": 2, "V": 2, "q": 4, "Q": 4,
+    },
+    "openInterest": {"o": 2},
+}  # fmt: skip
+
+
+def decimals_of(text: str) -> int:
+    assert re.fullmatch(r"-?\d+\.\d+", text), text  # fixed point, never an exponent
+    return len(text.split(".")[1])
+
+
+@pytest.fixture(scope="module")
+def fstream_polled() -> List[Tuple[int, str, Any]]:
+    market = make(seed=4, speed=20)
+    symbols = near_money(market, "BTC", 2) + near_money(market, "ETH", 2)
+    expiry = first_expiry(market)
+    names = ["!index@arr", "btcusdt@optionMarkPrice", "ethusdt@optionMarkPrice"]
+    names += ["btcusdt@optionTrade", "ethusdt@optionTrade", f"btcusdt@openInterest@{expiry}"]
+    for symbol in (s.lower() for s in symbols):
+        names += [f"{symbol}@{kind}" for kind in ("optionTicker", "bookTicker", "kline_1m")]
+        names += [f"{symbol}@depth10@100ms", f"{symbol}@depth@100ms"]
+    return run(market, names, 6 * SECOND, step_ms=100)
+
+
+def test_every_fstream_number_keeps_its_fixed_decimals(
+    fstream_polled: List[Tuple[int, str, Any]],
+) -> None:
+    seen = set()
+    for _, _, payload in fstream_polled:
+        for item in payload if isinstance(payload, list) else [payload]:
+            asset = item["s"].split("-")[0]
+            fields = item["k"] if item["e"] == "kline" else item
+            if item["e"] == "depthUpdate":
+                for price, quantity in item["b"] + item["a"]:
+                    assert decimals_of(price) == PRICE_SCALE[asset]
+                    assert decimals_of(quantity) == 2
+                seen.add(item["e"])
+                continue
+            for key, decimals in FSTREAM_DECIMALS[item["e"]].items():
+                if fields[key] == "-1.0" and item["e"] == "markPrice" and key in "ba":
+                    continue  # no implied volatility on that side
+                expected = PRICE_SCALE[asset] if decimals == "price" else decimals
+                assert decimals_of(fields[key]) == expected, (item["e"], key, fields[key])
+            seen.add(item["e"])
+    assert seen == {*FSTREAM_DECIMALS, "depthUpdate"}
+
+
+def test_fstream_zeros_keep_their_decimals(fstream_polled: List[Tuple[int, str, Any]]) -> None:
+    marks = [m for _, n, p in fstream_polled if n == "btcusdt@optionMarkPrice" for m in p]
+    assert {m["rf"] for m in marks} == {"0.0"}
+    assert "0.000" in {m["P"] for m in marks}  # no estimated settle price yet: BTC's scale
+    diffs = [p for _, n, p in fstream_polled if "@depth@" in n]
+    removals = [q for p in diffs for _, q in p["b"] + p["a"] if not float(q)]
+    assert removals
+    assert set(removals) == {"0.00"}
+
+
+def test_fstream_mark_price_arrays_carry_one_to_three_marks_covering_the_chain() -> None:
+    market = make(seed=5)
+    chain = set(market.symbols("BTC"))
+    polled = run(market, ["btcusdt@optionMarkPrice"], 3 * SECOND, step_ms=100)
+    by_time: Dict[int, List[str]] = defaultdict(list)
+    for now, _, payload in polled:
+        assert 1 <= len(payload) <= 3
+        by_time[now].extend(item["s"] for item in payload)
+    assert len(by_time) == 4
+    for symbols in by_time.values():
+        assert sorted(symbols) == sorted(chain)  # every mark once per second
+    sizes = {len(payload) for _, _, payload in polled}
+    assert sizes == {1, 2, 3}
+    assert run(make(seed=5), ["btcusdt@optionMarkPrice"], 3 * SECOND, step_ms=100) == polled
+
+
+def test_fstream_partial_depth_update_ids_jump(fstream_polled: List[Tuple[int, str, Any]]) -> None:
+    partial = [p for _, n, p in fstream_polled if "@depth10@" in n]
+    assert len(partial) > 100
+    for payload in partial:
+        assert payload["U"] - payload["pu"] > 1
+        assert payload["u"] - payload["U"] > 1
+    diffs = [p for _, n, p in fstream_polled if "@depth@" in n]
+    assert all(p["U"] == p["pu"] + 1 for p in diffs)  # the diff stream still chains
+
+
+def test_fstream_kline_ends_at_start_plus_interval(
+    fstream_polled: List[Tuple[int, str, Any]],
+) -> None:
+    klines = [p["k"] for _, n, p in fstream_polled if "@kline_1m" in n]
+    assert klines
+    assert all(k["T"] - k["t"] == 60_000 for k in klines)

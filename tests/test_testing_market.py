@@ -26,7 +26,10 @@ from binance_options_ws import (
     Trade,
     parse_message,
 )
+from binance_options_ws.dialects import nbstream
 from binance_options_ws.testing.market import SyntheticMarket
+from binance_options_ws.testing.renderers import NbstreamRenderer
+from binance_options_ws.testing.simulation import MarketSimulation
 
 START = datetime.datetime(2026, 1, 5, 12, 0)  # a Monday, noon UTC
 T0 = 1767614400000  # START in milliseconds since the epoch
@@ -186,6 +189,25 @@ def near_money(market: SyntheticMarket, asset: str, expiry_index: int, count: in
     return sorted(chain, key=lambda s: abs(float(s.split("-")[2]) - spot))[:count]
 
 
+def live_example(item: Dict[str, Any]) -> Any:
+    """The documented example of ``item``'s event type, corrected to what the live exchange sends.
+
+    Live, a trade has no ``X`` and its ids are strings, a kline's trade ids are
+    strings, a ticker has an ``r`` key, and some depth messages have no ``E``.
+    """
+    example = json.loads(json.dumps(SPEC_EXAMPLES[item["e"]]))
+    if item["e"] == "trade":
+        del example["X"]
+        example.update({key: str(example[key]) for key in ("t", "b", "a")})
+    elif item["e"] == "kline":
+        example["k"].update({key: str(example["k"][key]) for key in ("F", "L")})
+    elif item["e"] == "24hrTicker":
+        example["r"] = "0"
+    elif item["e"] == "depth" and "E" not in item:
+        del example["E"]
+    return example
+
+
 def shape(value: Any) -> Any:
     """The JSON structure of a value: key names and value types."""
     if isinstance(value, dict):
@@ -220,11 +242,13 @@ FSTREAM_ONLY: Dict[type, Tuple[str, ...]] = {
     Trade: ("side", "is_buyer_maker"),
     NewSymbol: ("onboard_time", "status"),
 }
+#: Fields the live nbstream endpoint leaves out (no ``X`` on trades; some depth without ``E``).
+LIVE_ABSENT: Dict[type, Tuple[str, ...]] = {Trade: ("trade_type",), BookDepth: ("event_time",)}
 
 
 def missing_fields(event: Any) -> List[str]:
     """The fields of an nbstream event that are None, but for those only fstream sends."""
-    unsent = FSTREAM_ONLY.get(type(event), ())
+    unsent = FSTREAM_ONLY.get(type(event), ()) + LIVE_ABSENT.get(type(event), ())
     return [
         field.name
         for field in attrs.fields(type(event))
@@ -365,8 +389,7 @@ def test_every_payload_has_the_documented_keys_and_json_types(session: Session) 
     seen = set()
     for _, _, payload in session.polled:
         for item in payload if isinstance(payload, list) else [payload]:
-            example = SPEC_EXAMPLES[item["e"]]
-            assert shape(item) == shape(example), item
+            assert shape(item) == shape(live_example(item)), item
             seen.add(item["e"])
     assert seen == set(SPEC_EXAMPLES)
 
@@ -525,9 +548,10 @@ def test_depth_books_are_ordered_and_never_crossed(session: Session) -> None:
         books: List[BookDepth] = session.events(name)
         assert books
         for book in books:
-            assert len(book.asks) == levels
+            assert 1 <= len(book.asks) <= levels  # illiquid options show 1 to 4 levels
             assert len(book.bids) <= levels
             if "@depth100" not in name:  # near the money, a full book on both sides
+                assert len(book.asks) == levels
                 assert len(book.bids) == levels
             bid_prices = [price for price, _ in book.bids]
             ask_prices = [price for price, _ in book.asks]
@@ -566,8 +590,8 @@ def test_trades_have_increasing_ids_per_symbol_and_documented_fields(session: Se
     for trade in trades:
         by_symbol[trade.symbol].append(trade)
         assert trade.direction in (1, -1)
-        assert (trade.quantity > 0) == (trade.direction == 1)  # signed like the documentation
-        assert trade.trade_type == "MARKET"
+        assert trade.quantity > 0  # positive as live; the direction is in S alone
+        assert trade.trade_type is None  # live legacy trades have no X
         assert trade.price > 0
         assert trade.trade_time <= trade.event_time
         assert trade.buy_order_id != trade.sell_order_id
@@ -609,7 +633,7 @@ def test_klines_are_built_from_the_trades(session: Session) -> None:
         for candle in candles:
             assert candle.high >= max(candle.open, candle.close)
             assert candle.low <= min(candle.open, candle.close)
-            assert candle.end_time - candle.start_time == MINUTE - 1
+            assert candle.end_time - candle.start_time == MINUTE  # T = t + interval, as live
         closed = [c for c in candles if c.is_closed]
         assert [c.start_time for c in closed] == [T0, T0 + MINUTE]
         for candle in closed:
@@ -744,7 +768,7 @@ def test_kline_windows_follow_the_interval(interval: str, start: str, end: str) 
     market = make()
     name = f"{near_money(market, 'BTC', 0, 1)[0]}@kline_{interval}"
     [(_, payload)] = market.poll(T0 + 30 * SECOND, [name])
-    assert (payload["k"]["t"], payload["k"]["T"]) == (ms(start), ms(end) - 1)
+    assert (payload["k"]["t"], payload["k"]["T"]) == (ms(start), ms(end))  # T: t + interval
     assert payload["k"]["i"] == interval
 
 
@@ -928,3 +952,99 @@ def test_other_underlyings_and_the_default_start() -> None:
     polled = market.poll(market.now_ms, [f"{symbol}@ticker", "DOGEUSDT@index"])
     assert [name for name, _ in polled] == [f"{symbol}@ticker", "DOGEUSDT@index"]
     assert missing_fields(parse_message(polled[0][1])[0]) == ["stream"]
+
+
+# --------------------------------------------------------------------------
+# Live shapes (the facts of captured live messages)
+# --------------------------------------------------------------------------
+
+
+def test_live_trades_are_positive_with_string_ids_and_no_trade_type(session: Session) -> None:
+    payloads = [p for _, name, p in session.polled if name in ("BTC@trade", "ETH@trade")]
+    assert len(payloads) > 300
+    for payload in payloads:
+        assert "X" not in payload
+        assert not payload["q"].startswith("-")
+        assert float(payload["q"]) > 0
+        assert payload["S"] in ("1", "-1")
+        for key in ("t", "b", "a"):
+            assert isinstance(payload[key], str), key
+            assert payload[key].isdigit(), key
+    assert {p["S"] for p in payloads} == {"1", "-1"}  # both directions, told by S alone
+    assert len(payloads[0]["b"]) == 19  # order ids as long as the exchange's
+
+
+def test_live_kline_ids_are_strings_and_the_end_is_start_plus_interval(session: Session) -> None:
+    for name in session.klines:
+        for _, stream, payload in session.polled:
+            if stream == name:
+                k = payload["k"]
+                assert isinstance(k["F"], str)
+                assert isinstance(k["L"], str)
+                assert k["T"] - k["t"] == MINUTE
+
+
+def test_live_tickers_carry_r(session: Session) -> None:
+    tickers = [p for _, name, p in session.polled if name.endswith("@ticker")]
+    assert tickers
+    assert all(isinstance(p["r"], str) and float(p["r"]) >= 0 for p in tickers)
+
+
+def test_live_depth_is_thin_for_illiquid_options_with_t_before_e_and_some_e_missing() -> None:
+    market = make(seed=3)
+    names = [f"{symbol}@depth10@100ms" for symbol in market.symbols("BTC")[:40]]
+    polled = run(market, names, 5 * SECOND, step_ms=100)
+    assert len(polled) > 1000
+    thin = {name for _, name, p in polled if len(p["a"]) < 5 or 0 < len(p["b"]) < 5}
+    assert 0 < len(thin) < len(names)  # some options are illiquid, not all
+    without_e = [p for _, _, p in polled if "E" not in p]
+    assert 0.02 < len(without_e) / len(polled) < 0.09  # about 1 in 20
+    for now, _, payload in polled:
+        assert 1 <= now - payload["T"] <= 9  # T a few milliseconds before E
+        assert payload.get("E", now) == now
+    assert run(make(seed=3), names, 5 * SECOND, step_ms=100) == polled  # seeded
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (7.0, "7.0"),
+        (0.0, "0.0"),
+        (1580.87, "1580.87"),
+        (9_999_999.5, "9999999.5"),
+        (16_711_317.692476314, "1.6711317692476314E7"),
+        (10_000_000.0, "1.0E7"),
+    ],
+)
+def test_open_interest_is_written_like_the_live_endpoint(value: float, text: str) -> None:
+    sim = MarketSimulation(seed=1, start=START)
+    expiry = yymmdd(SyntheticMarket(seed=1, start=START).expirations("BTC")[0])
+    plan = NbstreamRenderer(sim).plan(nbstream.DIALECT.parse_stream(f"BTC@openInterest@{expiry}"))
+    assert plan is not None
+    option = sim.chain("BTC", plan.expiry_ms)[0]
+    option.open_interest = value
+    rendered: List[Dict[str, Any]] = plan.render(plan, sim.now_ms)[0]  # type: ignore[assignment]
+    [item] = [item for item in rendered if item["s"] == option.name]
+    assert item["o"] == text  # as Java prints a double
+    assert float(text) == value
+
+
+def test_live_open_interest_is_written_as_doubles_with_exponents_for_big_values() -> None:
+    market = make()
+    expiry = yymmdd(market.expirations("BTC")[0])
+    [(_, items)] = market.poll(T0, [f"BTC@openInterest@{expiry}"])
+    texts = [item[key] for item in items for key in ("o", "h")]
+    assert all(re.fullmatch(r"\d+\.\d+(E\d+)?", text) for text in texts), texts
+    assert all(float(item["o"]) == round(float(item["o"]), 2) for item in items)
+    # A large open interest (ten million USDT and more) is written in exponent form.
+    sim = MarketSimulation(seed=1, start=START)
+    renderer = NbstreamRenderer(sim)
+    plan = renderer.plan(nbstream.DIALECT.parse_stream(f"BTC@openInterest@{expiry}"))
+    assert plan is not None
+    option = sim.chain("BTC", plan.expiry_ms)[0]
+    option.open_interest = 250.0
+    rendered: List[Dict[str, Any]] = plan.render(plan, sim.now_ms)[0]  # type: ignore[assignment]
+    [big] = [item for item in rendered if item["s"] == option.name]
+    assert big["o"] == "250.0"
+    assert re.fullmatch(r"\d\.\d+E7", big["h"]), big["h"]
+    assert float(big["h"]) == pytest.approx(250.0 * sim.index("BTC", sim.now_ms))

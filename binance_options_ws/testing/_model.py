@@ -36,8 +36,10 @@ __all__ = [
     "decimal_text",
     "expiry_at",
     "expiry_grid",
+    "fixed",
     "from_ms",
     "half_spread",
+    "java_double",
     "kline_window",
     "mix",
     "next_due",
@@ -97,15 +99,17 @@ class AssetSpec(NamedTuple):
     qty_low: float  # trade sizes are log-uniform between these
     qty_high: float
     open_interest: float  # typical open interest of an at-the-money option, in contracts
+    price_scale: int  # decimals of every fstream price (exchange info's ``priceScale``)
+    quantity_scale: int = 2  # decimals of every fstream quantity (``quantityScale``)
 
 
 ASSETS: Dict[str, AssetSpec] = {
-    "BTC": AssetSpec(100_000.0, 0.50, 5.0, 0, "0.01", 2, 0.01, 3.0, 60.0),
-    "ETH": AssetSpec(3_500.0, 0.60, 0.1, 1, "0.01", 2, 0.1, 40.0, 600.0),
-    "BNB": AssetSpec(650.0, 0.45, 0.1, 1, "0.01", 2, 0.1, 50.0, 500.0),
-    "SOL": AssetSpec(180.0, 0.75, 0.01, 2, "0.01", 2, 1.0, 200.0, 3_000.0),
-    "XRP": AssetSpec(2.3, 0.80, 0.0001, 4, "1", 0, 50.0, 20_000.0, 200_000.0),
-    "DOGE": AssetSpec(0.25, 0.85, 0.0001, 4, "1", 0, 500.0, 200_000.0, 2_000_000.0),
+    "BTC": AssetSpec(100_000.0, 0.50, 5.0, 0, "0.01", 2, 0.01, 3.0, 60.0, 3),
+    "ETH": AssetSpec(3_500.0, 0.60, 0.1, 1, "0.01", 2, 0.1, 40.0, 600.0, 4),
+    "BNB": AssetSpec(650.0, 0.45, 0.1, 1, "0.01", 2, 0.1, 50.0, 500.0, 3),
+    "SOL": AssetSpec(180.0, 0.75, 0.01, 2, "0.01", 2, 1.0, 200.0, 3_000.0, 3),
+    "XRP": AssetSpec(2.3, 0.80, 0.0001, 4, "1", 0, 50.0, 20_000.0, 200_000.0, 4),
+    "DOGE": AssetSpec(0.25, 0.85, 0.0001, 4, "1", 0, 500.0, 200_000.0, 2_000_000.0, 5),
 }
 
 #: The underlyings :class:`SyntheticMarket` can simulate.
@@ -126,6 +130,46 @@ def num(value: float, decimals: int) -> str:
     if decimals:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A number as fstream writes it: exactly ``decimals`` decimals, zeros kept.
+
+    Example:
+        >>> fixed(1420, 3), fixed(-0.0001, 2), fixed(0, 1)
+        ('1420.000', '0.00', '0.0')
+    """
+    text = format(value, _FORMATS[decimals])
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+_JAVA_PLAIN_LOW = 1e-3
+_JAVA_PLAIN_HIGH = 1e7
+
+
+def java_double(value: float) -> str:
+    """A number as Java's ``Double.toString`` writes it (the legacy open interest).
+
+    The shortest digits that read back as ``value``, with at least one decimal;
+    in exponent form below 0.001 and from 10 million up.
+
+    Example:
+        >>> java_double(7), java_double(16711317.692476314), java_double(0.0)
+        ('7.0', '1.6711317692476314E7', '0.0')
+    """
+    if value == 0 or not math.isfinite(value):
+        return "0.0" if value == 0 else repr(value)
+    sign = "-" if value < 0 else ""
+    digits_tuple = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, digits_tuple.digits))
+    exponent = len(digits) + int(digits_tuple.exponent) - 1  # of the first digit
+    if _JAVA_PLAIN_LOW <= abs(value) < _JAVA_PLAIN_HIGH:
+        if exponent >= 0:
+            whole, frac = digits[: exponent + 1].ljust(exponent + 1, "0"), digits[exponent + 1 :]
+        else:
+            whole, frac = "0", "0" * (-exponent - 1) + digits
+        return f"{sign}{whole}.{frac or '0'}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
 
 
 def decimal_text(value: Decimal) -> str:
@@ -260,6 +304,8 @@ class Units:
     """
 
     __slots__ = (
+        "_fixed_prices",
+        "_fixed_quantities",
         "_log_high",
         "_log_low",
         "_prices",
@@ -267,7 +313,9 @@ class Units:
         "_typical_book",
         "decimals",
         "lot",
+        "price_scale",
         "qty_decimals",
+        "quantity_scale",
         "tick",
     )
 
@@ -279,8 +327,12 @@ class Units:
         self._log_low = math.log(spec.qty_low / self.lot)
         self._log_high = math.log(spec.qty_high / self.lot)
         self._typical_book = 2.0 * math.sqrt(spec.qty_low * spec.qty_high) / self.lot
+        self.price_scale = spec.price_scale
+        self.quantity_scale = spec.quantity_scale
         self._prices: Dict[int, str] = {}
         self._quantities: Dict[int, str] = {}
+        self._fixed_prices: Dict[int, str] = {}
+        self._fixed_quantities: Dict[int, str] = {}
 
     def price(self, ticks: int) -> str:
         """The text of a price given in ticks, e.g. ``945`` ticks of 5 -> ``"4725"``."""
@@ -303,6 +355,32 @@ class Units:
     def contracts(self, value: float) -> str:
         """The text of a quantity in contracts (volumes, open interest)."""
         return num(value, self.qty_decimals)
+
+    def fixed_price(self, ticks: int) -> str:
+        """A price in ticks as fstream writes it: ``price_scale`` decimals, e.g. ``"4725.000"``."""
+        text = self._fixed_prices.get(ticks)
+        if text is None:
+            if len(self._fixed_prices) > _TEXT_CACHE:
+                self._fixed_prices.clear()
+            text = self._fixed_prices[ticks] = fixed(ticks * self.tick, self.price_scale)
+        return text
+
+    def fixed_quantity(self, lots: int) -> str:
+        """A quantity in lots as fstream writes it: ``quantity_scale`` decimals, e.g. ``"0.13"``."""
+        text = self._fixed_quantities.get(lots)
+        if text is None:
+            if len(self._fixed_quantities) > _TEXT_CACHE:
+                self._fixed_quantities.clear()
+            text = self._fixed_quantities[lots] = fixed(lots * self.lot, self.quantity_scale)
+        return text
+
+    def fixed_contracts(self, value: float) -> str:
+        """A quantity in contracts as fstream writes it (volumes, open interest)."""
+        return fixed(value, self.quantity_scale)
+
+    def fixed_value(self, value: float) -> str:
+        """A price that is not a whole number of ticks (mark, average) at ``price_scale``."""
+        return fixed(value, self.price_scale)
 
     def trade_lots(self, rng: random.Random) -> int:
         """A trade size: log-uniform between the underlying's small and large trades."""

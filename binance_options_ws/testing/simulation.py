@@ -59,6 +59,9 @@ _RECENT_TRADES = 20_000  # trades kept for the trade streams
 _ORDER_ID_BASE = 4_611_686_018_427_387_904  # 2**62, like the documented order ids
 _BOOK_STEP_MS = 100  # the sampled order book changes at most this often
 _BOOK_LEVELS = 20  # levels a side of the sampled order book
+_UPDATE_ID_BASE = 100_000_000  # book update ids look like the exchange's (nine digits)
+_UPDATE_ID_STRIDE = 1000  # update ids a 100 ms step of the sampled book adds, on average
+_ID_HASH = 0x9E3779B97F4A7C15  # spreads a seed mix over its bits
 
 
 class MarketSimulation:
@@ -523,20 +526,31 @@ class MarketSimulation:
         """The sampled order book of ``option``, brought up to ``now``.
 
         It is the book model (the one :meth:`book_levels` shows) sampled on a
-        100 ms grid, 20 levels a side; the update id counts grid steps since the
-        listing, so it only grows.
+        100 ms grid, 20 levels a side; its update id (:meth:`book_update_id`)
+        only grows.
         """
         t = now - now % _BOOK_STEP_MS
         book = self._sampled.get(option.name)
         if book is not None and t <= book.checked_at:
             return book
         bids, asks = self._ladders(option, self._price(option, t), t, _BOOK_LEVELS)
-        update_id = (t - option.listed_ms) // _BOOK_STEP_MS + 1
+        update_id = self.book_update_id(option, t)
         if book is None:
             book = self._sampled[option.name] = Book(bids, asks, update_id, t)
         else:
             book.advance(bids, asks, update_id, t)
         return book
+
+    def book_update_id(self, option: Option, t: int) -> int:
+        """The update id of ``option``'s sampled book at grid time ``t``.
+
+        Like the exchange's, it jumps: many order events fall between two samples.
+        Each 100 ms step adds ``_UPDATE_ID_STRIDE`` ids, give or take a seeded
+        amount less than half of that, so ids of later samples are always larger.
+        """
+        steps = (t - option.listed_ms) // _BOOK_STEP_MS + 1
+        jitter = (mix(self.seed, option.key, steps) * _ID_HASH) >> 24
+        return _UPDATE_ID_BASE + steps * _UPDATE_ID_STRIDE + jitter % (_UPDATE_ID_STRIDE // 2)
 
     @staticmethod
     def book_ivs(option: Option, quote: Quote) -> Tuple[Optional[float], Optional[float]]:

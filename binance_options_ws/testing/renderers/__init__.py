@@ -24,7 +24,7 @@ from ...dialects import Dialect
 from ...dialects.fstream import DIALECT as _FSTREAM
 from ...dialects.nbstream import DIALECT as _NBSTREAM
 from . import _base
-from ._base import MalformedSamples, Plan, QuoteTexts, Renderer
+from ._base import MalformedSamples, Plan, QuoteTexts, QuoteValues, Renderer
 from ._fstream import FstreamRenderer
 from ._nbstream import NbstreamRenderer
 
@@ -36,6 +36,7 @@ __all__ = [
     "Payload",
     "Plan",
     "QuoteTexts",
+    "QuoteValues",
     "Render",
     "Renderer",
     "malformed_samples",

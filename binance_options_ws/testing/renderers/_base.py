@@ -20,7 +20,7 @@ import math
 from typing import Callable, ClassVar, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ...dialects import StreamKind, StreamName
-from .._model import MINUTE_MS, expiry_at, kline_window, num
+from .._model import MINUTE_MS, expiry_at, java_double, kline_window, num
 from .._state import Candle, Option, Trade, feed_candle, new_candle
 from ..simulation import MarketSimulation
 
@@ -30,6 +30,7 @@ __all__ = [
     "Payload",
     "Plan",
     "QuoteTexts",
+    "QuoteValues",
     "Render",
     "Renderer",
 ]
@@ -112,6 +113,32 @@ class Plan:
         self.candle = None
         self.last_update_id = None
         self.last_top = None
+
+
+class QuoteValues(NamedTuple):
+    """An option's book top, implied volatilities, greeks and price limits, as numbers.
+
+    Prices in ticks (``bid`` is 0 when there is no bid), sizes in lots
+    (``bid_lots`` is 0 when there is no bid), the mark, the index and the
+    estimated exercise price (0 until half an hour before expiry) in USDT.
+    """
+
+    bid: int
+    ask: int
+    bid_lots: int
+    ask_lots: int
+    bid_iv: Optional[float]
+    ask_iv: Optional[float]
+    delta: float
+    theta: float
+    gamma: float
+    vega: float
+    iv: float
+    mark: float
+    max_buy: int
+    min_sell: int
+    estimate: float
+    index_price: float
 
 
 class QuoteTexts(NamedTuple):
@@ -235,17 +262,21 @@ class Renderer(abc.ABC):
         if not chain:
             return ()
         spot = self.sim.index(asset, now)
-        items: List[Payload] = [
-            {
-                "e": "openInterest",
-                "E": now,
-                "s": option.name,
-                "o": option.units.contracts(option.open_interest),
-                "h": num(option.open_interest * spot, 8),
-            }
-            for option in chain
-        ]
+        items: List[Payload] = []
+        for option in chain:
+            contracts, usdt = self.open_interest_texts(option, option.open_interest * spot)
+            items.append(
+                {"e": "openInterest", "E": now, "s": option.name, "o": contracts, "h": usdt}
+            )
         return (items,)
+
+    def open_interest_texts(self, option: Option, usdt: float) -> Tuple[str, str]:
+        """Open interest in contracts and in USDT as texts: the legacy endpoint's doubles.
+
+        The legacy endpoint writes both as Java prints a double: ``"7.0"``,
+        ``"0.0"``, and ``"1.6711317692476314E7"`` from ten million up.
+        """
+        return java_double(option.open_interest), java_double(usdt)
 
     def render_trades(self, plan: Plan, now: int) -> Sequence[object]:
         """Trades of an option or an underlying: each new trade (see :meth:`trade_payload`)."""
@@ -304,33 +335,53 @@ class Renderer(abc.ABC):
         out.append((candle, False))
         return out
 
-    def quote_texts(self, option: Option, now: int) -> QuoteTexts:
+    def quote_values(self, option: Option, now: int) -> QuoteValues:
         """The option's book top, implied volatilities, greeks and limits at ``now``."""
         sim = self.sim
-        units = option.units
         quote = sim.quote(option, now)
         bid_lots, ask_lots = sim.top_sizes(option, now)
         bid_iv, ask_iv = sim.book_ivs(option, quote)
-        band = max(0.05 * quote.mark, 0.005 * quote.spot) / units.tick
-        max_buy = quote.ask + math.ceil(band)
-        min_sell = max(1, min(quote.bid, quote.bid - math.floor(band))) if quote.bid else 1
+        band = max(0.05 * quote.mark, 0.005 * quote.spot) / option.units.tick
         to_expiry = option.expiry_ms - now
         g = quote.greeks
+        return QuoteValues(
+            bid=quote.bid,
+            ask=quote.ask,
+            bid_lots=bid_lots if quote.bid else 0,
+            ask_lots=ask_lots,
+            bid_iv=bid_iv,
+            ask_iv=ask_iv,
+            delta=g.delta,
+            theta=g.theta,
+            gamma=g.gamma,
+            vega=g.vega,
+            iv=quote.iv,
+            mark=quote.mark,
+            max_buy=quote.ask + math.ceil(band),
+            min_sell=max(1, min(quote.bid, quote.bid - math.floor(band))) if quote.bid else 1,
+            estimate=quote.spot if 0 < to_expiry <= _ESTIMATE_WINDOW_MS else 0.0,
+            index_price=quote.spot,
+        )
+
+    def quote_texts(self, option: Option, now: int) -> QuoteTexts:
+        """The option's book top, implied volatilities, greeks and limits at ``now``, as texts."""
+        units = option.units
+        q = self.quote_values(option, now)
         return QuoteTexts(
-            bid_price=units.price(quote.bid),
-            ask_price=units.price(quote.ask),
-            bid_quantity=units.quantity(bid_lots) if quote.bid else "0",
-            ask_quantity=units.quantity(ask_lots),
-            bid_iv="" if bid_iv is None else num(bid_iv, 8),
-            ask_iv="" if ask_iv is None else num(ask_iv, 8),
-            delta=num(g.delta, 8),
-            theta=num(g.theta, 8),
-            gamma=num(g.gamma, 8),
-            vega=num(g.vega, 8),
-            iv=num(quote.iv, 8),
-            mark=num(quote.mark, units.decimals + 2),
-            max_buy=units.price(max_buy),
-            min_sell=units.price(min_sell),
-            estimate=num(quote.spot, 8) if 0 < to_expiry <= _ESTIMATE_WINDOW_MS else "0",
-            index_price=num(quote.spot, 8),
+            bid_price=units.price(q.bid),
+            ask_price=units.price(q.ask),
+            bid_quantity=units.quantity(q.bid_lots) if q.bid else "0",
+            ask_quantity=units.quantity(q.ask_lots),
+            bid_iv="" if q.bid_iv is None else num(q.bid_iv, 8),
+            ask_iv="" if q.ask_iv is None else num(q.ask_iv, 8),
+            delta=num(q.delta, 8),
+            theta=num(q.theta, 8),
+            gamma=num(q.gamma, 8),
+            vega=num(q.vega, 8),
+            iv=num(q.iv, 8),
+            mark=num(q.mark, units.decimals + 2),
+            max_buy=units.price(q.max_buy),
+            min_sell=units.price(q.min_sell),
+            estimate=num(q.estimate, 8) if q.estimate else "0",
+            index_price=num(q.index_price, 8),
         )

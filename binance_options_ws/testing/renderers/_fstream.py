@@ -17,6 +17,15 @@ changed since the previous one, so a snapshot plus the later diffs always gives
 the current book; a new diff-depth subscription's first event reaches back
 ``DIFF_LOOKBACK`` changes, as a stream already running would.
 
+Numbers are written as the live endpoint writes them, with fixed decimals and
+zeros kept: prices at the underlying's price scale (BTC ``"1420.000"``, ETH
+``"16.6000"``), quantities and volumes at its quantity scale (``"10.00"``),
+quote amounts with 4 decimals, the index, greeks and implied volatilities with
+8, the risk-free rate ``"0.0"``; open interest in USDT as a double
+(``"1912992.178168204"``). The mark-price array comes as several messages of
+one to three marks; the partial depth's update ids jump (``U`` is well above
+``pu`` and well below ``u``), seeded, as live.
+
 Choices where Binance's documentation is silent: the ticker by expiration pushes
 one message per option, not an array; the book ticker is sent whenever the top
 of the book changes (at most every 100 ms).
@@ -26,15 +35,26 @@ This module is pure: no sockets, threads or clocks.
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional, Sequence
+import random
+import zlib
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...dialects import StreamKind, StreamName
 from ...dialects import fstream as _dialect
-from .._model import DAY_MS, num
+from .._model import DAY_MS, Ladder, Levels, fixed, java_double, mix
 from .._state import Candle, Option, Trade
 from ._base import MalformedSamples, Payload, Plan, Render, Renderer
 
-__all__ = ["DIFF_LOOKBACK", "FstreamRenderer"]
+__all__ = ["DIFF_LOOKBACK", "MARKS_PER_MESSAGE", "FstreamRenderer"]
+
+#: The most marks one ``optionMarkPrice`` message carries (live: one to three).
+MARKS_PER_MESSAGE = 3
+_AMOUNT_DECIMALS = 4  # quote amounts (USDT) and the price change percent
+_RATIO_DECIMALS = 8  # index, greeks, implied volatilities
+_MARK_SALT = 0x4D41  # seeds how the mark-price array is split
+_DEPTH_SALT = 0x5044  # seeds the partial depth's U and pu
+_MAX_FIRST_JUMP = 450  # u - U of a partial depth message is 2 to this
+_MAX_PREVIOUS_JUMP = 20  # U - pu of a partial depth message is 2 to this
 
 #: Book changes a new diff-depth subscription's first event reaches back: a REST
 #: snapshot taken just after the SUBSCRIBE was answered is then never newer than
@@ -88,7 +108,12 @@ class FstreamRenderer(Renderer):
     def render_index(self, plan: Plan, now: int) -> Sequence[object]:
         """``!index@arr``: one array with the index of every pair."""
         prices = [
-            {"e": "indexPrice", "E": now, "s": pair, "p": num(self.sim.index(asset, now), 8)}
+            {
+                "e": "indexPrice",
+                "E": now,
+                "s": pair,
+                "p": fixed(self.sim.index(asset, now), _RATIO_DECIMALS),
+            }
             for pair, asset in self.sim.pairs.items()
         ]
         return (prices,)
@@ -106,12 +131,18 @@ class FstreamRenderer(Renderer):
         return [self._ticker(option, now) for option in chain]
 
     def render_marks(self, plan: Plan, now: int) -> Sequence[object]:
-        """``<pair>@optionMarkPrice``: one array, each mark with the book top and greeks."""
+        """``<pair>@optionMarkPrice``: the chain's marks in arrays of one to three (seeded)."""
         asset = plan.asset or ""
         if asset not in self.sim.chains:
             return ()
         marks = [self._mark(option, now) for option in self.sim.chain_options(asset)]
-        return (marks,) if marks else ()
+        rng = random.Random(mix(self.sim.seed, zlib.crc32(asset.encode()), now, _MARK_SALT))
+        messages: List[object] = []
+        while marks:
+            size = rng.randint(1, MARKS_PER_MESSAGE)
+            messages.append(marks[:size])
+            marks = marks[size:]
+        return messages
 
     def render_depth(self, plan: Plan, now: int) -> Sequence[object]:
         """Partial depth: the top levels, with the update ids since this stream's last push."""
@@ -121,20 +152,38 @@ class FstreamRenderer(Renderer):
         book = self.sim.sampled_book(option, now)
         levels = plan.stream.levels or 10
         u = book.update_id
-        pu = u - 1 if plan.last_update_id is None else plan.last_update_id
+        first, previous = self.partial_ids(option, u)
         plan.last_update_id = u
         payload: Payload = {
             "e": "depthUpdate",
             "E": now,
             "T": book.changed_at,
             "s": option.name,
-            "U": pu + 1 if u > pu else u,
+            "U": first,
             "u": u,
-            "pu": pu,
-            "b": self.sim.level_texts(option, book.bids[:levels]),
-            "a": self.sim.level_texts(option, book.asks[:levels]),
+            "pu": previous,
+            "b": self.levels(option, book.bids[:levels]),
+            "a": self.levels(option, book.asks[:levels]),
         }
         return (payload,)
+
+    def partial_ids(self, option: Option, u: int) -> Tuple[int, int]:
+        """``U`` and ``pu`` of a partial depth message whose book has update id ``u``.
+
+        As live, they jump: ``u - U`` is 2 to 450 and ``U - pu`` 2 to 20, drawn
+        from the seed and ``u``, so every partial depth stream of the option
+        agrees. ``U`` stays above the previous sample's id (the sampled book's
+        ids grow by at least 500 a change).
+        """
+        rng = random.Random(mix(self.sim.seed, option.key, u, _DEPTH_SALT))
+        first = u - rng.randint(2, _MAX_FIRST_JUMP)
+        return first, first - rng.randint(2, _MAX_PREVIOUS_JUMP)
+
+    @staticmethod
+    def levels(option: Option, ladder: Ladder) -> Levels:
+        """Book levels at the underlying's price and quantity scales."""
+        price, quantity = option.units.fixed_price, option.units.fixed_quantity
+        return [[price(ticks), quantity(lots)] for ticks, lots in ladder]
 
     def render_diff_depth(self, plan: Plan, now: int) -> Sequence[object]:
         """Diff depth: every level changed since this stream's last event (quantity 0: gone).
@@ -156,7 +205,6 @@ class FstreamRenderer(Renderer):
         if self.sim.take_skip(option):
             return ()
         bids, asks = book.changes_since(previous)
-        units = option.units
         payload: Payload = {
             "e": "depthUpdate",
             "E": now,
@@ -165,8 +213,8 @@ class FstreamRenderer(Renderer):
             "U": previous + 1,
             "u": book.update_id,
             "pu": previous,
-            "b": [[units.price(p), units.quantity(bids[p])] for p in sorted(bids, reverse=True)],
-            "a": [[units.price(p), units.quantity(asks[p])] for p in sorted(asks)],
+            "b": self.levels(option, [(p, bids[p]) for p in sorted(bids, reverse=True)]),
+            "a": self.levels(option, [(p, asks[p]) for p in sorted(asks)]),
         }
         return (payload,)
 
@@ -177,8 +225,8 @@ class FstreamRenderer(Renderer):
             return ()
         book = self.sim.sampled_book(option, now)
         units = option.units
-        bid = book.bids[0] if book.bids else None
-        ask = book.asks[0] if book.asks else None
+        bid = book.bids[0] if book.bids else (0, 0)
+        ask = book.asks[0] if book.asks else (0, 0)
         if (bid, ask) == plan.last_top:
             return ()
         plan.last_top = (bid, ask)
@@ -186,10 +234,10 @@ class FstreamRenderer(Renderer):
             "e": "bookTicker",
             "u": book.update_id,
             "s": option.name,
-            "b": units.price(bid[0]) if bid else "0",
-            "B": units.quantity(bid[1]) if bid else "0",
-            "a": units.price(ask[0]) if ask else "0",
-            "A": units.quantity(ask[1]) if ask else "0",
+            "b": units.fixed_price(bid[0]),
+            "B": units.fixed_quantity(bid[1]),
+            "a": units.fixed_price(ask[0]),
+            "A": units.fixed_quantity(ask[1]),
             "T": book.changed_at,
             "E": now,
         }
@@ -221,16 +269,16 @@ class FstreamRenderer(Renderer):
             "e": "24hrTicker",
             "E": now,
             "s": option.name,
-            "p": units.price(change),
-            "P": num(percent, 4),
-            "w": num(average, units.decimals + 2),
-            "c": units.price(option.close),
-            "Q": units.quantity(option.last_qty) if option.last_qty else "0",
-            "o": units.price(option.open),
-            "h": units.price(option.high),
-            "l": units.price(option.low),
-            "v": units.contracts(option.volume),
-            "q": num(option.amount, 4),
+            "p": units.fixed_price(change),
+            "P": fixed(percent, _AMOUNT_DECIMALS),
+            "w": units.fixed_value(average),
+            "c": units.fixed_price(option.close),
+            "Q": units.fixed_quantity(option.last_qty),
+            "o": units.fixed_price(option.open),
+            "h": units.fixed_price(option.high),
+            "l": units.fixed_price(option.low),
+            "v": units.fixed_contracts(option.volume),
+            "q": fixed(option.amount, _AMOUNT_DECIMALS),
             "O": now - DAY_MS,
             "C": now,
             "F": option.first_id,
@@ -244,41 +292,37 @@ class FstreamRenderer(Renderer):
         The book top is that of the sampled book (the one bookTicker, depth and
         the REST snapshot show) where it has one; prices agree with the quote's.
         """
-        q = self.quote_texts(option, now)
+        q = self.quote_values(option, now)
         book = self.sim.sampled_book(option, now)
         units = option.units
-        top = {
-            "bo": q.bid_price,
-            "ao": q.ask_price,
-            "bq": q.bid_quantity,
-            "aq": q.ask_quantity,
-        }
-        for side, price_key, quantity_key in ((book.bids, "bo", "bq"), (book.asks, "ao", "aq")):
-            if side:
-                top[price_key] = units.price(side[0][0])
-                top[quantity_key] = units.quantity(side[0][1])
+        bid = book.bids[0] if book.bids else (q.bid, q.bid_lots)
+        ask = book.asks[0] if book.asks else (q.ask, q.ask_lots)
         return {
             "s": option.name,
-            "mp": q.mark,
+            "mp": units.fixed_value(q.mark),
             "E": now,
             "e": "markPrice",
-            "i": q.index_price,
-            "P": q.estimate,
-            "bo": top["bo"],
-            "ao": top["ao"],
-            "bq": top["bq"],
-            "aq": top["aq"],
-            "b": q.bid_iv or "-1.0",  # -1 means no quote on that side
-            "a": q.ask_iv or "-1.0",
-            "hl": q.max_buy,
-            "ll": q.min_sell,
-            "vo": q.iv,
-            "rf": "0",
-            "d": q.delta,
-            "t": q.theta,
-            "g": q.gamma,
-            "v": q.vega,
+            "i": fixed(q.index_price, _RATIO_DECIMALS),
+            "P": units.fixed_value(q.estimate),
+            "bo": units.fixed_price(bid[0]),
+            "ao": units.fixed_price(ask[0]),
+            "bq": units.fixed_quantity(bid[1]),
+            "aq": units.fixed_quantity(ask[1]),
+            "b": _ratio(q.bid_iv),  # -1 means no quote on that side
+            "a": _ratio(q.ask_iv),
+            "hl": units.fixed_price(q.max_buy),
+            "ll": units.fixed_price(q.min_sell),
+            "vo": fixed(q.iv, _RATIO_DECIMALS),
+            "rf": "0.0",
+            "d": fixed(q.delta, _RATIO_DECIMALS),
+            "t": fixed(q.theta, _RATIO_DECIMALS),
+            "g": fixed(q.gamma, _RATIO_DECIMALS),
+            "v": fixed(q.vega, _RATIO_DECIMALS),
         }
+
+    def open_interest_texts(self, option: Option, usdt: float) -> Tuple[str, str]:
+        """Contracts at the quantity scale (``"1580.87"``), USDT as a double."""
+        return option.units.fixed_contracts(option.open_interest), java_double(usdt)
 
     def trade_payload(self, trade: Trade, now: int) -> Payload:
         units = trade.option.units
@@ -288,8 +332,8 @@ class FstreamRenderer(Renderer):
             "T": trade.time,
             "s": trade.option.name,
             "t": trade.trade_id,
-            "p": units.price(trade.price),
-            "q": units.quantity(trade.lots),  # always positive on fstream
+            "p": units.fixed_price(trade.price),
+            "q": units.fixed_quantity(trade.lots),  # always positive on fstream
             "X": "MARKET",
             "S": "BUY" if trade.direction > 0 else "SELL",
             "m": trade.direction < 0,  # a seller-initiated trade hit a resting buy order
@@ -315,20 +359,25 @@ class FstreamRenderer(Renderer):
         units = option.units
         k: Dict[str, object] = {
             "t": candle.start,
-            "T": candle.end,
+            "T": candle.end + 1,  # live: the start plus the interval
             "s": option.name,
             "i": interval,
             "f": candle.first_id,
             "L": candle.last_id,
-            "o": units.price(candle.open),
-            "c": units.price(candle.close),
-            "h": units.price(candle.high),
-            "l": units.price(candle.low),
-            "v": units.contracts(candle.volume),
+            "o": units.fixed_price(candle.open),
+            "c": units.fixed_price(candle.close),
+            "h": units.fixed_price(candle.high),
+            "l": units.fixed_price(candle.low),
+            "v": units.fixed_contracts(candle.volume),
             "n": candle.count,
             "x": closed,
-            "q": num(candle.quote_volume, 4),
-            "V": units.contracts(candle.taker_volume),
-            "Q": num(candle.taker_quote_volume, 4),
+            "q": fixed(candle.quote_volume, _AMOUNT_DECIMALS),
+            "V": units.fixed_contracts(candle.taker_volume),
+            "Q": fixed(candle.taker_quote_volume, _AMOUNT_DECIMALS),
         }
         return {"e": "kline", "E": now, "s": option.name, "k": k}
+
+
+def _ratio(value: Optional[float]) -> str:
+    """An implied volatility with 8 decimals, or ``"-1.0"`` where there is none."""
+    return "-1.0" if value is None else fixed(value, _RATIO_DECIMALS)

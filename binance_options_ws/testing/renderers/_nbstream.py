@@ -6,22 +6,40 @@ The nine documented streams (``BTCUSDT@index``, ``BTC@markPrice``,
 ``<symbol|asset>@trade``, ``option_pair``), each with the payload of Binance's
 documentation: the ticker carries the book top, implied volatilities and greeks;
 the mark price stream is an array of ``{"s", "mp"}``; a depth message is the
-book model at that instant, its update id the milliseconds since listing; a
-trade's quantity is signed by the taker's side.
+book model at that instant, its update id the milliseconds since listing.
+
+Where live messages differ from the document's examples, it writes them as the
+live exchange does: a trade's quantity is positive (the taker's side is in
+``S`` only) and it has no ``X``; trade, order and kline trade ids are JSON
+strings; a kline ends at ``t`` plus its interval; open interest is written as
+Java prints a double (``"7.0"``, ``"1.6711317692476314E7"``); a ticker has an
+``r`` key; a depth message's ``T`` is a few milliseconds before its ``E``, one
+in about :data:`DEPTH_WITHOUT_E` has no ``E`` at all, and illiquid options (far
+from the money, seeded) show only one to four levels a side. Every such choice
+is drawn from the seed, so it is reproducible.
 
 This module is pure: no sockets, threads or clocks.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Sequence
+import math
+import random
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...dialects import StreamKind
-from .._model import num
+from .._model import mix, num
 from .._state import Candle, Option, Trade
 from ._base import MalformedSamples, Payload, Plan, Render, Renderer
 
-__all__ = ["NbstreamRenderer"]
+__all__ = ["DEPTH_WITHOUT_E", "NbstreamRenderer"]
+
+#: About one depth message in this many has no ``E`` key, as seen live.
+DEPTH_WITHOUT_E = 20
+_THIN_SALT = 0x7448  # seeds whether an option's book is thin, and how thin
+_FRAME_SALT = 0x4652  # seeds a depth message's T lag and missing E
+_MAX_T_LAG_MS = 9  # a depth message's T is 1 to this many ms before its E
+_MAX_THIN_LEVELS = 4
 
 
 class NbstreamRenderer(Renderer):
@@ -102,18 +120,40 @@ class NbstreamRenderer(Renderer):
         if option is None:
             return ()
         bids, asks = self.sim.book_levels(option, now, plan.stream.levels or 10)
+        thin = self.thin_levels(option, now)
+        if thin is not None:
+            bids, asks = bids[: thin[0]], asks[: thin[1]]
         update_id = now - option.listed_ms + 1  # the same book gives the same id on every stream
+        rng = random.Random(mix(self.sim.seed, option.key, now, _FRAME_SALT))
+        lag = rng.randint(1, _MAX_T_LAG_MS)
         payload: Payload = {
             "e": "depth",
             "E": now,
-            "T": now,
+            "T": now - lag,
             "s": option.name,
             "u": update_id,
             "pu": update_id,
             "b": bids,
             "a": asks,
         }
+        if rng.randrange(DEPTH_WITHOUT_E) == 0:
+            del payload["E"]  # seen live
         return (payload,)
+
+    def thin_levels(self, option: Option, now: int) -> Optional[Tuple[int, int]]:
+        """The bid and ask levels an illiquid option's depth shows (1 to 4), or None.
+
+        Whether an option is illiquid is drawn once per option from the seed,
+        likelier the farther from the money it is now (never at the money); so
+        is how many levels each side of its book shows.
+        """
+        rng = random.Random(mix(self.sim.seed, option.key, _THIN_SALT))
+        draw = rng.random()
+        bids, asks = rng.randint(1, _MAX_THIN_LEVELS), rng.randint(1, _MAX_THIN_LEVELS)
+        quote = self.sim.quote(option, now)
+        x = math.log(option.strike / quote.spot) / (quote.iv * math.sqrt(quote.years))
+        closeness = math.exp(-0.5 * x * x)  # 1 at the money, near 0 far from it
+        return (bids, asks) if draw > closeness else None
 
     def render_kline(self, plan: Plan, now: int) -> Sequence[object]:
         """``<symbol>@kline_<interval>``: the candle, after the last one closed if it just did."""
@@ -153,6 +193,7 @@ class NbstreamRenderer(Renderer):
             "F": str(option.first_id),
             "L": str(option.last_id),
             "n": option.count,
+            "r": "0",
             "bo": q.bid_price,
             "ao": q.ask_price,
             "bq": q.bid_quantity,
@@ -172,19 +213,17 @@ class NbstreamRenderer(Renderer):
 
     def trade_payload(self, trade: Trade, now: int) -> Payload:
         units = trade.option.units
-        qty = units.quantity(trade.lots)
         return {
             "e": "trade",
             "E": now,
             "s": trade.option.name,
-            "t": trade.trade_id,
+            "t": str(trade.trade_id),
             "p": units.price(trade.price),
-            "q": qty if trade.direction > 0 else "-" + qty,  # signed, as documented
-            "b": trade.buy_order_id,
-            "a": trade.sell_order_id,
+            "q": units.quantity(trade.lots),  # positive live (the document's example is signed)
+            "b": str(trade.buy_order_id),
+            "a": str(trade.sell_order_id),
             "T": trade.time,
-            "S": "1" if trade.direction > 0 else "-1",
-            "X": "MARKET",
+            "S": "1" if trade.direction > 0 else "-1",  # the taker's side, only here
         }
 
     def listing_payload(self, option: Option, t: int) -> Payload:
@@ -206,11 +245,11 @@ class NbstreamRenderer(Renderer):
         units = option.units
         k: Dict[str, object] = {
             "t": candle.start,
-            "T": candle.end,
+            "T": candle.end + 1,  # live: the start plus the interval
             "s": option.name,
             "i": interval,
-            "F": candle.first_id,
-            "L": candle.last_id,
+            "F": str(candle.first_id),
+            "L": str(candle.last_id),
             "o": units.price(candle.open),
             "c": units.price(candle.close),
             "h": units.price(candle.high),
