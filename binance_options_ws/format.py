@@ -219,9 +219,10 @@ def _describe_trade(event: Trade) -> str:
         how = f"  direction {event.direction:+d}"
     else:
         how = ""
+    kind = f"  {event.trade_type}" if event.trade_type else ""  # live nbstream has none
     return (
-        f"{format_number(event.quantity)} @ {format_number(event.price)}{how}"
-        f"  {event.trade_type or '-'}  id {event.trade_id}"
+        f"{format_number(event.quantity)} @ {format_number(event.price)}{how}{kind}"
+        f"  id {event.trade_id}"
     )
 
 

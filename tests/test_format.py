@@ -385,3 +385,9 @@ def test_the_module_is_pure_it_imports_only_the_models_and_the_standard_library(
     others = {name.split(".")[0] for name in imported if not name.startswith(".")}
     assert ours == {".models"}  # not the client, the connection or the command line
     assert others <= {"__future__", "datetime", "json", "math", "typing", "attrs"}
+
+
+def test_a_trade_without_a_type_prints_none() -> None:
+    # Live nbstream trades carry no "X": the line leaves the type out rather than print "-".
+    line = format_event(Trade(symbol=SYMBOL, trade_id=7, price=5.0, quantity=0.5, direction=-1))
+    assert line.endswith("0.5 @ 5  direction -1  id 7")
