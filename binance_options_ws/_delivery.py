@@ -405,11 +405,13 @@ class CallbackDispatcher:
                 break
             try:
                 function(argument)
-            except Exception as exc:
+            # Whatever a callback raises, SystemExit and KeyboardInterrupt included, the
+            # dispatcher goes on: the error is the callback's, not the stream's.
+            except BaseException as exc:
                 self.errors += 1
                 _log.error("a callback raised %s: %s", type(exc).__name__, exc, exc_info=True)
                 if self._on_error is not None and function is not self._on_error:
                     try:
                         self._on_error(exc)
-                    except Exception:
+                    except BaseException:
                         _log.exception("the on_error callback raised too")

@@ -88,7 +88,7 @@ class Reporter:
         for listener in self._targets():
             try:
                 listener(change)
-            except Exception:
+            except BaseException:  # even sys.exit() in a listener must not break close()
                 _log.exception("a state listener raised")
 
     def problem(self, connection: int, what: str, detail: str) -> None:

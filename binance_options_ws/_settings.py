@@ -104,13 +104,23 @@ def pool_settings(
         )
     if positive("backoff_factor", backoff_factor, " (at least 1)") < 1:
         raise InvalidArgumentError(f"backoff_factor must be at least 1, got {backoff_factor!r}")
+    pings, stale = (
+        positive("ping_interval", ping_interval),
+        positive("stale_timeout", stale_timeout),
+    )
+    if stale < 2 * pings:
+        raise InvalidArgumentError(
+            f"stale_timeout must be at least twice ping_interval ({pings:g} s), got "
+            f"{stale_timeout!r}: a quiet, healthy connection hears only the pongs to its "
+            f"pings, so a shorter stale_timeout would replace it again and again"
+        )
     return PoolSettings(
         base_url=base_url.rstrip("/"),
         endpoint=dialect,
         connect_timeout=positive("connect_timeout", connect_timeout),
         request_timeout=positive("request_timeout", request_timeout),
-        ping_interval=positive("ping_interval", ping_interval),
-        stale_timeout=positive("stale_timeout", stale_timeout),
+        ping_interval=pings,
+        stale_timeout=stale,
         max_connection_age=positive_or_none("max_connection_age", max_connection_age),
         rollover_overlap=positive("rollover_overlap", rollover_overlap),
         reconnect=bool(reconnect),

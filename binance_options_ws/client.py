@@ -103,7 +103,8 @@ class StreamClient(StreamMethods):
         connect_timeout: Seconds allowed to open a connection.
         ping_interval: Seconds between the client's pings.
         stale_timeout: A connection that received nothing at all (no data, no pong)
-            for this long is treated as dead and replaced.
+            for this long is treated as dead and replaced; at least twice
+            ``ping_interval``.
         reconnect: Reconnect after an unexpected drop (forever, with backoff).
         max_connection_age: Replace a connection after this many seconds, before the
             exchange cuts it at 24 hours; None never replaces.

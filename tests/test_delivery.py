@@ -347,3 +347,37 @@ def test_dispatcher_runs_callbacks_in_order_and_survives_errors() -> None:
         assert [str(e) for e in errors] == ["boom"]
     finally:
         assert dispatcher.stop(1.0)
+
+
+@pytest.mark.parametrize("raised", [SystemExit(3), KeyboardInterrupt(), GeneratorExit()])
+def test_a_callback_that_raises_a_base_exception_never_stops_the_dispatcher(
+    raised: BaseException,
+) -> None:
+    # sys.exit() or a stray KeyboardInterrupt in a callback is the callback's error: every
+    # later callback still runs, and the error is counted and handed to on_error.
+    errors: List[BaseException] = []
+    seen: List[int] = []
+    done = threading.Event()
+
+    def on_error(error: BaseException) -> None:
+        errors.append(error)
+        raise SystemExit("on_error may fail too")
+
+    def record(value: int) -> None:
+        if value == 1:
+            raise raised
+        seen.append(value)
+        if value == 3:
+            done.set()
+
+    dispatcher = CallbackDispatcher("test-dispatcher", 100, on_error=on_error)
+    try:
+        for value in range(4):
+            dispatcher.submit(record, value)
+        assert done.wait(2)
+        assert seen == [0, 2, 3]
+        assert dispatcher.errors == 1
+        assert errors == [raised]
+        assert dispatcher.thread.is_alive()
+    finally:
+        assert dispatcher.stop(1.0)

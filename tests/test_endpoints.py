@@ -245,3 +245,10 @@ def test_unsubscribe_of_something_that_is_not_a_name_says_what_it_takes(bad: obj
             client.unsubscribe(bad)  # type: ignore[arg-type]
     finally:
         client.close()
+
+
+@pytest.mark.parametrize(("ping", "stale"), [(20.0, 5.0), (20.0, 20.0), (10.0, 19.9)])
+def test_a_stale_timeout_shorter_than_two_pings_is_refused(ping: float, stale: float) -> None:
+    # A quiet, healthy connection hears only pongs: it would be replaced every few seconds.
+    with pytest.raises(InvalidArgumentError, match="stale_timeout must be at least twice"):
+        StreamClient(ping_interval=ping, stale_timeout=stale)
