@@ -568,9 +568,13 @@ class Connection:
 
     def _on_reply(self, reply: Union[ControlReply, ErrorReply]) -> None:
         callback = None
-        if reply.id is not None:
-            with self._lock:
+        with self._lock:
+            if reply.id is not None:
                 callback = self._pending.pop(reply.id, None)
+            elif isinstance(reply, ErrorReply) and self._pending:
+                # The form the exchange's document prints, {"code": 2, "msg": ...}, names
+                # no request: the exchange answers in order, so it is the oldest waiting.
+                callback = self._pending.pop(next(iter(self._pending)))
         if callback is not None:
             callback(reply)
         elif isinstance(reply, ErrorReply):

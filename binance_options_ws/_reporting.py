@@ -99,8 +99,10 @@ class Reporter:
             _log.warning("connection #%d: skipped a %s: %s", connection, what, detail[:300])
         if self._on_error is not None and self._submit is not None:
             error: BaseException
-            if what == "error reply":
-                error = ServerError(None, detail)
+            if what == "error reply":  # detail: "code <code>: <msg>"
+                code, _, msg = detail.partition(": ")
+                number = code[len("code ") :]
+                error = ServerError(int(number) if number.lstrip("-").isdigit() else None, msg)
             else:
                 error = MessageParseError(f"connection #{connection}: {what}: {detail[:300]}")
             self._submit(self._on_error, error)

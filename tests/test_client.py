@@ -1082,3 +1082,37 @@ def test_ctrl_c_ends_a_blocked_script_cleanly(how: str, tmp_path: Any) -> None:
     assert out.strip() == expected, err
     assert process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_an_error_reply_without_an_id_answers_the_waiting_request() -> None:
+    # The exchange's document prints error replies as {"code": 2, "msg": ...}, with no id.
+    # Such a reply answers the request still waiting, at once, with the exchange's code.
+    with FakeExchange() as exchange, StreamClient(exchange.url, request_timeout=5.0) as client:
+        client.start()
+        wait_for(lambda: exchange.connection_count == 1, what="the connection")
+        exchange.delay_control_replies(3.0)  # the real reply comes late
+
+        def answer_with_an_error() -> None:
+            wait_for(lambda: subscribe_messages(exchange), what="the SUBSCRIBE")
+            exchange.send_raw('{"code": 2, "msg": "Invalid request: unknown stream"}')
+
+        helper = threading.Thread(target=answer_with_an_error, name="test-error-reply")
+        helper.start()
+        started = time.monotonic()
+        with pytest.raises(ServerError) as caught:
+            client.subscribe_index("BTCUSDT")
+        helper.join(5)
+        assert time.monotonic() - started < 2.0  # not the request timeout
+        assert caught.value.code == 2
+        assert "unknown stream" in str(caught.value)
+
+
+def test_an_unsolicited_error_reply_reaches_on_error_with_its_code() -> None:
+    errors: List[BaseException] = []
+    with FakeExchange() as exchange, StreamClient(exchange.url, on_error=errors.append) as client:
+        client.subscribe_index("BTCUSDT")  # nothing is waiting once it is confirmed
+        exchange.send_raw('{"code": -1, "msg": "something odd"}')
+        wait_for(lambda: errors, what="the error on on_error")
+    [error] = errors
+    assert isinstance(error, ServerError)
+    assert (error.code, error.msg) == (-1, "something odd")
