@@ -353,8 +353,7 @@ class Pool:
         request = {"method": method, "params": params} if params is not None else {"method": method}
         if reply is None:
             raise RequestTimeoutError(
-                f"the exchange did not answer {json.dumps(request)} within "
-                f"{self.settings.request_timeout:g} s"
+                f"the exchange did not answer {json.dumps(request)} {deadline.within()}"
             )
         if isinstance(reply, ErrorReply):
             raise ServerError(reply.code, reply.msg, request)

@@ -349,20 +349,20 @@ class Shard:
                     return
                 left = deadline.timeout()
                 if left is not None and left <= 0:
-                    raise self._timeout_error(sorted(wanted - self._confirmed))
+                    raise self._timeout_error(sorted(wanted - self._confirmed), deadline)
                 self._cond.wait(_CONFIRM_POLL if left is None else min(left, _CONFIRM_POLL))
 
-    def _timeout_error(self, missing: List[str]) -> BaseException:
+    def _timeout_error(self, missing: List[str], deadline: Deadline) -> BaseException:
         settings = self._ctx.settings
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         if self._active is None or not self._active.is_open:
             detail = f": {self._last_error}" if self._last_error is not None else ""
             return ConnectionFailedError(
-                f"could not connect to {settings.base_url} in time to subscribe {shown}{detail}"
+                f"could not connect to {settings.base_url} {deadline.within()} to subscribe "
+                f"{shown}{detail}"
             )
         return RequestTimeoutError(
-            f"the exchange did not confirm the subscription to {shown} within "
-            f"{settings.request_timeout:g} s"
+            f"the exchange did not confirm the subscription to {shown} {deadline.within()}"
         )
 
     def remove(self, names: Sequence[str]) -> Optional[PoolConnection]:

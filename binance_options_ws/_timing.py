@@ -47,10 +47,11 @@ class Deadline:
         (0.5, False)
     """
 
-    __slots__ = ("_clock", "_when")
+    __slots__ = ("_clock", "_limit", "_when")
 
     def __init__(self, timeout: Optional[float], *, clock: Clock = monotonic) -> None:
         self._clock = clock
+        self._limit = timeout
         self._when = None if timeout is None else clock() + timeout
 
     @classmethod
@@ -64,6 +65,21 @@ class Deadline:
         deadline = cls(None, clock=clock)
         deadline._when = when
         return deadline
+
+    @property
+    def limit(self) -> Optional[float]:
+        """The seconds the deadline was given (None: no limit, or made with :meth:`at`),
+        for messages that must name the timeout the caller chose."""
+        return self._limit
+
+    def within(self) -> str:
+        """``"within 2 s"`` for a deadline of 2 seconds, ``"in time"`` without a known limit.
+
+        Example:
+            >>> Deadline(1.5).within()
+            'within 1.5 s'
+        """
+        return "in time" if self._limit is None else f"within {self._limit:g} s"
 
     @property
     def when(self) -> Optional[float]:

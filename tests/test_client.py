@@ -1116,3 +1116,17 @@ def test_an_unsolicited_error_reply_reaches_on_error_with_its_code() -> None:
     [error] = errors
     assert isinstance(error, ServerError)
     assert (error.code, error.msg) == (-1, "something odd")
+
+
+@pytest.mark.parametrize("timeout", [0.3, 0.7])
+def test_a_timeout_error_names_the_timeout_the_caller_gave(timeout: float) -> None:
+    with FakeExchange() as exchange, StreamClient(exchange.url, request_timeout=10.0) as client:
+        client.start()
+        wait_for(lambda: exchange.connection_count == 1, what="the connection")
+        exchange.delay_control_replies(5.0)
+        with pytest.raises(RequestTimeoutError) as caught:
+            client.subscribe_index("BTCUSDT", timeout=timeout)
+        assert f"within {timeout:g} s" in str(caught.value)
+        with pytest.raises(RequestTimeoutError) as caught:
+            client.list_subscriptions(timeout=timeout)
+        assert f"within {timeout:g} s" in str(caught.value)
