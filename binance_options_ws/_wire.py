@@ -3,10 +3,11 @@
 Real messages are messier than the documentation: numbers come as JSON numbers or
 strings, in exponent form (``"1.6711317692476314E7"``) or as ``"0.0"``; ids come
 as strings; keys go missing. Each reader turns what it is given into the type it
-names, or None when the value cannot mean one: a missing key, ``null``, a word, a
-nested object or array, a boolean where a number belongs, an integer beyond a float.
-None of them raises, whatever the value. Which fields keep a non-finite number
-(``NaN``, ``1e999``) is for each parser to say.
+names, or None when the value cannot mean one: a missing key, ``null``, a word or a
+nested object or array where a number belongs, a boolean where a number belongs, an
+integer beyond a float (:func:`read_str` keeps anything but ``null`` as its text).
+None of them raises, whatever the value. A non-finite number (``NaN``, ``1e999``)
+reads as a float; the parsers keep it as the exchange sent it.
 
 They sit on the hot path: keep them small.
 
