@@ -96,6 +96,10 @@ class Pool:
         supervise: Run the supervisor thread (the default). Without it nothing
             happens by itself: a round runs when :meth:`tick` is called, and when a
             subscription needs a connection, at once, on the subscribing thread.
+        tap: Called on a reader thread with ``(connection number, frame, events)``
+            for every frame delivered, once even when a rollover brings it twice,
+            just before its events are delivered (must not block): how a recording
+            sees the frames.
 
     Example:
         >>> pool = Pool(settings, deliver, on_state, on_problem)  # doctest: +SKIP
@@ -112,6 +116,7 @@ class Pool:
         connection_factory: Optional[ConnectionFactory] = None,
         clock: Optional[Clock] = None,
         supervise: bool = True,
+        tap: Optional[Callable[[int, bytes, List[Message]], None]] = None,
     ) -> None:
         if clock is not None and connection_factory is None:
             raise InvalidArgumentError(
@@ -141,6 +146,7 @@ class Pool:
             report_state=on_state,
             report_problem=on_problem,
             wake=self._wake_supervisor if supervise else self.tick,
+            tap=tap,
         )
         self._thread: Optional[threading.Thread] = None
         if supervise:

@@ -57,6 +57,9 @@ class ShardContext:
         report_state: ``(state, detail, path)`` of a connection change.
         report_problem: ``(connection number, what, detail)`` of a bad frame.
         wake: Asks the supervisor for a round now.
+        tap: Called with ``(connection number, frame, events)`` for each frame just
+            before its events are delivered, once per frame after deduplication (on
+            a reader thread; must not block): the recorder's hook. None: no tap.
     """
 
     settings: PoolSettings
@@ -68,6 +71,7 @@ class ShardContext:
     report_state: Callable[[str, str, str], None]
     report_problem: Callable[[int, str, str], None]
     wake: Callable[[], None]
+    tap: Optional[Callable[[int, bytes, List[Message]], None]] = None
 
 
 def request_chunks(names: Sequence[str], max_bytes: int) -> Iterator[List[str]]:
@@ -198,6 +202,9 @@ class Shard:
         """
         if self._seen is None:  # no rollover: the fast path, without the lock
             if conn is self._active:
+                tap = self._ctx.tap
+                if tap is not None:
+                    tap(conn.number, frame, messages)
                 self._ctx.deliver(messages, batch)
             return
         with self._cond:
@@ -210,6 +217,9 @@ class Shard:
                 if frame in seen:
                     return
                 seen.add(frame)
+            tap = self._ctx.tap
+            if tap is not None:
+                tap(conn.number, frame, messages)
             self._ctx.deliver(messages, batch)
 
     def on_problem(self, conn: PoolConnection, what: str, detail: str) -> None:

@@ -21,6 +21,7 @@ handed to ``on_error``, and delivery goes on.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import queue as _queue
@@ -41,7 +42,7 @@ from typing import (
 
 from ._connection import DEFAULT_BATCH_DELAY
 from ._delivery import CallbackDispatcher, EventQueue
-from ._pool import Pool
+from ._pool import ConnectionFactory, Pool
 from ._reporting import Reporter
 from ._routing import Router
 from ._settings import pool_settings, positive
@@ -55,6 +56,7 @@ from .exceptions import (
     InvalidStreamError,
 )
 from .models import Event
+from .recording import PathLike, Recorder
 from .status import ClientStats, StateChange, StateListener
 from .subscription import Callback, Subscription
 
@@ -125,6 +127,9 @@ class StreamClient(StreamMethods):
             arrive. 0 reads every message the moment it arrives. The default is
             1.5 ms, or 0 on Windows before Python 3.11, where a wait lasts at least
             a 15.6 ms clock tick (so any other value adds that much there).
+        record_to: A directory to record every frame received to (gzip JSON lines,
+            see :mod:`binance_options_ws.recording`), to play back later with
+            :func:`binance_options_ws.replay`; None (the default) records nothing.
 
     Example:
         >>> client = StreamClient()                      # doctest: +SKIP
@@ -152,6 +157,7 @@ class StreamClient(StreamMethods):
         max_streams_per_connection: Optional[int] = None,
         max_messages_per_second: Optional[int] = None,
         batch_delay: float = DEFAULT_BATCH_DELAY,
+        record_to: Optional[PathLike] = None,
     ) -> None:
         self._endpoint = get_endpoint(endpoint)
         self._number = next(_client_numbers)
@@ -191,6 +197,19 @@ class StreamClient(StreamMethods):
         )
         self._reporter.attach(self._dispatcher.submit)
         self._router = Router(self._endpoint, self.queue.put, self._dispatcher.submit)
+        self._recorder: Optional[Recorder] = None
+        if record_to is not None:
+            try:
+                self._recorder = Recorder(
+                    record_to,
+                    endpoint=self._endpoint.name,
+                    url=self._settings.base_url,
+                    name=self._name,
+                    on_error=functools.partial(self.call_soon, self._reporter.callback_error),
+                )
+            except BaseException:
+                self._dispatcher.stop(0.5)
+                raise
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._router.streams())} streams"
@@ -252,6 +271,10 @@ class StreamClient(StreamMethods):
             pool = self._pool
         deadline = time.monotonic() + _CLOSE_BUDGET
         alive = pool.close(deadline) if pool is not None else []
+        if self._recorder is not None and not self._recorder.close(
+            max(0.0, deadline - time.monotonic())
+        ):
+            alive.append(self._recorder.thread)
         self.queue.close()
         stopped = self._dispatcher.stop(max(0.0, deadline - time.monotonic()))
         if not stopped and self._dispatcher.thread is not threading.current_thread():
@@ -353,6 +376,18 @@ class StreamClient(StreamMethods):
             connections=len(conns),
             last_message_age=tuple(round(now - c.last_received, 3) for c in conns),
         )
+
+    @property
+    def recorder(self) -> Optional[Recorder]:
+        """What records this client's frames (``record_to``), or None.
+
+        Its ``files``, ``frames``, ``dropped`` and ``error`` say how the recording goes.
+
+        Example:
+            >>> client.recorder.files   # doctest: +SKIP
+            ['recordings/nbstream-20261202T160000Z-0001.jsonl.gz']
+        """
+        return self._recorder
 
     @property
     def subscriptions(self) -> List[str]:
@@ -605,8 +640,18 @@ class StreamClient(StreamMethods):
                     self._router.deliver,
                     self._reporter.state,
                     self._reporter.problem,
+                    connection_factory=self._connection_factory(),
+                    tap=self._recorder.add if self._recorder is not None else None,
                 )
             return self._pool
+
+    def _connection_factory(self) -> Optional[ConnectionFactory]:
+        """Where the pool's connections come from: None for sockets to ``base_url``.
+
+        The hook a subclass overrides to feed the same pool, parser and routing from
+        elsewhere (:class:`binance_options_ws.replay.ReplayClient` plays a recording).
+        """
+        return None
 
     def _is_active(self, subscription: Subscription) -> bool:
         return not self.closed and self._router.is_live(subscription)
