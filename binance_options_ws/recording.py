@@ -74,6 +74,7 @@ __all__ = [
     "Recorder",
     "RecordingDamagedError",
     "RecordingError",
+    "read_header",
     "read_recording",
     "recording_files",
 ]
@@ -175,6 +176,31 @@ def recording_files(path: PathLike) -> List[str]:
     if not os.path.exists(text):
         raise FileNotFoundError(f"no recording at {text}")
     return [text]
+
+
+def read_header(path: PathLike) -> Dict[str, Any]:
+    """The header line of a recording's first file: format, version, library, endpoint, url.
+
+    Args:
+        path: A recording's file or directory.
+
+    Raises:
+        FileNotFoundError: If there is no recording at ``path``.
+        RecordingDamagedError: If the first line is not a header this library reads.
+
+    Example:
+        >>> read_header("recordings/")["endpoint"]   # doctest: +SKIP
+        'nbstream'
+    """
+    name = recording_files(path)[0]
+    try:
+        with gzip.open(name, "rb") as lines:
+            line = lines.readline()
+    except (EOFError, OSError, zlib.error) as exc:
+        raise RecordingDamagedError(name, 1, 0, f"{type(exc).__name__}: {exc}") from exc
+    _header(name, line, 0)
+    header: Dict[str, Any] = json.loads(line)
+    return header
 
 
 def read_recording(path: PathLike) -> Iterator[RecordedFrame]:
@@ -330,6 +356,7 @@ class Recorder:
         self._file: Optional[gzip.GzipFile] = None
         self._raw: Optional[Any] = None
         self._hour = -1
+        self._rotate = threading.Event()
         self._sequence = 0
         #: Every file written so far, oldest first.
         self.files: List[str] = []
@@ -459,6 +486,10 @@ class Recorder:
                 self.dropped += len(batch)
                 return
             try:
+                if self._rotate.is_set():
+                    self._rotate.clear()
+                    self._close_file()
+                    self._open(time.time())
                 if batch:
                     data = self._lines(batch)
                     if int(batch[0][0] // 3600) != self._hour:
@@ -495,6 +526,14 @@ class Recorder:
     def _run(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL):
             self._write_pending()
+
+    def rotate(self) -> None:
+        """End the current file and go on in a new one, at the next write (within 0.5 s).
+
+        Example:
+            >>> client.recorder.rotate()   # doctest: +SKIP
+        """
+        self._rotate.set()
 
     def flush(self) -> None:
         """Write and flush everything handed over so far, now (on the calling thread).
