@@ -34,7 +34,7 @@ import itertools
 import json
 import logging
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from ._connection import Connection, ConnectionListener, Reply, TokenBucket
 from ._delivery import Batch
@@ -42,6 +42,7 @@ from ._pool_base import ConnectionFactory, PoolConnection, PoolSettings, PoolSta
 from ._shard import Shard, ShardContext, request_chunks
 from ._timing import Clock, Deadline, monotonic
 from .exceptions import (
+    ClientClosedError,
     ConnectionFailedError,
     InvalidArgumentError,
     RequestTimeoutError,
@@ -75,6 +76,10 @@ class _Waiter:
     def wait(self, deadline: Deadline) -> Optional[Reply]:
         self._done.wait(deadline.timeout())
         return self.reply
+
+    def cancel(self) -> None:
+        """Wake the waiting thread with no reply (the pool is closing)."""
+        self._done.set()
 
 
 class Pool:
@@ -128,11 +133,12 @@ class Pool:
         self._clock: Clock = clock or monotonic
         self._ids = itertools.count(1)
         self._numbers = itertools.count(1)
-        # Guards _shards and _shard_of. Lock order: this, then a shard's lock,
-        # then PoolStats'.
+        # Guards _shards, _shard_of and _waiters. Lock order: this, then a shard's
+        # lock, then PoolStats'.
         self._lock = threading.Lock()
         self._shards: List[Shard] = []
         self._shard_of: Dict[str, Shard] = {}
+        self._waiters: Set[_Waiter] = set()  # requests waiting for a reply
         self._closing = threading.Event()  # set once, by close()
         self._wake = threading.Event()
         self._stats = PoolStats()
@@ -218,6 +224,9 @@ class Pool:
             headers=settings.headers,
             parse=settings.endpoint.frame_parser(),
             batch_delay=settings.batch_delay,
+            proxy=settings.proxy,
+            ssl_context=settings.ssl_context,
+            failure_hint=settings.failure_hint,
         )
 
     # ------------------------------------------------------------ public operations
@@ -295,20 +304,28 @@ class Pool:
             added = self._place(paths)
             for name in names:
                 waits.setdefault(self._shard_of[name], []).append(name)
-        for shard, shard_names in added.items():
-            shard.add(shard_names)
         try:
+            for shard, shard_names in added.items():
+                shard.add(shard_names, deadline.when)
             for shard, shard_names in waits.items():
                 shard.wait_confirmed(shard_names, deadline)
         except BaseException:
-            new = [name for shard_names in added.values() for name in shard_names]
-            self.unsubscribe(new, timeout=1.0, quiet=True)
+            self._roll_back(added)
             raise
 
+    def _roll_back(self, added: Dict[Shard, List[str]]) -> None:
+        """Forget the streams a failed subscribe call added; never waits."""
+        with self._lock:
+            for shard_names in added.values():
+                for name in shard_names:
+                    self._shard_of.pop(name, None)
+        for shard, shard_names in added.items():
+            shard.roll_back(shard_names)
+
     def unsubscribe(
-        self, names: Iterable[str], timeout: Optional[float], quiet: bool = False
+        self, names: Iterable[str], timeout: Optional[float]
     ) -> None:
-        """Unsubscribe streams; blocks until the exchange confirms (unless ``quiet``)."""
+        """Unsubscribe streams; blocks until the exchange confirms."""
         deadline = self._deadline(timeout)
         plan: Dict[Shard, List[str]] = {}
         with self._lock:
@@ -321,7 +338,7 @@ class Pool:
             if conn is None:
                 continue
             for chunk in request_chunks(shard_names, self.settings.max_request_bytes):
-                self._call(conn, "UNSUBSCRIBE", chunk, deadline, quiet)
+                self._call(conn, "UNSUBSCRIBE", chunk, deadline)
 
     def list_subscriptions(self, timeout: Optional[float]) -> List[str]:
         """Ask every open connection which streams it is subscribed to."""
@@ -344,19 +361,32 @@ class Pool:
         method: str,
         params: Optional[List[Any]],
         deadline: Deadline,
-        quiet: bool = False,
     ) -> Any:
-        waiter = _Waiter()
-        try:
-            conn.request(method, params, waiter, deadline.when)
-        except ConnectionFailedError:
-            if quiet:
-                return None
-            raise
-        reply = waiter.wait(deadline)
-        if quiet:
-            return None
+        """Send one request and wait for its reply until ``deadline``.
+
+        Raises:
+            ClientClosedError: If the pool closes first (at once: :meth:`close`
+                wakes every waiter).
+            ServerError: If the exchange answered with an error.
+            RequestTimeoutError: If it did not answer in time.
+            ConnectionFailedError: If the connection ended first, or the rate
+                limit gave no room for the request in time.
+        """
         request = {"method": method, "params": params} if params is not None else {"method": method}
+        waiter = _Waiter()
+        with self._lock:
+            self._waiters.add(waiter)
+        try:
+            self._check_open(request)
+            conn.request(method, params, waiter, deadline.when)
+            reply = waiter.wait(deadline)
+            self._check_open(request)
+        except ConnectionFailedError:
+            self._check_open(request)
+            raise
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
         if reply is None:
             raise RequestTimeoutError(
                 f"the exchange did not answer {json.dumps(request)} {deadline.within()}"
@@ -366,6 +396,10 @@ class Pool:
         if isinstance(reply, BaseException):
             raise reply
         return reply.result
+
+    def _check_open(self, request: Dict[str, Any]) -> None:
+        if self._closing.is_set():
+            raise ClientClosedError(f"the client was closed while sending {json.dumps(request)}")
 
     # ------------------------------------------------------------ supervisor
 
@@ -404,6 +438,10 @@ class Pool:
         """
         self._closing.set()
         self._wake.set()
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            waiter.cancel()
         conns: List[PoolConnection] = []
         for shard in self.shards():
             shard.stop()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import attrs
 
@@ -27,7 +27,12 @@ from ._delivery import Batch
 from ._pool_base import PoolConnection, PoolSettings, PoolStats
 from ._retry import backoff, is_retryable, retry_delay
 from ._timing import Clock, Deadline
-from .exceptions import ConnectionFailedError, RequestTimeoutError, ServerError
+from .exceptions import (
+    ClientClosedError,
+    ConnectionFailedError,
+    RequestTimeoutError,
+    ServerError,
+)
 from .models import ControlReply, ErrorReply, Message
 
 __all__ = ["Shard", "ShardContext", "request_chunks"]
@@ -94,6 +99,10 @@ def request_chunks(names: Sequence[str], max_bytes: int) -> Iterator[List[str]]:
         yield chunk
 
 
+def _ignore_reply(reply: Reply) -> None:
+    """The reply to a roll-back's UNSUBSCRIBE: nobody waits for it."""
+
+
 class Shard:
     """Up to 200 streams of one URL path and the connection(s) that serve them.
 
@@ -128,6 +137,8 @@ class Shard:
         self._seen: Optional[Set[bytes]] = None
         self._dedup_until: Optional[float] = None
         self._rollover_not_before = 0.0
+        # Roll-backs of failed subscribe calls, still to UNSUBSCRIBE, per connection.
+        self._unwanted: List[Tuple[PoolConnection, List[str]]] = []
 
     def __repr__(self) -> str:
         return f"<Shard #{self.number} {self.path or '/'} {self.stream_count()} streams>"
@@ -280,7 +291,7 @@ class Shard:
             self._last_error = error
         if conn.opened_at is not None and now - conn.opened_at > _LIVED:
             self._delays = self._new_backoff()  # it lived: start small again
-        if error is not None and not is_retryable(error):
+        if error is not None and not is_retryable(error, first_attempt=not self._ever_connected):
             self._fatal = error
             self._retry_at = None
             return
@@ -291,12 +302,22 @@ class Shard:
 
     # ------------------------------------------------------------ subscribing
 
-    def send_subscribe(self, conn: PoolConnection, names: Sequence[str]) -> None:
-        """SUBSCRIBE ``names`` on ``conn``, in requests of the allowed size."""
+    def send_subscribe(
+        self, conn: PoolConnection, names: Sequence[str], deadline: Optional[float] = None
+    ) -> None:
+        """SUBSCRIBE ``names`` on ``conn``, in requests of the allowed size.
+
+        Args:
+            conn: The connection to send on.
+            names: Stream names.
+            deadline: When to stop waiting for the rate limit's allowance (on the
+                pool's clock; None: no limit). A subscriber's own deadline, so that
+                a burst of pongs cannot hold its call past its timeout.
+        """
         for chunk in request_chunks(names, self._ctx.settings.max_request_bytes):
             on_reply = functools.partial(self._subscribed, conn, chunk)
             try:
-                conn.request("SUBSCRIBE", chunk, on_reply)
+                conn.request("SUBSCRIBE", chunk, on_reply, deadline)
             except ConnectionFailedError as exc:  # the next connection will resend
                 _log.debug("SUBSCRIBE not sent on #%d: %s", conn.number, exc)
                 return
@@ -321,8 +342,12 @@ class Shard:
                 _log.error("SUBSCRIBE %s failed: %s", names, error)
             self._cond.notify_all()
 
-    def add(self, names: Sequence[str]) -> None:
-        """Serve ``names`` too: subscribe them now, or connect first."""
+    def add(self, names: Sequence[str], deadline: Optional[float] = None) -> None:
+        """Serve ``names`` too: subscribe them now, or connect first.
+
+        ``deadline`` (on the pool's clock) bounds the wait for the rate limit's
+        allowance to send the SUBSCRIBE.
+        """
         with self._cond:
             for name in names:
                 self._desired[name] = None
@@ -336,7 +361,7 @@ class Shard:
         if needs_connection:
             self._ctx.wake()
         for target in targets:
-            self.send_subscribe(target, names)
+            self.send_subscribe(target, names, deadline)
 
     def wait_confirmed(self, names: Sequence[str], deadline: Deadline) -> None:
         """Block until every name is acknowledged, or raise the reason it is not.
@@ -346,10 +371,16 @@ class Shard:
             ConnectionFailedError: If no connection could be made in time, or a
                 refused handshake will not be retried.
             RequestTimeoutError: If the exchange did not confirm in time.
+            ClientClosedError: If the client closed meanwhile.
         """
         wanted = set(names)
         with self._cond:
             while True:
+                if self._ctx.closing.is_set():
+                    raise ClientClosedError(
+                        f"the client was closed while waiting for the subscription to "
+                        f"{', '.join(names[:5])}{' ...' if len(names) > 5 else ''}"
+                    )
                 errors = [self._failed[name] for name in names if name in self._failed]
                 if errors:
                     raise errors[0]
@@ -385,6 +416,39 @@ class Shard:
             active = self._active
         return active if active is not None and active.is_open else None
 
+    def roll_back(self, names: Sequence[str]) -> None:
+        """Stop serving ``names`` of a subscribe call that failed, without waiting.
+
+        The UNSUBSCRIBE goes out from the supervisor's rounds, when the rate limit
+        allows, on each connection that may have subscribed them; nobody waits for
+        its reply, so the failed call returns within its own timeout.
+        """
+        self.remove(names)
+        with self._cond:
+            for conn in (self._active, self._standby):
+                if conn is not None and conn.is_open:
+                    self._unwanted.append((conn, list(names)))
+        self._ctx.wake()
+
+    def _send_unwanted(self, now: float) -> None:
+        """Send the roll-backs' UNSUBSCRIBE requests that the rate limit allows now."""
+        with self._cond:
+            unwanted, self._unwanted = self._unwanted, []
+        left: List[Tuple[PoolConnection, List[str]]] = []
+        for conn, names in unwanted:
+            if not conn.is_open:
+                continue  # its streams ended with it
+            chunks = list(request_chunks(names, self._ctx.settings.max_request_bytes))
+            for index, chunk in enumerate(chunks):
+                try:
+                    conn.request("UNSUBSCRIBE", chunk, _ignore_reply, now)
+                except ConnectionFailedError:  # no allowance now: the next round
+                    left.append((conn, [n for c in chunks[index:] for n in c]))
+                    break
+        if left:
+            with self._cond:
+                self._unwanted[:0] = left
+
     # ------------------------------------------------------------ the clock
 
     def tick(self, now: float) -> None:
@@ -416,6 +480,8 @@ class Shard:
                 self._abort_if_stale(conn, now)
         if standby is not None:
             self._abort_slow_standby(standby, now)
+        if self._unwanted:
+            self._send_unwanted(now)
 
     def _retry_due(self, now: float) -> bool:
         """Whether to connect now: no connection, and its retry time has come (``cond`` held)."""
