@@ -1,54 +1,75 @@
 """Which events go where: the client's table from stream names to the queue and callbacks.
 
-Each subscription adds its target (the queue, or a callback) to the routes of its
-streams; a subscription for some symbols only (the fstream index) adds a filtered
-route. :meth:`Router.deliver` runs on the reader threads for every frame's events:
-it looks each event's stream up, puts it on the queue or hands it to the
-dispatcher, and never waits.
+Each subscription adds its target (the client's queue, a queue of its own, or a
+callback) to the routes of its streams; a subscription for some symbols only (the
+fstream index) adds a filtered route. A subscription typed by its events (every
+``subscribe_<stream>`` method's) takes no :class:`~binance_options_ws.UnknownEvent`:
+one arriving on its streams goes only to the subscriptions of any event
+(``client.subscribe(names)``), or is counted as unrouted. :meth:`Router.deliver`
+runs on the reader threads for every frame's events: it looks each event's stream
+up, puts it on a queue or hands it to the dispatcher, and never waits.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 import attrs
 
-from ._delivery import Batch
+from ._delivery import Batch, EventQueue
 from .dialects import Dialect
 from .exceptions import InvalidStreamError
-from .models import Event, Message
+from .models import Event, Message, UnknownEvent
 from .subscription import Callback, Subscription
 
 __all__ = ["Router"]
+
+
+#: Where a subscription's events go: a callback (run by the dispatcher), a queue of
+#: the subscription's own (put on the reader thread), or None for the client's queue.
+_Target = Union[Callback, "EventQueue[Any]", None]
 
 
 @attrs.frozen
 class _Only:
     """A route that passes on only the events of some symbols."""
 
-    target: Optional[Callback]  # None: the queue
+    target: _Target
     symbols: FrozenSet[str]
 
 
-_Handler = Union[Callback, _Only, None]
+_Handler = Union[Callback, "EventQueue[Any]", _Only, None]
 #: How many spellings of stream names the router remembers before it starts afresh.
 _MAX_SPELLINGS = 10_000
 _UNSEEN = ""  # no stream name is empty: marks a spelling not read yet
 
 
-def _handlers(subs: Sequence[Subscription]) -> Tuple[_Handler, ...]:
+def _handlers(
+    subs: Sequence[Subscription[Any]], queues: Mapping[Subscription[Any], EventQueue[Any]]
+) -> Tuple[_Handler, ...]:
     """Where a stream's events go: each target once, filtered only if every one of its
     subscriptions is (then by the union of their symbols)."""
-    wanted: Dict[Optional[Callback], Optional[FrozenSet[str]]] = {}
+    wanted: Dict[_Target, Optional[FrozenSet[str]]] = {}
     for sub in subs:
-        if sub.callback in wanted:
-            known = wanted[sub.callback]
-            wanted[sub.callback] = (
-                None if known is None or sub.symbols is None else (known | sub.symbols)
-            )
+        target: _Target = sub.callback if sub.callback is not None else queues.get(sub)
+        if target in wanted:
+            known = wanted[target]
+            wanted[target] = None if known is None or sub.symbols is None else (known | sub.symbols)
         else:
-            wanted[sub.callback] = sub.symbols
+            wanted[target] = sub.symbols
     return tuple(
         target if symbols is None else _Only(target, symbols) for target, symbols in wanted.items()
     )
@@ -76,10 +97,14 @@ class Router:
         self._put = put
         self._submit = submit
         self._lock = threading.Lock()  # guards _subs and _live, and the rebuilds of _routes
-        self._subs: Dict[str, List[Subscription]] = {}
-        self._live: Set[Subscription] = set()
+        self._subs: Dict[str, List[Subscription[Any]]] = {}
+        self._live: Set[Subscription[Any]] = set()
+        # The subscriptions read on their own (Subscription.get), and their queues.
+        self._queues: Dict[Subscription[Any], EventQueue[Any]] = {}
         # stream -> handlers (None = the queue); replaced whole, read without a lock.
         self._routes: Dict[str, Tuple[_Handler, ...]] = {}
+        # stream -> the handlers of its untyped subscriptions, for an UnknownEvent.
+        self._unknown_routes: Dict[str, Tuple[_Handler, ...]] = {}
         # An event's stream as it arrived -> the subscribed spelling (None: none).
         self._canonical: Dict[str, Optional[str]] = {}
         self.unrouted = 0  # events for streams nobody is subscribed to (reader threads only)
@@ -89,11 +114,17 @@ class Router:
         with self._lock:
             return list(self._subs)
 
-    def is_live(self, subscription: Subscription) -> bool:
+    def is_live(self, subscription: Subscription[Any]) -> bool:
         """Whether ``subscription`` still receives events."""
         return subscription in self._live
 
-    def add(self, subscription: Subscription) -> None:
+    def set_queue(self, subscription: Subscription[Any], queue: EventQueue[Any]) -> None:
+        """Route ``subscription``'s events to a queue of its own from now on."""
+        with self._lock:
+            self._queues[subscription] = queue
+            self._rebuild(subscription.streams)
+
+    def add(self, subscription: Subscription[Any]) -> None:
         """Route the events of ``subscription``'s streams to its target."""
         with self._lock:
             self._live.add(subscription)
@@ -101,11 +132,12 @@ class Router:
                 self._subs.setdefault(name, []).append(subscription)
             self._rebuild(subscription.streams)
 
-    def forget(self, subscription: Subscription) -> List[str]:
+    def forget(self, subscription: Subscription[Any]) -> List[str]:
         """Stop routing to ``subscription``; returns the streams nobody uses any more."""
         unused = []
         with self._lock:
             self._live.discard(subscription)
+            self._queues.pop(subscription, None)
             for name in subscription.streams:
                 subs = self._subs.get(name, [])
                 if subscription in subs:
@@ -116,23 +148,33 @@ class Router:
             self._rebuild(subscription.streams)
         return unused
 
-    def forget_streams(self, names: Sequence[str]) -> None:
-        """Stop routing ``names`` to anyone; their subscriptions end."""
+    def forget_streams(self, names: Sequence[str]) -> List[Subscription[Any]]:
+        """Stop routing ``names`` to anyone; their subscriptions end, and are returned."""
+        ended: List[Subscription[Any]] = []
         with self._lock:
             for name in names:
                 for sub in self._subs.pop(name, ()):
                     self._live.discard(sub)
+                    self._queues.pop(sub, None)
+                    ended.append(sub)
             self._rebuild(names)
+        return ended
 
     def _rebuild(self, names: Sequence[str]) -> None:
         """Recompute the handlers of ``names`` (``_lock`` held)."""
         routes = dict(self._routes)
+        unknown_routes = dict(self._unknown_routes)
         for name in names:
             subs = self._subs.get(name)
             if subs:
-                routes[name] = _handlers(subs)
+                routes[name] = _handlers(subs, self._queues)
+                unknown_routes[name] = _handlers(
+                    [sub for sub in subs if sub.event_class is None], self._queues
+                )
             else:
                 routes.pop(name, None)
+                unknown_routes.pop(name, None)
+        self._unknown_routes = unknown_routes
         self._routes = routes
 
     def deliver(self, messages: List[Message], batch: Optional[Batch] = None) -> None:
@@ -148,6 +190,8 @@ class Router:
                 handlers = self._route_miss(event)
                 if handlers is None:
                     continue
+            if event.__class__ is UnknownEvent:  # for the untyped subscriptions only
+                handlers = self._unknown_handlers(event)
             handler: Any
             for handler in handlers:
                 if handler.__class__ is _Only:  # a subscription for some symbols only
@@ -156,8 +200,23 @@ class Router:
                     handler = handler.target
                 if handler is None:
                     put(event, batch)  # type: ignore[arg-type]
+                elif handler.__class__ is EventQueue:  # a subscription's own queue
+                    handler.put(event, batch)
                 else:
                     self._submit(handler, event, batch)
+
+    def _unknown_handlers(self, event: Message) -> Tuple[_Handler, ...]:
+        """The handlers of an UnknownEvent: those of its stream's untyped subscriptions."""
+        stream = getattr(event, "stream", None)
+        unknown_routes = self._unknown_routes
+        handlers = unknown_routes.get(stream) if stream else None
+        if handlers is None and stream:
+            canonical = self._canonical.get(stream)  # read by _route_miss just before
+            handlers = unknown_routes.get(canonical) if canonical else None
+        if not handlers:
+            self.unrouted += 1
+            return ()
+        return handlers
 
     def _route_miss(self, event: Message) -> Optional[Tuple[_Handler, ...]]:
         stream = getattr(event, "stream", None)

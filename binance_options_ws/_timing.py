@@ -19,16 +19,43 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable, Optional
 
-__all__ = ["Clock", "Deadline", "monotonic"]
+from .exceptions import InvalidArgumentError, InvalidArgumentTypeError
+
+__all__ = ["Clock", "Deadline", "check_timeout", "monotonic"]
 
 #: A source of seconds that never go backwards, e.g. :func:`time.monotonic`.
 Clock = Callable[[], float]
 
 #: The clock the library runs on unless a test hands it another.
 monotonic: Clock = time.monotonic
+
+
+def check_timeout(name: str, value: object) -> Optional[float]:
+    """A wait's ``timeout`` checked at the call site: None, or a number of seconds >= 0.
+
+    Raises:
+        InvalidArgumentTypeError: ``value`` is not None nor a number (a ``TypeError``).
+        InvalidArgumentError: ``value`` is negative or not a number (NaN).
+
+    Example:
+        >>> check_timeout("timeout", 2), check_timeout("timeout", None)
+        (2.0, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(
+            f"{name} must be a number of seconds or None, got {value!r} ({type(value).__name__})"
+        )
+    if math.isnan(value) or value < 0:
+        raise InvalidArgumentError(
+            f"{name} must be a number of seconds, 0 or more, or None, got {value!r}"
+        )
+    return float(value)
 
 
 class Deadline:

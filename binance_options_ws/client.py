@@ -25,6 +25,7 @@ import functools
 import itertools
 import logging
 import queue as _queue
+import ssl
 import threading
 import time
 from typing import (
@@ -130,6 +131,19 @@ class StreamClient(StreamMethods):
         record_to: A directory to record every frame received to (gzip JSON lines,
             see :mod:`binance_options_ws.recording`), to play back later with
             :func:`binance_options_ws.replay`; None (the default) records nothing.
+        proxy: The proxy to connect through: a URL such as
+            ``"http://user:password@10.0.0.1:3128"`` or ``"socks5h://10.0.0.1:1080"``;
+            True (the default) takes it from the environment as requests does
+            (``HTTPS_PROXY`` for ``wss://``, ``HTTP_PROXY`` for ``ws://``, then
+            ``ALL_PROXY``; hosts in ``NO_PROXY`` go direct); None connects directly,
+            whatever the environment says.
+        ssl_context: The TLS settings of the connection, for a private certificate
+            authority or a company proxy that inspects TLS:
+            ``ssl.create_default_context(cafile="company-ca.pem")``. None (the
+            default) uses the system's authorities. Certificates are always
+            verified unless the context you pass says otherwise (then a warning
+            is logged).
+
 
     Example:
         >>> client = StreamClient()                      # doctest: +SKIP
@@ -157,6 +171,8 @@ class StreamClient(StreamMethods):
         max_streams_per_connection: Optional[int] = None,
         max_messages_per_second: Optional[int] = None,
         batch_delay: float = DEFAULT_BATCH_DELAY,
+        proxy: Union[str, bool, None] = True,
+        ssl_context: Optional[ssl.SSLContext] = None,
         record_to: Optional[PathLike] = None,
     ) -> None:
         self._endpoint = get_endpoint(endpoint)
@@ -182,6 +198,8 @@ class StreamClient(StreamMethods):
             max_streams_per_connection=max_streams_per_connection,
             max_messages_per_second=max_messages_per_second,
             batch_delay=batch_delay,
+            proxy=proxy,
+            ssl_context=ssl_context,
         )
         self._lock = threading.RLock()  # protects _pool and _closed
         self._closed = threading.Event()

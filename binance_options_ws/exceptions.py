@@ -13,6 +13,7 @@ already catches the built-ins keeps working::
     ├── ServerError                          the exchange answered a request with an error
     ├── RequestTimeoutError (TimeoutError)   the exchange did not answer in time
     ├── ConnectionFailedError (ConnectionError)  could not open or keep a connection
+    │   └── ProxyError                       the proxy refused, failed or was unreachable
     └── RestError                            a REST look-up failed
         ├── BinanceAPIError                  the API answered {"code": ..., "msg": ...}
         │   ├── RateLimitError               HTTP 429 (slow down) or 418 (IP banned)
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidResponseError",
     "InvalidStreamError",
     "MessageParseError",
+    "ProxyError",
     "RateLimitError",
     "RequestTimeoutError",
     "RestConnectionError",
@@ -116,6 +118,22 @@ class RequestTimeoutError(BinanceOptionsWSError, TimeoutError):
 
 class ConnectionFailedError(BinanceOptionsWSError, ConnectionError):
     """A WebSocket connection could not be opened or was lost."""
+
+
+class ProxyError(ConnectionFailedError):
+    """The proxy could not be reached, refused the tunnel, or asked for credentials.
+
+    The message and :attr:`proxy` name the proxy without its password.
+
+    Attributes:
+        proxy: The proxy's URL without the password, e.g. ``"http://user@10.0.0.1:3128"``.
+        status: The proxy's HTTP status (407: wrong or missing credentials), or None.
+    """
+
+    def __init__(self, message: str, proxy: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.proxy = proxy
+        self.status = status
 
 
 class RestError(BinanceOptionsWSError):

@@ -23,7 +23,7 @@ from typing import Optional, Union
 
 import attrs
 
-from .exceptions import InvalidStreamError
+from .exceptions import InvalidStreamError, InvalidStreamTypeError
 
 __all__ = [
     "OptionSide",
@@ -71,7 +71,9 @@ def check_text(value: object, what: str) -> str:
     if isinstance(value, OptionSymbol):
         return value.name
     if not isinstance(value, str):
-        raise InvalidStreamError(f"{what} must be a string, got {value!r} ({type(value).__name__})")
+        raise InvalidStreamTypeError(
+            f"{what} must be a string, got {value!r} ({type(value).__name__})"
+        )
     if not value:
         raise InvalidStreamError(f"{what} must not be empty, got {value!r}")
     for char in value:
@@ -125,7 +127,7 @@ def parse_expiration(value: object) -> _dt.date:
             )
         return value
     if not isinstance(value, str):
-        raise InvalidStreamError(
+        raise InvalidStreamTypeError(
             f"expiration must be a string YYMMDD (e.g. 260925) or a datetime.date, "
             f"got {value!r} ({type(value).__name__})"
         )
@@ -143,7 +145,7 @@ def parse_strike(value: object) -> Decimal:
         Decimal('100000')
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise InvalidStreamError(f"strike must be a positive number, got {value!r}")
+        raise InvalidStreamTypeError(f"strike must be a positive number, got {value!r}")
     try:
         strike = Decimal(str(value))
     except InvalidOperation:

@@ -41,7 +41,7 @@ import attrs
 
 from .. import _parse
 from .._parse import parse_frame
-from ..exceptions import InvalidStreamError
+from ..exceptions import InvalidStreamError, InvalidStreamTypeError
 from ..models import Message
 from ..symbols import OptionSymbol
 
@@ -132,9 +132,8 @@ def check_interval(value: object, choices: Sequence[str], where: str = "") -> st
         '1m'
     """
     if value not in choices:
-        raise InvalidStreamError(
-            f"interval must be one of {', '.join(choices)}{where}, got {value!r}"
-        )
+        error = InvalidStreamError if isinstance(value, str) else InvalidStreamTypeError
+        raise error(f"interval must be one of {', '.join(choices)}{where}, got {value!r}")
     return str(value)
 
 
@@ -153,7 +152,9 @@ def check_levels(value: object, choices: Sequence[int], where: str = "") -> int:
         number = int(value)
     if isinstance(number, bool) or number not in choices:
         listed = ", ".join(str(level) for level in choices)
-        raise InvalidStreamError(f"levels must be one of {listed}{where}, got {value!r}")
+        wrong_type = isinstance(value, bool) or not isinstance(value, (int, float, str))
+        error = InvalidStreamTypeError if wrong_type else InvalidStreamError
+        raise error(f"levels must be one of {listed}{where}, got {value!r}")
     return int(cast(int, number))  # a member of choices: an int, or a float equal to one
 
 
@@ -171,7 +172,8 @@ def check_speed(value: object, choices: Sequence[str], default: str, where: str 
         return default
     text = f"{value}ms" if isinstance(value, int) and not isinstance(value, bool) else value
     if text not in choices:
-        raise InvalidStreamError(
+        error = InvalidStreamError if isinstance(value, (str, int)) else InvalidStreamTypeError
+        raise error(
             f"speed must be one of {', '.join(choices)}{where} "
             f"(None means {default}), got {value!r}"
         )

@@ -281,6 +281,29 @@ class FaultInjection:
             else:
                 self._engine.refusal = None
 
+    def redirect_handshakes(self, location: Optional[str], status: int = 302) -> None:
+        """Answer every new handshake with a redirect to ``location``; None stops.
+
+        A client should refuse it (never follow a ``wss://`` server to plain
+        ``ws://``, nor leave its proxy and TLS settings behind). The REST route is
+        not redirected. It can be set before :meth:`start`.
+
+        Args:
+            location: The ``Location`` header, e.g. ``"ws://127.0.0.1:9/stream"``,
+                or None to answer handshakes normally again.
+            status: 301, 302, 303, 307 or 308.
+
+        Raises:
+            ValueError: If ``status`` is not a redirect status.
+
+        Example:
+            >>> exchange.redirect_handshakes("ws://127.0.0.1:9/stream")  # doctest: +SKIP
+        """
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError(f"status must be 301, 302, 303, 307 or 308, got {status!r}")
+        with self._engine.lock:
+            self._engine.redirect = None if location is None else (status, location)
+
     def delay_control_replies(self, seconds: float) -> None:
         """Hold every later control reply for ``seconds`` before sending it; 0 turns it off.
 
