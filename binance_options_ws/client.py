@@ -31,12 +31,14 @@ import time
 from typing import (
     Any,
     Callable,
+    Dict,
     FrozenSet,
     Iterable,
     Iterator,
     List,
     Optional,
     Tuple,
+    Type,
     TypeVar,
     Union,
 )
@@ -48,18 +50,20 @@ from ._reporting import Reporter
 from ._routing import Router
 from ._settings import pool_settings, positive
 from ._stream_methods import StreamMethods
-from ._timing import Deadline
+from ._timing import Deadline, check_timeout
 from .dialects import Dialect, StreamName
 from .endpoints import DEFAULT_ENDPOINT, get_endpoint, other_endpoint
 from .exceptions import (
     ClientClosedError,
     InvalidArgumentError,
+    InvalidArgumentTypeError,
     InvalidStreamError,
+    InvalidStreamTypeError,
 )
 from .models import Event
 from .recording import PathLike, Recorder
 from .status import ClientStats, StateChange, StateListener
-from .subscription import Callback, Subscription
+from .subscription import E, Subscription
 
 __all__ = ["ClientStats", "StateChange", "StateListener", "StreamClient", "Subscription"]
 
@@ -130,7 +134,7 @@ class StreamClient(StreamMethods):
             a 15.6 ms clock tick (so any other value adds that much there).
         record_to: A directory to record every frame received to (gzip JSON lines,
             see :mod:`binance_options_ws.recording`), to play back later with
-            :func:`binance_options_ws.replay`; None (the default) records nothing.
+            :func:`binance_options_ws.playback`; None (the default) records nothing.
         proxy: The proxy to connect through: a URL such as
             ``"http://user:password@10.0.0.1:3128"`` or ``"socks5h://10.0.0.1:1080"``;
             True (the default) takes it from the environment as requests does
@@ -143,7 +147,6 @@ class StreamClient(StreamMethods):
             default) uses the system's authorities. Certificates are always
             verified unless the context you pass says otherwise (then a warning
             is logged).
-
 
     Example:
         >>> client = StreamClient()                      # doctest: +SKIP
@@ -215,6 +218,10 @@ class StreamClient(StreamMethods):
         )
         self._reporter.attach(self._dispatcher.submit)
         self._router = Router(self._endpoint, self.queue.put, self._dispatcher.submit)
+        # The queues of the subscriptions read on their own (Subscription.get), for
+        # close() and the drop count; guarded by _lock.
+        self._own_queues: List[EventQueue[Any]] = []
+        self._queue_of: Dict[Subscription[Any], EventQueue[Any]] = {}
         self._recorder: Optional[Recorder] = None
         if record_to is not None:
             try:
@@ -294,6 +301,10 @@ class StreamClient(StreamMethods):
         ):
             alive.append(self._recorder.thread)
         self.queue.close()
+        with self._lock:
+            own_queues = list(self._own_queues)
+        for own in own_queues:
+            own.close()
         stopped = self._dispatcher.stop(max(0.0, deadline - time.monotonic()))
         if not stopped and self._dispatcher.thread is not threading.current_thread():
             alive.append(self._dispatcher.thread)
@@ -321,21 +332,29 @@ class StreamClient(StreamMethods):
     # ------------------------------------------------------------------ receiving
 
     def get(self, timeout: Optional[float] = None) -> Event:
-        """The next event from the queue.
+        """The next event from the queue, whatever its type (the union ``Event``).
+
+        To read events of one type, typed, read their subscription instead
+        (``client.subscribe_trade("BTC").get()`` gives a ``Trade``).
 
         Args:
-            timeout: Seconds to wait; None waits until an event comes.
+            timeout: Seconds to wait (a number, 0 or more); None waits until an
+                event comes.
 
         Returns:
             The oldest waiting event.
 
         Raises:
             queue.Empty: If no event came within ``timeout``.
-            ClientClosedError: If the client is closed and the queue is empty.
+            ClientClosedError: If the client is closed and the queue is empty (a
+                ``close()`` from another thread ends the wait at once).
+            InvalidArgumentTypeError: If ``timeout`` is not a number (a ``TypeError``).
+            InvalidArgumentError: If ``timeout`` is negative.
 
         Example:
             >>> event = client.get(timeout=5)   # doctest: +SKIP
         """
+        check_timeout("timeout", timeout)
         try:
             return self.queue.get(timeout=timeout)
         except _queue.Empty:
@@ -346,17 +365,29 @@ class StreamClient(StreamMethods):
     def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
         """Iterate over queued events until the client closes or ``timeout`` runs out.
 
+        Every event is typed as the union ``Event``; narrow it with ``isinstance``,
+        or read one subscription's events, typed, with its own ``events()``.
+
         Args:
-            timeout: Stop after this many seconds in total; None runs until close.
+            timeout: Stop after this many seconds in total (a number, 0 or more);
+                None runs until close.
 
         Yields:
             Events, oldest first.
+
+        Raises:
+            InvalidArgumentTypeError: If ``timeout`` is not a number (a ``TypeError``),
+                at the call.
+            InvalidArgumentError: If ``timeout`` is negative, at the call.
 
         Example:
             >>> for event in client.events(timeout=10):   # doctest: +SKIP
             ...     print(event)
         """
-        deadline = Deadline(timeout)
+        check_timeout("timeout", timeout)
+        return self._events(Deadline(timeout))
+
+    def _events(self, deadline: Deadline) -> Iterator[Event]:
         try:
             while True:
                 if deadline.expired:
@@ -387,7 +418,9 @@ class StreamClient(StreamMethods):
             events=counts.get("events", 0),
             parse_errors=counts.get("parse_errors", 0),
             callback_errors=self._dispatcher.errors,
-            dropped_events=self.queue.dropped + self._dispatcher.dropped,
+            dropped_events=self.queue.dropped
+            + self._dispatcher.dropped
+            + sum(own.dropped for own in list(self._own_queues)),
             unrouted_events=self._router.unrouted,
             reconnects=pool.reconnects if pool is not None else 0,
             rollovers=pool.rollovers if pool is not None else 0,
@@ -468,10 +501,10 @@ class StreamClient(StreamMethods):
     def subscribe(
         self,
         stream: Streams,
-        callback: Optional[Callback] = None,
+        callback: Optional[Callable[[Event], object]] = None,
         *,
         timeout: Optional[float] = None,
-    ) -> Subscription:
+    ) -> Subscription[Event]:
         """Subscribe to one stream name or a list of them.
 
         Names are checked (and symbols put in the endpoint's case) before anything
@@ -505,28 +538,39 @@ class StreamClient(StreamMethods):
         elif isinstance(stream, Iterable):
             raw = list(stream)
         else:
-            raise InvalidStreamError(
+            raise InvalidStreamTypeError(
                 f"stream must be a stream name or a list of them, got {stream!r}"
             )
         if not raw:
             raise InvalidStreamError("subscribe needs at least one stream name, got an empty list")
         names = tuple(dict.fromkeys(self._parse_stream(name).name for name in raw))
-        return self._subscribe_names(names, callback, timeout)
+        return self._subscribe_names(names, None, callback, timeout)
 
     def _subscribe_names(
         self,
         names: Tuple[str, ...],
-        callback: Optional[Callback],
+        event_class: Optional[Type[E]],
+        callback: Optional[Callable[[E], object]],
         timeout: Optional[float],
         symbols: Optional[FrozenSet[str]] = None,
-    ) -> Subscription:
+    ) -> Subscription[E]:
         if callback is not None and not callable(callback):
-            raise InvalidArgumentError(f"callback must be a function or None, got {callback!r}")
+            raise InvalidArgumentTypeError(
+                f"callback must be a function or None, got {callback!r} ({type(callback).__name__})"
+            )
         if timeout is not None:
+            check_timeout("timeout", timeout)
             positive("timeout", timeout)
         pool = self._ensure_pool()
-        subscription = Subscription(
-            names, callback, symbols, cancel=self._cancel, is_active=self._is_active
+        subscription: Subscription[E] = Subscription(
+            names,
+            callback,
+            symbols,
+            event_class=event_class,
+            cancel=self._cancel,
+            is_active=self._is_active,
+            own_queue=self._own_queue,
+            is_closed=self._closed.is_set,
         )
         self._router.add(subscription)
         try:
@@ -537,7 +581,7 @@ class StreamClient(StreamMethods):
         return subscription
 
     def unsubscribe(
-        self, stream: Union[Streams, Subscription], *, timeout: Optional[float] = None
+        self, stream: Union[Streams, Subscription[Any]], *, timeout: Optional[float] = None
     ) -> None:
         """Unsubscribe a stream (every callback on it), a list of streams, or a Subscription.
 
@@ -559,12 +603,12 @@ class StreamClient(StreamMethods):
         elif isinstance(stream, Iterable):
             raw = list(stream)
         else:
-            raise InvalidStreamError(
+            raise InvalidStreamTypeError(
                 f"unsubscribe takes a stream name, a list of them or a Subscription, got {stream!r}"
             )
         names = [self._parse_stream(name).name for name in raw]
         self._check_open()
-        self._router.forget_streams(names)
+        self._close_own_queues(self._router.forget_streams(names))
         if self._pool is not None:
             self._pool.unsubscribe(names, timeout)
 
@@ -667,18 +711,40 @@ class StreamClient(StreamMethods):
         """Where the pool's connections come from: None for sockets to ``base_url``.
 
         The hook a subclass overrides to feed the same pool, parser and routing from
-        elsewhere (:class:`binance_options_ws.replay.ReplayClient` plays a recording).
+        elsewhere (:class:`binance_options_ws.playback.ReplayClient` plays a recording).
         """
         return None
 
-    def _is_active(self, subscription: Subscription) -> bool:
+    def _is_active(self, subscription: Subscription[Any]) -> bool:
         return not self.closed and self._router.is_live(subscription)
 
-    def _cancel(self, subscription: Subscription, timeout: Optional[float]) -> None:
+    def _own_queue(self, subscription: Subscription[Any]) -> EventQueue[Any]:
+        """Give ``subscription`` a queue of its own (its first ``get`` or ``events``)."""
+        own: EventQueue[Any] = EventQueue(self.queue.maxsize, self._reporter.overflow)
+        with self._lock:
+            self._own_queues.append(own)
+            self._queue_of[subscription] = own
+            if self.closed or not self._router.is_live(subscription):
+                own.close()  # nothing will come: a reader finds it ended at once
+            else:
+                self._router.set_queue(subscription, own)
+        return own
+
+    def _close_own_queues(self, ended: Iterable[Subscription[Any]]) -> None:
+        """Wake the readers of ended subscriptions; their queues' events stay readable."""
+        with self._lock:
+            for sub in ended:
+                own = self._queue_of.pop(sub, None)
+                if own is not None:
+                    own.close()
+
+    def _cancel(self, subscription: Subscription[Any], timeout: Optional[float]) -> None:
         """End one subscription (what ``Subscription.unsubscribe`` does)."""
         if not self._router.is_live(subscription) or self.closed:
             self._router.forget(subscription)
+            self._close_own_queues([subscription])
             return
         unused = self._router.forget(subscription)
+        self._close_own_queues([subscription])
         if unused and self._pool is not None:
             self._pool.unsubscribe(unused, timeout)

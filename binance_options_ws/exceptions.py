@@ -7,9 +7,12 @@ already catches the built-ins keeps working::
 
     BinanceOptionsWSError
     ├── InvalidArgumentError (ValueError)    a bad argument or option value
+    │   ├── InvalidArgumentTypeError (TypeError)  an argument of the wrong type
+    │   │   └── InvalidStreamTypeError       ... for a stream (also an InvalidStreamError)
     │   └── InvalidStreamError               a bad stream name, symbol or parameter
-    ├── MessageParseError (ValueError)       a WebSocket message that is not JSON
+    ├── MessageParseError (ValueError)       a message that is not JSON, or lacks a field
     ├── ClientClosedError (RuntimeError)     a method called on a closed client
+    │   └── SubscriptionEndedError           reading a subscription that has ended
     ├── ServerError                          the exchange answered a request with an error
     ├── RequestTimeoutError (TimeoutError)   the exchange did not answer in time
     ├── ConnectionFailedError (ConnectionError)  could not open or keep a connection
@@ -41,8 +44,10 @@ __all__ = [
     "ClientClosedError",
     "ConnectionFailedError",
     "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "InvalidResponseError",
     "InvalidStreamError",
+    "InvalidStreamTypeError",
     "MessageParseError",
     "ProxyError",
     "RateLimitError",
@@ -51,6 +56,7 @@ __all__ = [
     "RestError",
     "RestTimeoutError",
     "ServerError",
+    "SubscriptionEndedError",
     "UnknownOutcomeError",
 ]
 
@@ -66,6 +72,15 @@ class InvalidArgumentError(BinanceOptionsWSError, ValueError):
     """
 
 
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong type (a number where a name belongs, say).
+
+    Also a ``TypeError``, as Python's own call-site errors are, and an
+    :class:`InvalidArgumentError`. The message names the bad value and what the
+    argument takes.
+    """
+
+
 class InvalidStreamError(InvalidArgumentError):
     """A stream name, symbol or stream parameter is not valid.
 
@@ -74,8 +89,17 @@ class InvalidStreamError(InvalidArgumentError):
     """
 
 
+class InvalidStreamTypeError(InvalidStreamError, InvalidArgumentTypeError):
+    """A stream name, symbol or stream parameter has the wrong type.
+
+    ``subscribe_index(123)``, for one: an :class:`InvalidStreamError` and a
+    ``TypeError``.
+    """
+
+
 class MessageParseError(BinanceOptionsWSError, ValueError):
-    """A WebSocket message could not be decoded as JSON.
+    """A WebSocket message could not be decoded as JSON, or an event in it lacks a
+    field the exchange always sends (its symbol, say): see the README's field rule.
 
     Attributes:
         text: The first 200 characters of the offending message.
@@ -90,6 +114,15 @@ class ClientClosedError(BinanceOptionsWSError, RuntimeError):
     """A method was called on a client that has been closed.
 
     Create a new client (or use ``with StreamClient() as client:``) instead.
+    """
+
+
+class SubscriptionEndedError(ClientClosedError):
+    """A subscription's ``get()`` found no event left after the subscription ended.
+
+    Raised once ``unsubscribe()`` (or ``client.unsubscribe``) ended it and its
+    events were all read; when the client was closed, the error is the
+    :class:`ClientClosedError` itself.
     """
 
 
