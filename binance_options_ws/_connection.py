@@ -24,16 +24,18 @@ delays).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
+import os
 import select
 import socket
 import ssl
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Union
 from urllib.parse import urlparse
 
 import websocket
@@ -52,9 +54,11 @@ from ._framing import (
     close_reply_code,
     parse_close,
 )
+from ._proxy import Proxy, proxy_for, tunnel
 from ._retry import is_retryable, parse_retry_after
+from ._timing import Deadline
 from .endpoints import parse_message
-from .exceptions import ConnectionFailedError, MessageParseError
+from .exceptions import ConnectionFailedError, MessageParseError, ProxyError
 from .models import ControlReply, ErrorReply, Message
 
 __all__ = [
@@ -62,6 +66,7 @@ __all__ = [
     "MAX_BATCH_DELAY",
     "Connection",
     "ConnectionListener",
+    "HandshakeRedirectError",
     "HandshakeRefusedError",
     "Reply",
     "TokenBucket",
@@ -80,6 +85,13 @@ DEFAULT_BATCH_DELAY = 0.0 if sys.platform == "win32" and sys.version_info < (3, 
 #: The longest ``batch_delay`` accepted, in seconds: more would be latency with no
 #: further saving, and is more likely seconds mistaken for milliseconds.
 MAX_BATCH_DELAY = 0.1
+# How often a connect in progress looks whether close() was called, in seconds.
+_CONNECT_SLICE = 0.05
+# What connect_ex answers on a non-blocking socket while the connect goes on
+# (WSAEWOULDBLOCK on Windows).
+_CONNECT_IN_PROGRESS = frozenset(
+    {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, getattr(errno, "WSAEWOULDBLOCK", 10035)}
+)
 
 
 class HandshakeRefusedError(ConnectionFailedError):
@@ -91,12 +103,36 @@ class HandshakeRefusedError(ConnectionFailedError):
         retryable: Whether waiting can help (429, 418, 408, 5xx).
     """
 
-    def __init__(self, url: str, status: int, retry_after: Optional[float]) -> None:
+    def __init__(
+        self, url: str, status: int, retry_after: Optional[float], message: str = ""
+    ) -> None:
         hint = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        super().__init__(f"{url} refused the connection with HTTP {status}{hint}")
+        super().__init__(message or f"{url} refused the connection with HTTP {status}{hint}")
         self.status = status
         self.retry_after = retry_after
         self.retryable = is_retryable(status)
+
+
+class HandshakeRedirectError(HandshakeRefusedError):
+    """The server answered the WebSocket handshake with a redirect, which is never followed.
+
+    Following it would leave the proxy and TLS settings behind and could lead from
+    ``wss://`` to plain ``ws://``. Final: the next attempt would be redirected too.
+
+    Attributes:
+        location: Where the server pointed (its Location header), or None.
+    """
+
+    def __init__(self, url: str, status: int, location: Optional[str]) -> None:
+        where = f" to {location}" if location else ""
+        super().__init__(
+            url,
+            status,
+            None,
+            f"{url} answered the handshake with a redirect (HTTP {status}){where}; "
+            "redirects are not followed: if you trust the new address, pass it as base_url",
+        )
+        self.location = location
 
 
 class ConnectionListener(Protocol):
@@ -208,6 +244,12 @@ class Connection:
             before its next read, so that it reads several per wake-up (at most this
             much more latency); 0 reads each message at once. Busy: a batch of more
             than one frame, or one that began less than half of this after the last.
+        proxy: The proxy to go through, True to take it from the environment
+            (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, ...), or None for none.
+        ssl_context: The TLS settings of ``wss://`` connections (None: the system's
+            certificate authorities, with verification).
+        failure_hint: Added to the error when the connection could not be opened
+            (the endpoint's :attr:`~binance_options_ws.dialects.Dialect.failure_hint`).
     """
 
     def __init__(
@@ -223,6 +265,9 @@ class Connection:
         headers: Sequence[str] = (),
         parse: Callable[[Union[str, bytes]], List[Message]] = parse_message,
         batch_delay: float = 0.0,
+        proxy: Union[Proxy, bool, None] = None,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        failure_hint: str = "",
     ) -> None:
         self.url = url
         self.number = number
@@ -233,6 +278,11 @@ class Connection:
         self._headers = list(headers)
         self._parse = parse
         self._batch_delay = batch_delay
+        self._proxy = proxy
+        self._ssl_context = ssl_context
+        self._failure_hint = failure_hint
+        self._deadline = Deadline(connect_timeout)  # restarted when the connect begins
+        self._phase = "connect"  # the step of the opening under way, for error messages
         # Held until close() or abort(): the reader's wait between batches is an
         # attempt to take it, which they cut short by releasing it.
         self._stop_waiting = threading.Lock()
@@ -401,23 +451,112 @@ class Connection:
             self._finish()
 
     def _open_socket(self) -> socket.socket:
+        """TCP (through the proxy, if any), then TLS for ``wss://``; returns the socket.
+
+        Everything up to the end of the WebSocket handshake shares one deadline,
+        ``connect_timeout``; ``close()`` and ``abort()`` cut every step short.
+        """
         parts = urlparse(self.url)
         secure = parts.scheme == "wss"
         host = parts.hostname or "localhost"
         port = parts.port or (443 if secure else 80)
-        raw = socket.create_connection((host, port), timeout=self._connect_timeout)
-        with self._lock:
-            self._sock = raw
-        if self._closing.is_set():
-            raw.close()
-            raise ConnectionFailedError("closed while connecting")
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._deadline = Deadline(self._connect_timeout)
+        proxy = proxy_for(self.url, self._proxy)
+        if proxy is None:
+            self._phase = f"TCP connect to {host}:{port}"
+            raw = self._dial(host, port)
+        else:
+            self._phase = f"TCP connect to proxy {proxy.display}"
+            try:
+                raw = self._dial(proxy.host, proxy.port)
+            except (OSError, ConnectionFailedError) as exc:
+                if self._closing.is_set():
+                    raise
+                raise ProxyError(
+                    f"could not reach proxy {proxy.display}: {_describe(exc)}", proxy.display
+                ) from exc
+            self._phase = f"tunnel through proxy {proxy.display}"
+            tunnel(raw, proxy, host, port, self._deadline.timeout)
+        self._check_open()
         if not secure:
             return raw
-        tls = ssl.create_default_context().wrap_socket(raw, server_hostname=host)
+        context = self._ssl_context or ssl.create_default_context()
+        raw.settimeout(self._time_left())
+        tls = context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False)
         with self._lock:
             self._sock = tls
+        self._check_open()
+        self._phase = f"TLS handshake with {host}"
+        tls.do_handshake()
         return tls
+
+    def _time_left(self) -> Optional[float]:
+        """Seconds left of ``connect_timeout``; a timeout error once none are."""
+        left = self._deadline.timeout()
+        if left is not None and left <= 0:
+            raise socket.timeout(f"timed out ({self._deadline.within()})")
+        return left
+
+    def _check_open(self) -> None:
+        if self._closing.is_set():
+            raise ConnectionFailedError("closed while connecting")
+
+    def _opening_failure(self) -> Optional[_Opening]:
+        """What the opening was doing, when the connection never opened."""
+        if self.opened.is_set():
+            return None
+        return _Opening(self._phase, self._failure_hint, self._connect_timeout)
+
+    def _dial(self, host: str, port: int) -> socket.socket:
+        """A TCP connection to ``host:port`` that ``close()`` can cut short at any time.
+
+        The connect runs on a non-blocking socket watched in short slices, so that
+        a peer that never answers (a firewall dropping packets) costs at most
+        ``connect_timeout``, and ``close()`` ends the wait within one slice.
+        """
+        errors: List[BaseException] = []
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, 0, socket.SOCK_STREAM
+        ):
+            self._check_open()
+            sock = socket.socket(family, kind, proto)
+            with self._lock:
+                self._sock = sock
+            try:
+                self._connect_in_slices(sock, address)
+            except ConnectionFailedError:
+                sock.close()
+                raise
+            except OSError as exc:
+                sock.close()
+                errors.append(exc)
+                if isinstance(exc, socket.timeout):
+                    break
+                continue
+            sock.setblocking(True)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        if not errors:
+            raise ConnectionFailedError(f"{host} has no address")
+        raise errors[-1]
+
+    def _connect_in_slices(self, sock: socket.socket, address: Any) -> None:
+        sock.setblocking(False)
+        code = sock.connect_ex(address)
+        if code == 0:
+            return
+        if code not in _CONNECT_IN_PROGRESS:
+            raise OSError(code, os.strerror(code))
+        while True:
+            self._check_open()
+            left = self._time_left()
+            wait = _CONNECT_SLICE if left is None else min(left, _CONNECT_SLICE)
+            _, writable, failed = select.select([], [sock], [sock], wait)
+            if writable or failed:
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code:
+                    raise OSError(code, os.strerror(code))
+                return
 
     def _handshake(self, sock: socket.socket) -> socket.socket:
         """The opening handshake, by websocket-client, on our socket; returns the socket to read.
@@ -426,14 +565,31 @@ class Connection:
         (headers, key check, HTTP errors as ``WebSocketBadStatusException``, which
         ``_translate`` maps) and its thread-safe, masked sends, not its read loop.
         The handshake reads the HTTP response one byte at a time, so no frame
-        bytes are left behind in it.
+        bytes are left behind in it. A redirect is refused, never followed: it
+        would open a socket of websocket-client's own, past the proxy, the TLS
+        settings and ``close()``, and could lead from ``wss://`` to plain ``ws://``.
         """
-        if self._closing.is_set():
-            raise ConnectionFailedError("closed while connecting")
+        self._check_open()
+        self._phase = "WebSocket handshake"
+        sock.settimeout(self._time_left())
         ws = websocket.WebSocket(skip_utf8_validation=True)
         connect: Callable[..., None] = ws.connect  # not annotated in websocket-client
-        connect(self.url, socket=sock, header=self._headers, timeout=self._connect_timeout)
-        opened = ws.sock  # a new socket if websocket-client followed a redirect
+        try:
+            connect(
+                self.url,
+                socket=sock,
+                header=self._headers,
+                timeout=self._time_left(),
+                redirect_limit=0,
+            )
+        except websocket.WebSocketException as exc:
+            response = getattr(ws, "handshake_response", None)
+            status = getattr(response, "status", None)
+            if isinstance(status, int) and 300 <= status < 400:
+                headers = getattr(response, "headers", None) or {}
+                raise HandshakeRedirectError(self.url, status, headers.get("location")) from exc
+            raise
+        opened = ws.sock
         if opened is None:
             raise ConnectionFailedError("the handshake left no socket")
         # Reads block with no limit; close() and abort() end them by shutting the socket
@@ -442,8 +598,7 @@ class Connection:
         opened.settimeout(None)
         with self._lock:
             self._sock, self._ws = opened, ws
-        if self._closing.is_set():
-            raise ConnectionFailedError("closed while connecting")
+        self._check_open()
         return opened
 
     def _on_open(self) -> None:
@@ -584,7 +739,7 @@ class Connection:
 
     def _finish(self) -> None:
         try:
-            error = _translate(self.url, self._error)
+            error = _translate(self.url, self._error, self._opening_failure())
         except Exception:  # never lose the close over an odd error object
             _log.exception("could not describe the error of connection #%d", self.number)
             error = ConnectionFailedError(repr(self._error))
@@ -625,19 +780,76 @@ def _readable_now(sock: socket.socket) -> Callable[[], Any]:
     return check
 
 
-def _translate(url: str, error: Optional[BaseException]) -> Optional[BaseException]:
-    """Turn websocket-client's and the socket layer's errors into the library's own."""
-    if error is None or isinstance(error, ConnectionFailedError):
+class _Opening(NamedTuple):
+    """What a connection that never opened was doing, for its error message."""
+
+    phase: str
+    hint: str
+    timeout: float
+
+
+def _describe(error: BaseException) -> str:
+    """One line about a socket-level error."""
+    text = str(error)
+    if isinstance(error, socket.timeout):
+        return "no answer in time"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _translate(
+    url: str, error: Optional[BaseException], opening: Optional[_Opening] = None
+) -> Optional[BaseException]:
+    """Turn websocket-client's and the socket layer's errors into the library's own.
+
+    Args:
+        url: The connection's URL.
+        error: What ended it, if anything.
+        opening: Set when the connection never opened: the step that failed, the
+            endpoint's hint, and ``connect_timeout``.
+    """
+    if error is None or isinstance(error, ProxyError):
         return error
-    if isinstance(error, websocket.WebSocketBadStatusException):
+    translated: BaseException
+    hint = opening.hint if opening is not None else ""
+    host = urlparse(url).hostname or url
+    if isinstance(error, HandshakeRefusedError):
+        translated = error
+        if hint and not isinstance(error, HandshakeRedirectError):
+            translated = HandshakeRefusedError(
+                url, error.status, error.retry_after, f"{error}{hint}"
+            )
+    elif isinstance(error, ConnectionFailedError):
+        return error
+    elif isinstance(error, websocket.WebSocketBadStatusException):
         retry_after = parse_retry_after(error.resp_headers)
         refused = HandshakeRefusedError(url, error.status_code, retry_after)
-        refused.__cause__ = error
-        return refused
-    if isinstance(error, websocket.WebSocketConnectionClosedException):
+        translated = HandshakeRefusedError(url, error.status_code, retry_after, f"{refused}{hint}")
+    elif isinstance(error, websocket.WebSocketConnectionClosedException) and opening is None:
         return None  # an ordinary end of the connection, described by the close code
-    failed = ConnectionFailedError(
-        f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    )
-    failed.__cause__ = error
-    return failed
+    elif isinstance(error, ssl.SSLCertVerificationError):
+        translated = ConnectionFailedError(
+            f"the TLS certificate of {host} could not be verified "
+            f"({error.verify_message or error.reason}); if a private certificate authority "
+            "or a company proxy that inspects TLS signs it, pass "
+            "ssl_context=ssl.create_default_context(cafile=...) (see the README)"
+        )
+    elif isinstance(error, socket.gaierror):
+        translated = ConnectionFailedError(
+            f"could not resolve {host} (DNS: {error.strerror or error}): no network, "
+            f"or a wrong address{hint}"
+        )
+    elif isinstance(error, ssl.SSLError):
+        translated = ConnectionFailedError(
+            f"the TLS handshake with {host} failed ({error.reason or error}){hint}"
+        )
+    elif opening is not None and isinstance(error, (OSError, websocket.WebSocketException)):
+        if isinstance(error, socket.timeout):
+            what = f"no answer to the {opening.phase} within connect_timeout={opening.timeout:g} s"
+        else:
+            what = f"{opening.phase} failed: {_describe(error)}"
+        translated = ConnectionFailedError(f"could not connect to {url}: {what}{hint}")
+    else:
+        translated = ConnectionFailedError(_describe(error))
+    if translated is not error:
+        translated.__cause__ = error
+    return translated

@@ -8,12 +8,14 @@ asks only this of a connection, so a test's fake connection can stand in for
 
 from __future__ import annotations
 
+import ssl
 import threading
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Union
 
 import attrs
 
 from ._connection import ConnectionListener, Reply
+from ._proxy import Proxy
 from .endpoints import Endpoint
 
 __all__ = ["ConnectionFactory", "PoolConnection", "PoolSettings", "PoolStats"]
@@ -41,6 +43,13 @@ class PoolSettings:
     headers: Sequence[str]
     name: str
     batch_delay: float
+    #: The proxy: a :class:`~binance_options_ws._proxy.Proxy`, True to read the
+    #: environment, or None for none.
+    proxy: Union[Proxy, bool, None] = None
+    #: The TLS settings of ``wss://`` connections (None: the system's defaults).
+    ssl_context: Optional[ssl.SSLContext] = None
+    #: Added to the error of a connection that could not be opened.
+    failure_hint: str = ""
 
 
 class PoolConnection(Protocol):

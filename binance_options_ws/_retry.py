@@ -5,7 +5,9 @@ pool (reconnecting), the order book (a failed snapshot) and the REST client (a
 rate limit):
 
 * :func:`is_retryable`: whether waiting can mend a failure, from its HTTP status
-  when it has one;
+  when it has one, and from its kind: a certificate that does not verify never
+  mends, and on a first connection neither do a name that does not resolve, a
+  refused TLS handshake or a proxy that fails;
 * :func:`backoff`: jittered exponential delays, a fresh generator after a
   connection that lived;
 * :func:`parse_retry_after`: the Retry-After header, in seconds or as an HTTP date,
@@ -29,8 +31,12 @@ import datetime as _dt
 import email.utils
 import math
 import random
+import socket
+import ssl
 import time
 from typing import Iterator, Mapping, Optional, Union
+
+from .exceptions import ProxyError
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -89,20 +95,30 @@ def backoff(
         nominal = min(cap, nominal * factor)
 
 
-def is_retryable(failure: Union[int, BaseException]) -> bool:
+def is_retryable(failure: Union[int, BaseException], *, first_attempt: bool = False) -> bool:
     """Whether trying again later can succeed where this failure happened.
 
     An HTTP status decides by itself: 403 (Binance's firewall limit), 408, 418,
     429 and every 5xx are temporary, and so is anything that is not an error
-    status at all; any other
-    4xx (a wrong URL, an unknown symbol) will be refused again. An exception that
-    carries an HTTP ``status`` (a refused WebSocket handshake, a REST error
-    answer, a rate limit) is decided by that status; any other failure (a
-    timeout, a lost or refused TCP connection, a body that is not JSON) is
-    temporary.
+    status at all, except a redirect (3xx), which is never followed and would be
+    answered again; any other 4xx (a wrong URL, an unknown symbol) will be refused
+    again. An exception that carries an HTTP ``status`` (a refused WebSocket
+    handshake, a REST error answer, a rate limit, a proxy's 407) is decided by
+    that status. Otherwise its causes decide (``__cause__`` and ``__context__``):
+
+    * a TLS certificate that does not verify is final: retrying in the background
+      would only hide it;
+    * on the first attempt (``first_attempt``: nothing has connected yet), a host
+      name that does not resolve, a TLS handshake the server refuses and a proxy
+      that fails are final too: they are mistakes in the address or the setup, or
+      no network at all, and the caller had better hear it at once. Later, when a
+      connection that worked drops, they are temporary (a network that comes back);
+    * anything else (a timeout, a lost or refused TCP connection, a body that is
+      not JSON) is temporary.
 
     Args:
         failure: An HTTP status, or the exception that ended the attempt.
+        first_attempt: True when nothing has connected yet.
 
     Returns:
         True when a retry can help, False when it cannot.
@@ -110,11 +126,33 @@ def is_retryable(failure: Union[int, BaseException]) -> bool:
     Example:
         >>> is_retryable(503), is_retryable(400), is_retryable(TimeoutError())
         (True, False, True)
+        >>> is_retryable(socket.gaierror(-2, "Name or service not known"), first_attempt=True)
+        False
     """
     status = failure if isinstance(failure, int) else getattr(failure, "status", None)
-    if isinstance(status, bool) or not isinstance(status, int):
+    if isinstance(status, int) and not isinstance(status, bool):
+        if 300 <= status < 400:
+            return False
+        return not 400 <= status < 500 or status in _TEMPORARY_CLIENT_ERRORS
+    if isinstance(failure, int):
         return True
-    return not 400 <= status < 500 or status in _TEMPORARY_CLIENT_ERRORS
+    causes = list(_causes(failure))
+    if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
+        return False
+    if first_attempt:
+        final = (socket.gaierror, ssl.SSLError, ProxyError)
+        return not any(isinstance(cause, final) for cause in causes)
+    return True
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what caused it, each once."""
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def retry_delay(failure: Optional[BaseException], delays: Iterator[float]) -> float:

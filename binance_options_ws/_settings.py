@@ -7,15 +7,26 @@ the :class:`~binance_options_ws._pool.PoolSettings` of the client's connections.
 
 from __future__ import annotations
 
+import logging
+import ssl
 from typing import Any, Callable, Optional
 
 from ._connection import MAX_BATCH_DELAY
 from ._pool import PoolSettings
+from ._proxy import check_proxy, check_url_text
 from ._version import __version__
 from .dialects import Dialect
 from .exceptions import InvalidArgumentError
 
-__all__ = ["check_batch_delay", "pool_settings", "positive", "positive_or_none"]
+__all__ = [
+    "check_batch_delay",
+    "check_ssl_context",
+    "pool_settings",
+    "positive",
+    "positive_or_none",
+]
+
+_log = logging.getLogger("binance_options_ws")
 
 
 def positive(name: str, value: object, unit: str = " of seconds") -> float:
@@ -36,6 +47,27 @@ def check_batch_delay(value: object) -> float:
             f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
         )
     return float(value)
+
+
+def check_ssl_context(value: object) -> Optional[ssl.SSLContext]:
+    """``ssl_context`` checked: an :class:`ssl.SSLContext` or None.
+
+    A context that does not verify certificates is accepted, never silently: it is
+    logged as a warning, since anyone on the way could then read and change the data.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, ssl.SSLContext):
+        raise InvalidArgumentError(
+            "ssl_context must be an ssl.SSLContext, such as "
+            f"ssl.create_default_context(cafile='company-ca.pem'), or None, got {value!r}"
+        )
+    if value.verify_mode == ssl.CERT_NONE or not value.check_hostname:
+        _log.warning(
+            "ssl_context does not verify the server's certificate and host name: anyone "
+            "between you and the exchange can read and change the data"
+        )
+    return value
 
 
 def positive_or_none(name: str, value: object) -> Optional[float]:
@@ -65,6 +97,8 @@ def pool_settings(
     max_streams_per_connection: Optional[int],
     max_messages_per_second: Optional[int],
     batch_delay: float,
+    proxy: object = True,
+    ssl_context: object = None,
 ) -> PoolSettings:
     """Check every option of ``StreamClient`` and return the settings of its connections.
 
@@ -81,6 +115,7 @@ def pool_settings(
             f"base_url must start with ws:// or wss://, got {base_url!r} "
             f"(None means {dialect.default_base_url!r})"
         )
+    check_url_text("base_url", base_url)
     paths = [f"/{path}" for path in dialect.paths if path]
     if any(base_url.rstrip("/").endswith(path) for path in paths):
         raise InvalidArgumentError(
@@ -133,4 +168,11 @@ def pool_settings(
         headers=(f"User-Agent: binance-options-ws/{__version__}",),
         name=name,
         batch_delay=check_batch_delay(batch_delay),
+        proxy=check_proxy(proxy),
+        ssl_context=check_ssl_context(ssl_context),
+        failure_hint=(
+            dialect.failure_hint
+            if base_url.rstrip("/") == dialect.default_base_url.rstrip("/")
+            else ""
+        ),
     )

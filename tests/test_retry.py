@@ -66,7 +66,7 @@ def test_backoff_defaults_match_the_client_defaults() -> None:
     [
         (101, True),  # not an error
         (200, True),
-        (301, True),
+        (301, False),  # a redirect is never followed: it would be answered again
         (400, False),  # the request itself is wrong
         (401, False),
         (403, True),  # Binance's firewall limit: it is lifted

@@ -205,6 +205,9 @@ class Dialect(abc.ABC):
         max_streams_per_connection: How many streams one connection may carry.
         max_messages_per_second: How many messages a connection may send per second.
         parsers: The payload parser of each wire event type (the ``e`` key).
+        failure_hint: Added to the error when a connection to
+            :attr:`default_base_url` cannot be opened ("" for none): what the user
+            can do about an endpoint that may be gone.
 
     Example:
         >>> from binance_options_ws.endpoints import get_endpoint
@@ -219,6 +222,7 @@ class Dialect(abc.ABC):
     max_streams_per_connection: int = 200
     max_messages_per_second: int = 10
     parsers: Mapping[str, PayloadParser]
+    failure_hint: str = ""
     # What frame_parser() returns, made on its first call.
     _frame_parser: Optional[Callable[[Union[str, bytes, bytearray]], List[Message]]] = None
 

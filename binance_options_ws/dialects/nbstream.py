@@ -496,6 +496,12 @@ class NbstreamDialect(Dialect):
 
     name = "nbstream"
     default_base_url = DEFAULT_BASE_URL
+    failure_hint = (
+        ". Binance moved its options streams to fstream in January 2026 and its own "
+        "SDKs left nbstream: if nbstream no longer answers, switch with "
+        'StreamClient(endpoint="fstream") (the same methods; see the README\'s '
+        '"Two endpoints")'
+    )
     paths = ("",)
     max_streams_per_connection = MAX_STREAMS_PER_CONNECTION
     max_messages_per_second = MAX_MESSAGES_PER_SECOND

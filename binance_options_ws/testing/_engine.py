@@ -106,6 +106,8 @@ class Engine:
         self.control_log: Deque[ControlMessage] = collections.deque(maxlen=_LOG_LIMIT)
         self.incoming_log: Deque[IncomingFrame] = collections.deque(maxlen=_LOG_LIMIT)
         self.refusal: Optional[Tuple[float, int, Optional[float]]] = None
+        # (status, Location) answered to every handshake while set (redirect_handshakes).
+        self.redirect: Optional[Tuple[int, str]] = None
         self.reply_delay = 0.0
         # The market, polled by feed() and asked by the REST route (event loop thread only).
         self.market: Optional[MarketFeed] = None
@@ -251,6 +253,11 @@ class Engine:
             refusal = self.refusal
             if refusal is not None and time.monotonic() >= refusal[0]:
                 refusal = self.refusal = None
+        redirect = self.redirect
+        if redirect is not None:
+            response = connection.respond(redirect[0], f"moved to {redirect[1]}\n")
+            response.headers["Location"] = redirect[1]
+            return response
         if refusal is not None:
             _, status, retry_after = refusal
             response = _json_response(connection, status, REFUSAL_BODIES[status])

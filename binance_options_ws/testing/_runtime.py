@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import ssl
 import threading
 from typing import Any, Callable, Coroutine, Optional, Set, TypeVar
 
@@ -62,6 +63,7 @@ class Runtime:
     error: Optional[BaseException] = None
     connections: Set[FakeConnection] = attrs.Factory(set)
     resume_handle: Optional[asyncio.TimerHandle] = None
+    ssl_context: Optional[ssl.SSLContext] = None
 
     # ------------------------------------------------------------------
     # From other threads
@@ -181,6 +183,7 @@ class Runtime:
             engine.handle,
             self.host,
             self.port,
+            ssl=self.ssl_context,
             process_request=engine.process_request,
             create_connection=connection_class(self.connections),
             compression=None,

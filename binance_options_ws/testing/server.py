@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from types import TracebackType
 from typing import Any, Callable, FrozenSet, List, Optional, Type, Union
@@ -151,6 +152,10 @@ class FakeExchange(FaultInjection):
             (None: never). Keep it longer than ``ping_interval``.
         max_connection_age: Seconds after which a connection is closed (None: never).
         market_poll_interval: Seconds between two polls of the market.
+        ssl_context: A server-side TLS context (with its certificate loaded) to
+            serve ``wss://`` and ``https://`` instead of ``ws://`` and ``http://``;
+            clients then need a context that trusts that certificate
+            (``StreamClient(exchange.url, ssl_context=...)``).
 
     Raises:
         ValueError: If a limit or interval is not positive.
@@ -177,6 +182,7 @@ class FakeExchange(FaultInjection):
         pong_timeout: Optional[float] = 900.0,
         max_connection_age: Optional[float] = 86400.0,
         market_poll_interval: float = 0.02,
+        ssl_context: Optional[ssl.SSLContext] = None,
     ) -> None:
         for name, limit in (
             ("max_streams_per_connection", max_streams_per_connection),
@@ -188,6 +194,9 @@ class FakeExchange(FaultInjection):
         assert poll_interval is not None
         self._host = host
         self._port = port
+        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+            raise ValueError(f"ssl_context must be an ssl.SSLContext or None, got {ssl_context!r}")
+        self._ssl_context = ssl_context
         self._engine = Engine(
             Settings(
                 max_streams=max_streams_per_connection,
@@ -236,7 +245,9 @@ class FakeExchange(FaultInjection):
         with self._lifecycle:
             if self._runtime is not None:
                 return self
-            runtime = Runtime(self._engine, self._host, self._port, self._market)
+            runtime = Runtime(
+                self._engine, self._host, self._port, self._market, ssl_context=self._ssl_context
+            )
             runtime.start()
             self._port = runtime.port
             self._runtime = runtime
@@ -279,7 +290,7 @@ class FakeExchange(FaultInjection):
 
     @property
     def url(self) -> str:
-        """The base URL of every endpoint: ``ws://127.0.0.1:<port>``.
+        """The base URL of every endpoint: ``ws://127.0.0.1:<port>`` (``wss://`` with TLS).
 
         It stands for ``wss://nbstream.binance.com/eoptions`` (append ``/ws/<stream>``,
         ``/ws``, ``/stream`` or ``/stream?streams=<a>/<b>``) and for
@@ -293,7 +304,8 @@ class FakeExchange(FaultInjection):
         """
         if self._port == 0:
             raise RuntimeError("the exchange picks its port when it starts: call start() first")
-        return f"ws://{self._host}:{self._port}"
+        scheme = "ws" if self._ssl_context is None else "wss"
+        return f"{scheme}://{self._host}:{self._port}"
 
     @property
     def rest_url(self) -> str:
@@ -309,7 +321,7 @@ class FakeExchange(FaultInjection):
             ...              params={"symbol": "BTC-261225-100000-C"}).json()["lastUpdateId"]
             1234
         """
-        return "http" + self.url[len("ws") :]
+        return "http" + self.url[len("ws") :]  # https:// with TLS
 
     @property
     def port(self) -> int:
