@@ -15,10 +15,11 @@ so a fake clock and fake connections drive every step in tests.
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import threading
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import attrs
 
@@ -39,8 +40,12 @@ __all__ = ["Shard", "ShardContext", "request_chunks"]
 
 _log = logging.getLogger("binance_options_ws")
 
-# A connection that stayed open this long "lived": its end starts the backoff afresh.
+# A connection that stayed open this long "worked", even with nothing subscribed.
 _LIVED = 10.0
+# A storm: this many connections that worked but ended within the window. Past it,
+# the backoff keeps growing even after connections that worked.
+_STORM_RESETS = 5
+_STORM_WINDOW = 60.0
 # Seconds during which frames are still compared after a standby failed.
 _DEDUP_AFTER_FAILED_STANDBY = 1.0
 # The longest a subscriber sleeps before looking at the clock again.
@@ -137,6 +142,8 @@ class Shard:
         self._seen: Optional[Set[bytes]] = None
         self._dedup_until: Optional[float] = None
         self._rollover_not_before = 0.0
+        # When the backoff last started afresh after a connection that worked.
+        self._resets: Deque[float] = collections.deque()
         # Roll-backs of failed subscribe calls, still to UNSUBSCRIBE, per connection.
         self._unwanted: List[Tuple[PoolConnection, List[str]]] = []
 
@@ -246,6 +253,7 @@ class Shard:
             if conn is not self._active:
                 return
             self._ctx.stats.retire(conn)
+            worked = self._worked(conn)
             self._active = None
             self._confirmed.clear()
             if self._standby is not None:  # the old connection died during a rollover
@@ -258,7 +266,7 @@ class Shard:
                 self._cond.notify_all()
                 return
             else:
-                self._schedule_retry(conn, error)
+                self._schedule_retry(conn, error, worked)
             self._cond.notify_all()
             retry_at = self._retry_at
             delay = None if retry_at is None else max(0.0, retry_at - self._ctx.clock())
@@ -284,13 +292,48 @@ class Shard:
         _log.warning("replacement connection #%d failed: %s", conn.number, reason)
         return True
 
-    def _schedule_retry(self, conn: PoolConnection, error: Optional[BaseException]) -> None:
-        """Decide when to reconnect (``cond`` held)."""
+    def _worked(self, conn: PoolConnection) -> bool:
+        """Whether the active ``conn``, now ending, did its job (``cond`` held).
+
+        It worked if the exchange confirmed every stream it was asked for and it
+        delivered an event, or if it stayed open ``_LIVED`` seconds (a connection
+        with nothing subscribed delivers nothing).
+        """
+        opened_at = conn.opened_at
+        if opened_at is None:
+            return False
+        if self._ctx.clock() - opened_at >= _LIVED:
+            return True
+        return bool(self._desired) and conn.events > 0 and self._confirmed >= set(self._desired)
+
+    def _schedule_retry(
+        self, conn: PoolConnection, error: Optional[BaseException], worked: bool = False
+    ) -> None:
+        """Decide when to reconnect (``cond`` held).
+
+        After a connection that worked, the backoff starts small again, unless
+        that happened ``_STORM_RESETS`` times within ``_STORM_WINDOW`` seconds:
+        connections that keep dropping soon after they open do not hammer the
+        exchange.
+        """
         now = self._ctx.clock()
         if error is not None:
             self._last_error = error
-        if conn.opened_at is not None and now - conn.opened_at > _LIVED:
-            self._delays = self._new_backoff()  # it lived: start small again
+        if worked:
+            resets = self._resets
+            while resets and resets[0] <= now - _STORM_WINDOW:
+                resets.popleft()
+            if len(resets) < _STORM_RESETS:
+                resets.append(now)
+                self._delays = self._new_backoff()  # it worked: start small again
+            elif len(resets) == _STORM_RESETS:
+                resets.append(now)  # warned once per storm
+                _log.warning(
+                    "connections keep dropping soon after they open (%d in %.0f s): "
+                    "waiting longer between attempts",
+                    len(resets),
+                    now - resets[0],
+                )
         if error is not None and not is_retryable(error, first_attempt=not self._ever_connected):
             self._fatal = error
             self._retry_at = None
@@ -456,8 +499,10 @@ class Shard:
 
         Under the lock, decide: is a reconnect due (:meth:`_retry_due`), a
         rollover (:meth:`_rollover_due`), the switch to the standby
-        (:meth:`_switch_due`), the end of deduplication (:meth:`_expire_dedup`).
-        Then act: connect, start the standby, switch; and on each connection send
+        (:meth:`_switch_due`), the age limit (:meth:`_age_limit_reached`), the end
+        of deduplication (:meth:`_expire_dedup`). Then act: connect, start the
+        standby, switch (or end the old connection at its age limit,
+        :meth:`_end_old_connection`); and on each connection send
         a ping when due (:meth:`_ping_if_due`), abort it when it fell silent
         (:meth:`_abort_if_stale`), abort a standby that takes too long
         (:meth:`_abort_slow_standby`).
@@ -467,6 +512,7 @@ class Shard:
             connect = self._retry_due(now)
             start_standby = self._rollover_due(now)
             switch = self._switch_due(now)
+            too_old = not switch and self._age_limit_reached(now)
             self._expire_dedup(now)
         if connect:
             self._connect(replacement=False)
@@ -474,6 +520,8 @@ class Shard:
             self._connect(replacement=True)
         if switch:
             self._switch()
+        elif too_old:
+            self._end_old_connection()
         for conn in (active, standby):
             if conn is not None and conn.is_open:
                 self._ping_if_due(conn, now)
@@ -490,6 +538,18 @@ class Shard:
         self._retry_at = None
         return True
 
+    def rollover_lead(self) -> float:
+        """How long before ``max_connection_age`` the replacement starts, in seconds.
+
+        Enough for it to connect (``connect_timeout``), have its streams confirmed
+        (``request_timeout``) and overlap (``rollover_overlap``), so that the old
+        connection is closed by its age limit; at most half the age, so that a
+        short age still lives a while.
+        """
+        s = self._ctx.settings
+        max_age = s.max_connection_age or 0.0
+        return min(max_age / 2, s.connect_timeout + s.request_timeout + s.rollover_overlap)
+
     def _rollover_due(self, now: float) -> bool:
         """Whether the open active connection is old enough to replace (``cond`` held)."""
         max_age = self._ctx.settings.max_connection_age
@@ -500,9 +560,33 @@ class Shard:
         return (
             active.is_open
             and opened_at is not None
-            and now - opened_at >= max_age
+            and now - opened_at >= max_age - self.rollover_lead()
             and now >= self._rollover_not_before
         )
+
+    def _age_limit_reached(self, now: float) -> bool:
+        """Whether the active connection has reached ``max_connection_age`` (``cond`` held)."""
+        max_age = self._ctx.settings.max_connection_age
+        active = self._active
+        if max_age is None or active is None or not active.is_open:
+            return False
+        opened_at = active.opened_at
+        return opened_at is not None and now - opened_at >= max_age
+
+    def _end_old_connection(self) -> None:
+        """Keep the promise of ``max_connection_age``: the active connection ends now.
+
+        The replacement takes over if it is open (even before it confirmed every
+        stream: the rest follow as their confirmations come); otherwise the old
+        connection is closed and the replacement, or a new connection, follows.
+        """
+        with self._cond:
+            old, new = self._active, self._standby
+        if new is not None and new.is_open:
+            self._switch()
+        elif old is not None:
+            age = self._ctx.settings.max_connection_age
+            old.close(f"reached max_connection_age ({age:g} s) before its replacement opened")
 
     def _switch_due(self, now: float) -> bool:
         """Whether the standby has confirmed everything for long enough (``cond`` held)."""

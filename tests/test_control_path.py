@@ -225,3 +225,26 @@ def test_every_request_to_a_stalled_server_ends_at_its_timeout(
             call(client)
         assert time.monotonic() - started < 0.5 + MARGIN
         exchange.resume()
+
+
+# ---------------------------------------------------------------- item 6: the age limit
+
+
+def test_max_connection_age_is_kept_so_the_exchange_never_cuts_first() -> None:
+    # The exchange cuts every connection at 1.6 s; the client promises 1.5 s.
+    changes: List[Any] = []
+    with FakeExchange(max_connection_age=1.6) as exchange:
+        client = make_client(
+            exchange,
+            max_connection_age=1.5,
+            rollover_overlap=0.2,
+            connect_timeout=0.5,
+            request_timeout=0.5,
+            on_state=changes.append,
+        )
+        with client:
+            client.subscribe_index("BTCUSDT")
+            wait_for(lambda: client.stats.rollovers >= 3, timeout=10, what="three rollovers")
+            assert client.stats.reconnects == 0
+        cuts = [c.detail for c in changes if "maximum age" in c.detail]
+        assert cuts == []

@@ -392,6 +392,56 @@ def test_a_connection_that_did_not_live_keeps_the_backoff_growing(make: Any) -> 
     assert 1.0 <= h.reconnect_delay() <= 2.0
 
 
+def test_a_connection_that_subscribed_and_delivered_starts_the_backoff_afresh(
+    make: Any,
+) -> None:
+    h = make(backoff_initial=1.0, backoff_factor=2.0, backoff_cap=8.0)
+    h.pool.subscribe([INDEX], timeout=5.0)
+    h.factory.on_start = "hold"
+    h.conn().drop()
+    for nominal in (1.0, 2.0, 4.0):
+        h.tick(nominal)
+        h.conn().fail(ConnectionFailedError("refused"))
+    h.tick(8.0)
+    h.conn().open()  # confirmed at once by the fake
+    h.conn().receive("1")
+    h.tick(0.5)
+    h.conn().drop()  # after half a second, but it did its job
+    assert h.reconnect_delay() <= 1.0
+
+
+def test_a_connection_that_delivered_nothing_keeps_the_backoff_growing(make: Any) -> None:
+    h = make(backoff_initial=1.0, backoff_factor=2.0, backoff_cap=8.0)
+    h.pool.subscribe([INDEX], timeout=5.0)
+    h.factory.on_start = "hold"
+    h.conn().drop()
+    for nominal in (1.0, 2.0):
+        h.tick(nominal)
+        h.conn().fail(ConnectionFailedError("refused"))
+    h.tick(4.0)
+    h.conn().open()
+    h.tick(2.0)
+    h.conn().drop()  # subscribed, but not one event in 2 s
+    assert 4.0 <= h.reconnect_delay() <= 8.0
+
+
+def test_connections_that_keep_dropping_soon_after_they_work_do_not_hammer(
+    make: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = make(backoff_initial=1.0, backoff_factor=2.0, backoff_cap=8.0)
+    h.pool.subscribe([INDEX], timeout=5.0)
+    delays = []
+    for _ in range(8):
+        h.conn().receive("1")
+        h.tick(0.2)
+        h.conn().drop()
+        delays.append(h.reconnect_delay())
+        h.tick(8.0)  # the next attempt opens (at once, with the fake)
+    assert max(delays[:5]) <= 1.0  # the first five start afresh
+    assert delays[-1] >= 4.0  # then the delays grow
+    assert sum("keep dropping" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_a_refused_handshake_waits_as_long_as_retry_after_says(make: Any) -> None:
     h = make()
     h.pool.start()
@@ -476,9 +526,11 @@ def test_a_connection_silent_beyond_the_stale_timeout_is_aborted_and_replaced(ma
 def _rollover_started(h: Harness) -> Tuple[FakeConnection, FakeConnection]:
     h.pool.subscribe([INDEX], timeout=5.0)
     old = h.conn()
-    h.tick(99.0)
+    # The replacement starts connect_timeout + request_timeout + rollover_overlap
+    # (10 + 10 + 5 s) before max_connection_age (100 s), so the old one ends by then.
+    h.tick(74.0)
     assert len(h.factory.connections) == 1
-    h.tick(1.0)  # max_connection_age reached: a replacement opens and subscribes
+    h.tick(1.0)  # a replacement opens and subscribes
     assert len(h.factory.connections) == 2
     new = h.conn()
     assert subscribes(new) == [[INDEX]]
@@ -564,13 +616,53 @@ def test_a_replacement_that_cannot_open_is_given_up(make: Any) -> None:
     )
     h.pool.subscribe([INDEX], timeout=5.0)
     h.factory.on_start = "hold"
-    h.tick(100.0)
+    h.tick(75.0)
     standby = h.conn()
     h.tick(20.0)
     assert standby.ended is None
     h.tick(0.5)
     assert standby.ended == "replacement took too long"
     assert h.conn(0).is_open
+
+
+def test_the_old_connection_ends_at_max_connection_age_whatever_its_replacement_does(
+    make: Any,
+) -> None:
+    h = make(
+        max_connection_age=100.0,
+        connect_timeout=10.0,
+        request_timeout=10.0,
+        rollover_overlap=5.0,
+        stale_timeout=1000.0,
+    )
+    h.pool.subscribe([INDEX], timeout=5.0)
+    old = h.conn()
+    h.factory.replies = "silent"  # the replacement opens but its SUBSCRIBE is not confirmed
+    h.tick(75.0)
+    new = h.conn()
+    assert new.is_open
+    h.tick(24.9)
+    assert old.ended is None
+    h.tick(0.1)  # 100 s: the replacement takes over, unconfirmed or not
+    assert old.ended == "rolled over to connection #2"
+    assert h.pool.open_connections() == [new]
+    new.receive("1")
+    assert h.delivered == [1.0]
+
+
+def test_without_a_replacement_the_old_connection_still_ends_at_max_connection_age(
+    make: Any,
+) -> None:
+    h = make(max_connection_age=100.0, rollover_overlap=5.0, stale_timeout=1000.0)
+    h.pool.subscribe([INDEX], timeout=5.0)
+    old = h.conn()
+    h.factory.on_start = ConnectionFailedError("refused")  # every replacement fails
+    h.tick(75.0)
+    h.tick(24.9)
+    assert old.ended is None
+    h.tick(0.1)
+    assert old.ended is not None
+    assert "max_connection_age (100 s)" in old.ended
 
 
 # --------------------------------------------------------------------------- sharding and paths
