@@ -299,6 +299,8 @@ class Connection:
         self.messages = 0
         self.events = 0
         self.parse_errors = 0
+        # The payload of the last ping of the frames being handled, answered after them.
+        self._ping_payload: Optional[bytes] = None
         self._lock = threading.Lock()  # protects _pending, _sock, _ws and _close_sent
         self._pending: Dict[int, Callable[[Reply], None]] = {}
         self._sock: Optional[socket.socket] = None
@@ -658,6 +660,9 @@ class Connection:
                 self._on_text(payload, batch)
             elif not self._on_other(opcode, payload):
                 return False  # a close frame
+        ping = self._ping_payload
+        if ping is not None:
+            self._pong(ping)
         if not more:
             self._end_batch(batch)
         return True
@@ -694,11 +699,10 @@ class Connection:
     def _on_other(self, opcode: int, payload: bytes) -> bool:
         """Handle a binary message or a control frame; False after a close frame."""
         if opcode == PING:
-            self._bucket.charge()  # the automatic pong counts towards the rate limit
-            with contextlib.suppress(Exception):  # broken: the next read finds out
-                ws = self._ws
-                if ws is not None:
-                    ws.pong(payload)
+            # Answered once the frames of this read are handled: a burst of pings gets
+            # one pong, for the last of them (RFC 6455, 5.5.3), so that a ping flood
+            # cannot use up the allowance that requests need.
+            self._ping_payload = payload
         elif opcode == CLOSE:
             self._on_close_frame(payload)
             return False
@@ -712,6 +716,15 @@ class Connection:
             except Exception:
                 _log.exception("connection #%d could not report a problem", self.number)
         return True  # for a pong, last_received (set by the caller) is all that changes
+
+    def _pong(self, payload: bytes) -> None:
+        """Answer the last ping of a read with one pong."""
+        self._ping_payload = None
+        self._bucket.charge()  # the automatic pong counts towards the rate limit
+        with contextlib.suppress(Exception):  # broken: the next read finds out
+            ws = self._ws
+            if ws is not None:
+                ws.pong(payload)
 
     def _on_close_frame(self, payload: bytes) -> None:
         """Record the server's close code and reason, and answer with a close frame."""

@@ -189,6 +189,22 @@ class Engine:
             session.outbox.put_nowait(build(session))
         return len(sessions)
 
+    def ping_each(self, connection_id: Optional[int], count: int) -> int:
+        """Send ``count`` pings at once to every open session, or the one with ``connection_id``."""
+        sessions = self.open_sessions(connection_id)
+        if connection_id is not None and not sessions:
+            raise ValueError(f"no open connection has id {connection_id!r}")
+        for session in sessions:
+            self._spawn(self._ping_burst(session, count))
+        return len(sessions)
+
+    async def _ping_burst(self, session: Session, count: int) -> None:
+        try:
+            for number in range(count):
+                await session.connection.ping(f"burst-{session.id}-{number}")
+        except ConnectionClosed:
+            pass
+
     def drop(self, connections: Collection[FakeConnection]) -> None:
         """Abort every TCP connection, those still in their handshake included."""
         with self.lock:

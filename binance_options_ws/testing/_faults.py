@@ -304,6 +304,33 @@ class FaultInjection:
         with self._engine.lock:
             self._engine.redirect = None if location is None else (status, location)
 
+    def send_pings(self, count: int, connection_id: Optional[int] = None) -> int:
+        """Send ``count`` ping frames at once, each with its own payload: a ping flood.
+
+        A client answers with pongs; RFC 6455 lets it answer a burst with one pong,
+        for the last ping. Pings are control frames: they pass a stalled
+        connection's queue of data.
+
+        Args:
+            count: How many pings each connection gets, at least 1.
+            connection_id: One connection's id, or None for every open connection.
+
+        Returns:
+            How many connections they were sent to.
+
+        Raises:
+            ValueError: If ``count`` is not a positive integer or no open connection
+                has ``connection_id``.
+
+        Example:
+            >>> exchange.send_pings(100)  # doctest: +SKIP
+            1
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a positive integer, got {count!r}")
+        runtime = self._require_runtime()
+        return runtime.call(self._engine.ping_each, connection_id, count)
+
     def delay_control_replies(self, seconds: float) -> None:
         """Hold every later control reply for ``seconds`` before sending it; 0 turns it off.
 
