@@ -45,6 +45,7 @@ from ._framing import (
     BINARY,
     CLOSE,
     PING,
+    STATUS_INVALID_DATA,
     STATUS_NORMAL,
     TEXT,
     Frame,
@@ -615,9 +616,10 @@ class Connection:
         feed, recv = decoder.feed, sock.recv
         readable = _readable_now(sock)
         batch = Batch(self._batch_delay)
+        frames_of = decoder.frames
         try:
             while True:
-                frames = self._decode(decoder)
+                frames = frames_of()
                 if not frames:
                     data = recv(_RECV_SIZE)
                     if not data:
@@ -625,16 +627,11 @@ class Connection:
                     feed(data)
                 elif not self._hand_over(frames, batch, readable):
                     return
-        finally:
-            batch.end()
-
-    def _decode(self, decoder: FrameDecoder) -> List[Frame]:
-        """The frames the bytes read so far complete; a protocol error ends the connection."""
-        try:
-            return decoder.frames()
-        except ProtocolError as exc:
+        except ProtocolError as exc:  # from the decoder, a close frame or a text message
             self._send_close(exc.code, str(exc))
             raise ConnectionFailedError(f"WebSocket protocol error: {exc}") from None
+        finally:
+            batch.end()
 
     def _hand_over(self, frames: List[Frame], batch: Batch, readable: Callable[[], Any]) -> bool:
         """Handle the frames decoded from one read, in order, as part of ``batch``.
@@ -684,6 +681,12 @@ class Connection:
                 messages = self._parse(frame)
             except MessageParseError as exc:
                 self.parse_errors += 1
+                if isinstance(exc.__cause__, UnicodeDecodeError):  # RFC 6455, 8.1: fail
+                    raise ProtocolError(
+                        f"a text message that is not UTF-8 ({exc.__cause__.reason} at byte "
+                        f"{exc.__cause__.start})",
+                        STATUS_INVALID_DATA,
+                    ) from None
                 self._listener.on_problem(self, "malformed frame", f"{exc}: {exc.text!r}")
                 return
             if messages:
@@ -693,6 +696,8 @@ class Connection:
                     return
             self.events += len(messages)
             self._listener.on_events(self, frame, messages, batch)
+        except ProtocolError:
+            raise
         except Exception:  # a bug above us must not end the connection
             _log.exception("connection #%d could not hand over a message", self.number)
 
@@ -856,7 +861,7 @@ def _translate(
             f"the TLS handshake with {host} failed ({error.reason or error}){hint}"
         )
     elif opening is not None and isinstance(error, (OSError, websocket.WebSocketException)):
-        if isinstance(error, socket.timeout):
+        if isinstance(error, (socket.timeout, websocket.WebSocketTimeoutException)):
             what = f"no answer to the {opening.phase} within connect_timeout={opening.timeout:g} s"
         else:
             what = f"{opening.phase} failed: {_describe(error)}"

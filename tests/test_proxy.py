@@ -43,7 +43,7 @@ def tls_exchange(ca: trustme.CA) -> Iterator[FakeExchange]:
         yield fake
 
 
-@pytest.fixture()
+@pytest.fixture
 def client_tls(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context()
     ca.configure_trust(context)
@@ -125,7 +125,10 @@ def test_wrong_credentials_fail_at_once_naming_the_proxy_without_the_password(
                 with pytest.raises(ProxyError, match="407") as caught:
                     client.subscribe_index("BTCUSDT", timeout=10)
                 assert time.monotonic() - started < 2
-            assert caught.value.proxy == f"http://{'user@' if 'user' in url else ''}127.0.0.1:{proxy.port}"
+            assert (
+                caught.value.proxy
+                == f"http://{'user@' if 'user' in url else ''}127.0.0.1:{proxy.port}"
+            )
             assert "Xyzzy42" not in str(caught.value)
             assert str(proxy.port) in str(caught.value)
         with StreamClient(exchange.url, proxy=proxy.url("socks5", "user:Xyzzy42")) as client:
@@ -140,7 +143,9 @@ def test_a_proxy_that_is_not_there_fails_at_once(exchange: FakeExchange) -> None
         port = unused.getsockname()[1]  # bound, not listening: connections are refused
         with StreamClient(exchange.url, proxy=f"http://u:hidden@127.0.0.1:{port}") as client:
             started = time.monotonic()
-            with pytest.raises(ProxyError, match=f"could not reach proxy http://u@127.0.0.1:{port}"):
+            with pytest.raises(
+                ProxyError, match=f"could not reach proxy http://u@127.0.0.1:{port}"
+            ):
                 client.subscribe_index("BTCUSDT", timeout=10)
             assert time.monotonic() - started < 2
 
@@ -170,7 +175,7 @@ def test_close_cuts_short_a_proxy_that_never_answers(exchange: FakeExchange) -> 
 
 
 @pytest.mark.parametrize(
-    "value, message",
+    ("value", "message"),
     [
         ("ftp://10.0.0.1:21", "must start with http://, socks5://, socks5h://"),
         ("10.0.0.1:3128", "must be a URL"),
@@ -188,7 +193,8 @@ def test_bad_proxy_values_are_refused_at_the_call(value: object, message: str) -
 def test_the_proxy_option_keeps_the_password_out_of_repr() -> None:
     proxy = check_proxy("http://me:s3cret@10.0.0.1:3128")
     assert isinstance(proxy, Proxy)
-    assert "s3cret" not in repr(proxy) and proxy.display == "http://me@10.0.0.1:3128"
+    assert "s3cret" not in repr(proxy)
+    assert proxy.display == "http://me@10.0.0.1:3128"
     assert proxy.password == "s3cret"
 
 
