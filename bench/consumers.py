@@ -30,8 +30,10 @@ import json
 import os
 import random
 import resource
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 import timeit
@@ -251,6 +253,9 @@ def _client(args: argparse.Namespace, meter: _Meter, use_callback: bool) -> Dict
     options: Dict[str, Any] = {}
     if args.batch_delay is not None:
         options["batch_delay"] = args.batch_delay
+    recording = tempfile.mkdtemp(prefix="bench-recording-") if args.record else None
+    if recording is not None:
+        options["record_to"] = recording
     client = StreamClient(f"ws://127.0.0.1:{args.port}", reconnect=False, **options)
     deadline = time.monotonic() + args.timeout
     try:
@@ -281,6 +286,13 @@ def _client(args: argparse.Namespace, meter: _Meter, use_callback: bool) -> Dict
         result["parse_errors"] = stats.parse_errors
     finally:
         client.close()
+        if recording is not None:
+            recorder = client.recorder
+            assert recorder is not None
+            result["recorded_frames"] = recorder.frames
+            result["recorded_dropped"] = recorder.dropped
+            result["recorded_bytes"] = sum(os.path.getsize(f) for f in recorder.files)
+            shutil.rmtree(recording, ignore_errors=True)
     return result
 
 
@@ -342,6 +354,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--rss-marks", default="", help="comma-separated message counts")
     parser.add_argument(
         "--batch-delay", type=float, help="queue, callback: StreamClient's batch_delay"
+    )
+    parser.add_argument(
+        "--record", action="store_true", help="queue, callback: record to a temporary directory"
     )
     parser.add_argument("--idle", type=float, default=3.0, help="stop after this long silent")
     parser.add_argument("--timeout", type=float, default=120.0, help="hard limit, seconds")

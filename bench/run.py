@@ -28,7 +28,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = sys.executable
 
 #: Consumers that are another consumer with options: how to start them.
-CONSUMER_ARGS = {"queue-unbatched": ["queue", "--batch-delay", "0"]}
+CONSUMER_ARGS = {
+    "queue-unbatched": ["queue", "--batch-delay", "0"],
+    "queue-recording": ["queue", "--record"],
+}
+#: The consumers of the recording rounds: the queue without and with ``record_to``.
+RECORDING_KINDS = ("queue", "queue-recording")
 #: The consumers in the saturation rounds, the limit first.
 SATURATION_KINDS = ("frames", "json", "queue", "callback")
 PACED_KINDS = ("frames", "queue", "callback", "queue-unbatched")
@@ -38,6 +43,7 @@ LABELS = {
     "queue": "StreamClient, queue (client.get)",
     "queue-unbatched": "the same, batch_delay=0",
     "callback": "StreamClient, callback",
+    "queue-recording": "the same, record_to=a directory",
 }
 
 # Targets from the issue.
@@ -47,6 +53,7 @@ TARGET_CPU_AT_2000 = 0.15
 TARGET_P99_AT_2000_MS = 2.0
 TARGET_RSS_GROWTH_MIB = 10.0
 TARGET_PARSE_RATIO = 2.0
+TARGET_RECORDING_LOSS = 0.15
 
 
 class Settings:
@@ -160,6 +167,23 @@ def _saturation(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]
     return results
 
 
+def _recording(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]:
+    """Saturated queue consumers without and with recording, alternated round by round."""
+    results: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in RECORDING_KINDS}
+    for round_number in range(settings.runs):
+        for kind in RECORDING_KINDS:
+            result = _run_pair(
+                kind,
+                ["--mode", "saturate", "--count", str(settings.count)],
+                ["--count", str(settings.count)],
+                limit=120.0,
+            )
+            result["round"] = round_number
+            results[kind].append(result)
+            log(f"recording {kind:<16} round {round_number + 1}: {_brief(result)}")
+    return results
+
+
 def _paced(settings: Settings, log: Any) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
     results: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
     for rate, seconds in settings.paced_seconds.items():
@@ -241,7 +265,39 @@ def render(report: Dict[str, Any]) -> str:
         _render_memory(report, lines)
     if report["micro"].get("error") != "skipped":
         _render_micro(report, lines)
+    if report.get("recording"):
+        _render_recording(report, lines)
     return "\n".join(lines)
+
+
+def _render_recording(report: Dict[str, Any], lines: List[str]) -> None:
+    recording = report["recording"]
+    plain = {r["round"]: r["rate"] for r in _ok(recording["queue"])}
+    recorded = _ok(recording["queue-recording"])
+    losses = [1 - r["rate"] / plain[r["round"]] for r in recorded if plain.get(r["round"])]
+    lines.append("")
+    lines.append(f"Recording: saturated queue consumer, {report['settings']['count']:,} messages")
+    for kind in RECORDING_KINDS:
+        ok = _ok(recording[kind])
+        if not ok:
+            lines.append(f"  {LABELS[kind]:<40} error")
+            continue
+        rates = [r["rate"] for r in ok]
+        cpu = _median([r["cpu_per_100k"] for r in ok])
+        lines.append(
+            f"  {LABELS[kind]:<40} {_median(rates):>15,.0f} "
+            f"{f'[{min(rates):,.0f} - {max(rates):,.0f}]':>19} {cpu:>11.2f} CPU s/100k"
+        )
+    if losses:
+        loss = _median(losses)
+        frames = _median([r.get("recorded_frames", 0) for r in recorded])
+        size = _median([r.get("recorded_bytes", 0) for r in recorded])
+        per_frame = size / frames if frames else float("nan")
+        lines.append(
+            f"  events/s lost to recording: median {loss:.1%} [{min(losses):.1%} - "
+            f"{max(losses):.1%}]  {_verdict(loss <= TARGET_RECORDING_LOSS)} (<= 15 %); "
+            f"{per_frame:.0f} compressed bytes a frame"
+        )
 
 
 def _render_saturation(report: Dict[str, Any], lines: List[str]) -> None:
@@ -357,8 +413,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--count", type=int, help="messages per saturation run")
     parser.add_argument(
         "--only",
-        default="micro,saturation,paced,memory",
-        help="comma-separated parts: micro, saturation, paced, memory",
+        default="micro,saturation,paced,memory,recording",
+        help="comma-separated parts: micro, saturation, paced, memory, recording",
     )
     parser.add_argument("--json", help="also write the full results to this file")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -385,6 +441,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "saturation": {kind: [] for kind in SATURATION_KINDS},
         "paced": {},
         "memory": {"error": "skipped"},
+        "recording": {},
     }
     if "micro" in parts:
         report["micro"] = _micro(settings)
@@ -395,6 +452,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         report["paced"] = _paced(settings, log)
     if "memory" in parts:
         report["memory"] = _memory(settings, log)
+    if "recording" in parts:
+        report["recording"] = _recording(settings, log)
     report["meta"] = {
         "python": platform.python_version(),
         "websocket_client": websocket.__version__,

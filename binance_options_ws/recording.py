@@ -55,6 +55,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 import weakref
@@ -93,8 +94,11 @@ FLUSH_INTERVAL = 0.5
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Free bytes a recording's directory must have to start.
 MIN_FREE_BYTES = 16 * 1024 * 1024
-# Frames waiting for the writer beyond which new ones are dropped (and counted).
-_MAX_PENDING = 1_000_000
+# Frames waiting for the writer beyond which new ones are dropped (and counted): about
+# 70 MB of frames, a minute of the whole options market.
+_MAX_PENDING = 100_000
+# How much nicer than the reader the writer thread runs (Linux).
+_WRITER_NICENESS = 10
 _RAW = b',"raw":'
 _TEXT = b',"text":'
 
@@ -304,6 +308,21 @@ def _close_at_exit() -> None:
         recorder.close(1.0)
 
 
+def _lower_priority() -> None:
+    """Let the reader and the consumer go first: the writer only catches up.
+
+    On Linux a thread has its own nice value; compressing (zlib releases the GIL)
+    then uses the CPU they leave. Elsewhere, and where it is not allowed, nothing
+    changes.
+    """
+    setpriority = getattr(os, "setpriority", None)
+    native_id = getattr(threading, "get_native_id", None)
+    if setpriority is None or native_id is None or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError):
+        setpriority(os.PRIO_PROCESS, native_id(), _WRITER_NICENESS)
+
+
 class Recorder:
     """Writes the frames a client hands it to a recording directory, on its own thread.
 
@@ -425,7 +444,7 @@ class Recorder:
             except OSError as exc:
                 raise RecordingError(f"cannot record to {path!r}: {exc}") from exc
             break
-        gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0)
+        gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0)
         header = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
@@ -524,8 +543,19 @@ class Recorder:
                 _log.exception("the on_error callback raised")
 
     def _run(self) -> None:
+        _lower_priority()
+        reported = 0
         while not self._stop.wait(FLUSH_INTERVAL):
             self._write_pending()
+            dropped = self.dropped
+            if dropped != reported and self.error is None:
+                _log.error(
+                    "recording to %s fell behind: %d frames not recorded so far "
+                    "(the machine has no CPU or disk to spare)",
+                    self.directory,
+                    dropped,
+                )
+                reported = dropped
 
     def rotate(self) -> None:
         """End the current file and go on in a new one, at the next write (within 0.5 s).
