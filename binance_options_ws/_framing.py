@@ -20,22 +20,16 @@ What the decoder enforces (RFC 6455, section 5), each breach a
 * a continuation frame only continues a fragmented message, and no new message
   starts before a fragmented one ends (control frames may come in between);
 * a 64-bit length has its most significant bit clear;
+* a close frame carries no payload, or a code a server may send (1000 to 1003,
+  1007 to 1014, 3000 to 4999: section 7.4) and a UTF-8 reason (:func:`parse_close`;
+  a one-byte payload, another code or a reason that is not UTF-8 is an error,
+  1002 or 1007);
 * no frame, and no message once its fragments are joined, exceeds the limit
-  (16 MiB by default; the exchange's messages are a few KiB).
+  (16 MiB by default; the exchange's messages are a few KiB): close code 1009.
 
-Known gaps, kept as they are for now and to be closed here when they are:
-
-* a close code a server may not send (below 1000, 1004 to 1006, 1015, 1016 to
-  2999, 5000 and above) is accepted and answered with 1000, where RFC 6455
-  section 7.4 asks for a close with 1002;
-* a close payload of a single byte is read as "no code" rather than as a
-  protocol error (1002);
-* text messages and close reasons are not checked for UTF-8: a close reason
-  that is not UTF-8 is decoded with replacement characters, and a text message
-  that is not reaches the JSON parser (a "malformed frame" problem, the
-  connection goes on), where the RFC asks for a close with 1007;
-* a frame or message over the limit closes with 1002; 1009 ("too big") is the
-  more specific code.
+A text message that is not UTF-8 is found where it is decoded, by the JSON
+parser: the connection then closes with :data:`STATUS_INVALID_DATA` (1007), as
+section 8.1 asks.
 """
 
 from __future__ import annotations
@@ -49,8 +43,10 @@ __all__ = [
     "MAX_MESSAGE",
     "PING",
     "PONG",
+    "STATUS_INVALID_DATA",
     "STATUS_NORMAL",
     "STATUS_PROTOCOL_ERROR",
+    "STATUS_TOO_BIG",
     "TEXT",
     "Frame",
     "FrameDecoder",
@@ -78,6 +74,10 @@ MAX_MESSAGE = 16 * 1024 * 1024
 STATUS_NORMAL = 1000
 #: The close code for a peer that broke the protocol.
 STATUS_PROTOCOL_ERROR = 1002
+#: The close code for text that is not UTF-8 (a text message, a close reason).
+STATUS_INVALID_DATA = 1007
+#: The close code for a frame or message over the size limit.
+STATUS_TOO_BIG = 1009
 
 #: A decoded frame: ``(opcode, payload)``. A text or binary message (fragments
 #: joined), or a close, ping or pong frame. A plain tuple: the reader makes one per
@@ -98,7 +98,8 @@ class ProtocolError(Exception):
         code: The close code to send before giving up on the connection.
 
     Attributes:
-        code: The close code to send (1002, a protocol error, for every breach today).
+        code: The close code to send: 1002 (a protocol error), 1007 (text that is
+            not UTF-8) or 1009 (too big).
 
     Example:
         >>> ProtocolError("the server masked a frame").code
@@ -265,7 +266,9 @@ class FrameDecoder:
         """The error for a frame length over the limit."""
         if length >> 63:
             return ProtocolError("a frame length with its most significant bit set")
-        return ProtocolError(f"a frame of {length} bytes (more than {_size(self._max)})")
+        return ProtocolError(
+            f"a frame of {length} bytes (more than {_size(self._max)})", STATUS_TOO_BIG
+        )
 
     def _assemble(self, first: int, payload: bytes) -> Optional[Frame]:
         """Check a frame; return a whole message or control frame, or None for a fragment."""
@@ -299,7 +302,7 @@ class FrameDecoder:
         self._parts.append(payload)
         self._size += len(payload)
         if self._size > self._max:
-            raise ProtocolError(f"a message of more than {self._max} bytes")
+            raise ProtocolError(f"a message of more than {self._max} bytes", STATUS_TOO_BIG)
         if not final:
             return None
         message = b"".join(self._parts)
@@ -320,23 +323,42 @@ def parse_close(payload: bytes) -> Tuple[Optional[int], str]:
         payload: The close frame's payload.
 
     Returns:
-        ``(code, reason)``; ``(None, "")`` without a code. The reason is decoded
-        from UTF-8 with replacement characters (see the module's known gaps).
+        ``(code, reason)``; ``(None, "")`` for an empty payload.
+
+    Raises:
+        ProtocolError: With code 1002 for a payload of one byte or a code a server
+            may not send (RFC 6455, section 7.4), 1007 for a reason that is not UTF-8.
 
     Example:
         >>> parse_close(b"\\x03\\xe9going away")
         (1001, 'going away')
     """
-    if len(payload) < 2:
+    if not payload:
         return None, ""
-    return int.from_bytes(payload[:2], "big"), payload[2:].decode("utf-8", "replace")
+    if len(payload) == 1:
+        raise ProtocolError("a close frame with a one-byte payload (a code takes two)")
+    code = int.from_bytes(payload[:2], "big")
+    if not _may_send(code):
+        raise ProtocolError(f"a close frame with code {code}, which a server may not send")
+    try:
+        reason = payload[2:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(
+            f"a close frame (code {code}) whose reason is not UTF-8", STATUS_INVALID_DATA
+        ) from None
+    return code, reason
+
+
+def _may_send(code: int) -> bool:
+    """Whether an endpoint may put ``code`` in a close frame (RFC 6455, 7.4)."""
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
 
 
 def close_reply_code(code: Optional[int]) -> int:
     """The code to send back in answer to a close frame with ``code``.
 
     A code an endpoint may send is echoed; no code, or one that may not be sent
-    in a close frame, is answered with 1000.
+    in a close frame (:func:`parse_close` refuses those), is answered with 1000.
 
     Args:
         code: The code the server sent, or None.
@@ -348,7 +370,7 @@ def close_reply_code(code: Optional[int]) -> int:
         >>> close_reply_code(1001), close_reply_code(None), close_reply_code(1005)
         (1001, 1000, 1000)
     """
-    if code is not None and (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
+    if code is not None and _may_send(code):
         return code
     return STATUS_NORMAL
 

@@ -20,14 +20,15 @@ from .models import ControlReply, ErrorReply, Event, Message, UnknownEvent
 
 __all__ = ["EventTypeGuess", "PayloadParser", "loads", "parse_frame"]
 
-#: Turns one decoded payload (a JSON object) and its stream name into an event.
-PayloadParser = Callable[[Dict[str, Any], Optional[str]], Event]
+#: Turns one decoded payload (a JSON object) and its stream name (``""`` for a
+#: payload without its envelope) into an event.
+PayloadParser = Callable[[Dict[str, Any], str], Event]
 #: Guesses the event type of a payload without ``e`` from its stream name.
 EventTypeGuess = Callable[[Optional[str]], Optional[str]]
 
 
 def _event(
-    item: Any, stream: Optional[str], parsers: Mapping[str, PayloadParser], guess: EventTypeGuess
+    item: Any, stream: str, parsers: Mapping[str, PayloadParser], guess: EventTypeGuess
 ) -> Event:
     if item.__class__ is not dict:
         return UnknownEvent(None, item, None, stream)
@@ -42,7 +43,7 @@ def _event(
 
 
 def _payload(
-    data: Any, stream: Optional[str], parsers: Mapping[str, PayloadParser], guess: EventTypeGuess
+    data: Any, stream: str, parsers: Mapping[str, PayloadParser], guess: EventTypeGuess
 ) -> List[Message]:
     if data.__class__ is list:
         return [_event(item, stream, parsers, guess) for item in data]
@@ -69,18 +70,22 @@ def loads(message: Union[str, bytes, bytearray]) -> Any:
     it directly. Anything else, valid or not, goes to ``json.loads``, whose answer
     or error is the reference.
 
+    Bytes must be UTF-8, as a text frame is (RFC 6455, 5.6): anything else raises
+    :class:`UnicodeDecodeError` (a ``ValueError``), where ``json.loads`` would
+    guess UTF-16 or UTF-32, or let encoded surrogates through.
+
     Example:
         >>> loads(b'{"a":1}')
         {'a': 1}
     """
+    text = message if message.__class__ is str else message.decode()  # type: ignore[union-attr]
     try:
-        text = message if message.__class__ is str else message.decode()  # type: ignore[union-attr]
         data, end = _scan_once(text, 0)
         if end == len(text):
             return data
-    except Exception:  # not UTF-8, not JSON, nested too deep, ...: json.loads decides
+    except Exception:  # not JSON, nested too deep, ...: json.loads decides
         pass
-    return json.loads(message)
+    return json.loads(text)
 
 
 def _reply(data: Dict[str, Any]) -> Message:
@@ -97,7 +102,7 @@ def _reply(data: Dict[str, Any]) -> Message:
         return ErrorReply(code, msg, read_int(data.get("id")))
     if "id" in data:
         return ControlReply(read_int(data["id"]), data.get("result"))
-    return UnknownEvent(None, data, read_int(data.get("E")), None)
+    return UnknownEvent(None, data, read_int(data.get("E")), "")
 
 
 def parse_frame(
@@ -120,7 +125,8 @@ def parse_frame(
         The events, in order (see :func:`binance_options_ws.parse_message`).
 
     Raises:
-        MessageParseError: If the text is not JSON.
+        MessageParseError: If the text is not JSON, or an event in it lacks a field
+            the exchange always sends (see :mod:`binance_options_ws.models`).
 
     Example:
         >>> parse_frame({}, lambda stream: None, '{"result": null, "id": 1}')
@@ -131,7 +137,8 @@ def parse_frame(
             data = loads(message)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
             text = message[:200] if isinstance(message, str) else repr(bytes(message[:200]))
-            raise MessageParseError(f"message is not JSON: {exc}", text) from exc
+            what = "UTF-8" if isinstance(exc, UnicodeDecodeError) else "JSON"
+            raise MessageParseError(f"message is not {what}: {exc}", text) from exc
     else:
         data = message
     if data.__class__ is dict:
@@ -142,7 +149,7 @@ def parse_frame(
         if "data" in data and "stream" in data:
             payload, stream = data["data"], data["stream"]
             if stream.__class__ is not str:
-                stream = None
+                stream = ""
             if payload.__class__ is dict:
                 event_type = payload.get("e")
                 parser = parsers.get(event_type) if event_type.__class__ is str else None
@@ -150,8 +157,8 @@ def parse_frame(
                     return [parser(payload, stream)]
             return _payload(payload, stream, parsers, guess)
         if "e" in data:
-            return [_event(data, None, parsers, guess)]
+            return [_event(data, "", parsers, guess)]
         return [_reply(data)]
     if data.__class__ is list:
-        return _payload(data, None, parsers, guess)
-    return [UnknownEvent(None, data, None, None)]
+        return _payload(data, "", parsers, guess)
+    return [UnknownEvent(None, data, None, "")]

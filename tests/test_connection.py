@@ -714,12 +714,10 @@ PROTOCOL_ERRORS = [
         "new message before the end",
     ),
     ("length over 2**63", b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}", "most significant bit"),
-    ("a frame over 16 MiB", b"\x81\x7f" + struct.pack("!Q", 2**40) + b"{}", "more than 16 MiB"),
-    (
-        "a message over 16 MiB",
-        frame(TEXT, b"x" * 2**23, fin=False) + frame(0, b"x" * 2**23, fin=False) + frame(0, b"x"),
-        "a message of more than",
-    ),
+    ("a close frame of one byte", frame(CLOSE, b"\x03"), "one-byte payload"),
+    ("close code 999", frame(CLOSE, close_payload(999)), "code 999, which a server may not"),
+    ("close code 1005", frame(CLOSE, close_payload(1005)), "code 1005, which a server may not"),
+    ("close code 5000", frame(CLOSE, close_payload(5000)), "code 5000, which a server may not"),
 ]
 
 
@@ -741,6 +739,58 @@ def test_a_protocol_error_closes_with_1002_and_a_clear_reason(
     assert recorder.reason.startswith("WebSocket protocol error: ")
     assert phrase in recorder.reason
     assert prices(recorder.events) == [1.5]
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "phrase"),
+    [
+        pytest.param(
+            frame(TEXT, b'{"e":"index","s":"\xff\xfe"}'),
+            1007,
+            "a text message that is not UTF-8",
+            id="text not UTF-8",
+        ),
+        pytest.param(
+            frame(TEXT, b'{"e":"index","s":"\xce\xba', fin=False) + frame(0, b'\xe1\xbd"}'),
+            1007,
+            "a text message that is not UTF-8",
+            id="fragments not UTF-8 once joined",
+        ),
+        pytest.param(
+            frame(CLOSE, close_payload(1000) + b"\xff"),
+            1007,
+            "whose reason is not UTF-8",
+            id="close reason not UTF-8",
+        ),
+        pytest.param(
+            b"\x81\x7f" + struct.pack("!Q", 2**40) + b"{}",
+            1009,
+            "more than 16 MiB",
+            id="a frame over 16 MiB",
+        ),
+        pytest.param(
+            frame(TEXT, b"x" * 2**23, fin=False)
+            + frame(0, b"x" * 2**23, fin=False)
+            + frame(0, b"x"),
+            1009,
+            "a message of more than",
+            id="a message over 16 MiB",
+        ),
+    ],
+)
+def test_invalid_text_and_oversized_messages_close_with_the_rfc_code(
+    raw: RawServer, connect: Connect, data: bytes, code: int, phrase: str
+) -> None:
+    conn, recorder = connect(raw.url)
+    raw.send(text(1) + data + text(2))
+    assert struct.unpack("!H", raw.read_until(CLOSE)[:2]) == (code,)
+    ended(conn, recorder)
+    assert isinstance(recorder.error, ConnectionFailedError)
+    assert recorder.reason is not None
+    assert phrase in recorder.reason
+    assert prices(recorder.events) == [1.5]
+    # Counted with the malformed messages when a text message was the problem.
+    assert conn.parse_errors == (1 if "text message" in phrase else 0)
 
 
 def test_close_unblocks_a_reader_waiting_on_a_silent_server(

@@ -6,6 +6,7 @@ them: the frames, or the protocol error and the close code it carries.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import List, Optional, Sequence, Tuple
 
@@ -19,6 +20,7 @@ from binance_options_ws._framing import (
     PING,
     PONG,
     STATUS_PROTOCOL_ERROR,
+    STATUS_TOO_BIG,
     TEXT,
     Frame,
     FrameDecoder,
@@ -289,6 +291,10 @@ ERRORS: Sequence[Tuple[str, bytes, str]] = [
         b"\x81\x7f" + struct.pack("!Q", 2**63) + b"{}",
         "a frame length with its most significant bit set",
     ),
+]
+
+# Too big: close code 1009.
+TOO_BIG = [
     (
         "a frame over 16 MiB",
         b"\x81\x7f" + struct.pack("!Q", 2**40),
@@ -346,6 +352,7 @@ def test_a_message_over_16_mib_in_fragments_is_refused() -> None:
     assert decode(data) == []  # exactly 16 MiB so far
     error = error_of(data + frame(CONTINUATION, b"x"))
     assert str(error) == f"a message of more than {MAX_MESSAGE} bytes"
+    assert error.code == STATUS_TOO_BIG
 
 
 def test_frames_before_a_breach_come_first_then_the_error_every_time() -> None:
@@ -373,22 +380,42 @@ def test_a_breach_with_nothing_before_it_is_raised_at_once() -> None:
 CLOSE_PAYLOADS = [
     # (payload, (code, reason), the code we answer with)
     (b"", (None, ""), 1000),
-    (b"\x03", (None, ""), 1000),  # one byte: a known gap, read as no code
     (struct.pack("!H", 1000), (1000, ""), 1000),
     (struct.pack("!H", 1001) + b"going away", (1001, "going away"), 1001),
     (struct.pack("!H", 1011) + "é".encode(), (1011, "é"), 1011),
     (struct.pack("!H", 4000) + b"maintenance", (4000, "maintenance"), 4000),
     (struct.pack("!H", 3000), (3000, ""), 3000),
     (struct.pack("!H", 4999), (4999, ""), 4999),
-    # codes that may not be sent in a close frame: answered with 1000 (a known gap)
-    (struct.pack("!H", 1005), (1005, ""), 1000),
-    (struct.pack("!H", 1006), (1006, ""), 1000),
-    (struct.pack("!H", 1015), (1015, ""), 1000),
-    (struct.pack("!H", 999), (999, ""), 1000),
-    (struct.pack("!H", 2999), (2999, ""), 1000),
-    (struct.pack("!H", 5000), (5000, ""), 1000),
-    (struct.pack("!H", 1000) + b"\xff\xfe", (1000, "\ufffd\ufffd"), 1000),  # not UTF-8
 ]
+
+
+# Close payloads a server may not send (RFC 6455, 7.4; Autobahn|Testsuite 7.3.2, 7.5.1,
+# 7.9.x): (payload, the close code to answer with, what the error says).
+BAD_CLOSE_PAYLOADS = [
+    (b"\x03", 1002, "a close frame with a one-byte payload"),
+    *(
+        (struct.pack("!H", code), 1002, f"a close frame with code {code}, which a server may not")
+        for code in (0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535)
+    ),
+    (struct.pack("!H", 1000) + b"\xff\xfe", 1007, "a close frame (code 1000) whose reason is not"),
+    (struct.pack("!H", 1001) + b"\xce\xba\xe1\xbd", 1007, "reason is not UTF-8"),  # cut short
+]
+
+
+@pytest.mark.parametrize(("payload", "code", "message"), BAD_CLOSE_PAYLOADS)
+def test_a_close_payload_a_server_may_not_send_is_a_protocol_error(
+    payload: bytes, code: int, message: str
+) -> None:
+    with pytest.raises(ProtocolError, match=re.escape(message)) as caught:
+        parse_close(payload)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize(("data", "message"), [case[1:] for case in TOO_BIG])
+def test_a_frame_over_the_limit_is_an_error_with_close_code_1009(data: bytes, message: str) -> None:
+    error = error_of(data)
+    assert message in str(error)
+    assert error.code == STATUS_TOO_BIG == 1009
 
 
 @pytest.mark.parametrize(("payload", "parsed", "answer"), CLOSE_PAYLOADS)
