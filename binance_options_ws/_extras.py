@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["TESTING_EXTRA"]
+from .exceptions import BinanceOptionsWSError
+
+__all__ = ["PANDAS_EXTRA", "PARQUET_EXTRA", "TESTING_EXTRA", "MissingExtraError"]
 
 #: The command that brings what the fake exchange needs (the ``websockets`` library).
 #: Until the package is published, the second form (in a clone) is the one that works.
@@ -10,3 +12,22 @@ TESTING_EXTRA = (
     'pip install "binance-options-ws[testing]" '
     '(in a clone of the project: pip install -e ".[testing]")'
 )
+#: The command that brings pandas, for ``to_frame`` and ``OptionChain.to_frame``.
+PANDAS_EXTRA = (
+    'pip install "binance-options-ws[pandas]" '
+    '(in a clone of the project: pip install -e ".[pandas]")'
+)
+#: The command that brings pyarrow, for Parquet (``binance-options-ws convert``).
+PARQUET_EXTRA = (
+    'pip install "binance-options-ws[parquet]" '
+    '(in a clone of the project: pip install -e ".[parquet]")'
+)
+
+
+class MissingExtraError(BinanceOptionsWSError, ImportError):
+    """An optional library is missing; the message names the extra that installs it.
+
+    Example:
+        >>> issubclass(MissingExtraError, ImportError)
+        True
+    """
