@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from .exceptions import BinanceOptionsWSError
 
-__all__ = ["PANDAS_EXTRA", "PARQUET_EXTRA", "TESTING_EXTRA", "MissingExtraError"]
+__all__ = [
+    "PANDAS_EXTRA",
+    "PARQUET_EXTRA",
+    "TESTING_EXTRA",
+    "MissingExtraError",
+    "import_pandas",
+    "import_pyarrow",
+]
 
 #: The command that brings what the fake exchange needs (the ``websockets`` library).
 #: Until the package is published, the second form (in a clone) is the one that works.
@@ -31,3 +41,21 @@ class MissingExtraError(BinanceOptionsWSError, ImportError):
         >>> issubclass(MissingExtraError, ImportError)
         True
     """
+
+
+def import_pandas(what: str) -> Any:
+    """The pandas module, or a :class:`MissingExtraError` saying that ``what`` needs it."""
+    try:
+        return importlib.import_module("pandas")
+    except ImportError:
+        raise MissingExtraError(f"{what} needs pandas: {PANDAS_EXTRA}") from None
+
+
+def import_pyarrow(what: str) -> Any:
+    """The pyarrow module (with pyarrow.parquet loaded), or a :class:`MissingExtraError`."""
+    try:
+        pyarrow = importlib.import_module("pyarrow")
+        importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise MissingExtraError(f"{what} needs pyarrow: {PARQUET_EXTRA}") from None
+    return pyarrow

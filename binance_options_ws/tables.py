@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import typing
@@ -27,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Sequence, Type
 
 import attrs
 
-from ._extras import PANDAS_EXTRA, PARQUET_EXTRA, MissingExtraError
+from ._extras import MissingExtraError, import_pandas, import_pyarrow
 from .endpoints import get_endpoint
 from .exceptions import InvalidArgumentError, MessageParseError
 from .models import UnknownEvent
@@ -39,22 +38,6 @@ __all__ = ["MissingExtraError", "TIME_COLUMN", "recording_to_parquet", "to_frame
 TIME_COLUMN = "time"
 # Rows written to a Parquet file at once.
 _CHUNK = 50_000
-
-
-def _pandas() -> Any:
-    try:
-        return importlib.import_module("pandas")
-    except ImportError:
-        raise MissingExtraError(f"to_frame needs pandas: {PANDAS_EXTRA}") from None
-
-
-def _pyarrow() -> Any:
-    try:
-        pyarrow = importlib.import_module("pyarrow")
-        importlib.import_module("pyarrow.parquet")
-    except ImportError:
-        raise MissingExtraError(f"writing Parquet needs pyarrow: {PARQUET_EXTRA}") from None
-    return pyarrow
 
 
 def _row(event: Any) -> Dict[str, Any]:
@@ -86,7 +69,7 @@ def to_frame(events: Iterable[Any]) -> Any:
         >>> frame = to_frame(client.events(timeout=10))   # doctest: +SKIP
         >>> frame.set_index("time")["price"].plot()       # doctest: +SKIP
     """
-    pandas = _pandas()
+    pandas = import_pandas("to_frame")
     rows: List[Dict[str, Any]] = []
     names: List[str] = []
     types: Dict[Type[Any], None] = {}
@@ -202,7 +185,7 @@ def recording_to_parquet(recording: PathLike, out: PathLike) -> Dict[str, str]:
         >>> recording_to_parquet("recordings/", "market.parquet")   # doctest: +SKIP
         {'IndexPrice': 'market.parquet/IndexPrice.parquet', ...}
     """
-    pyarrow = _pyarrow()
+    pyarrow = import_pyarrow("writing Parquet")
     directory = os.fspath(out)
     os.makedirs(directory, exist_ok=True)
     writers: Dict[Type[Any], _TableWriter] = {}
