@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import logging as _logging
+
 from . import fstream, streams
 from ._version import __version__
 from .client import StreamClient
@@ -26,6 +28,7 @@ from .exceptions import (
     InvalidStreamError,
     InvalidStreamTypeError,
     MessageParseError,
+    ProxyError,
     RateLimitError,
     RequestTimeoutError,
     RestConnectionError,
@@ -103,6 +106,7 @@ __all__ = [
     "OptionSymbol",
     "OptionSymbolInfo",
     "OrderBook",
+    "ProxyError",
     "parse_exchange_info",
     "parse_message",
     "parse_stream",
@@ -128,3 +132,7 @@ __all__ = [
     "UnknownEvent",
     "UnknownOutcomeError",
 ]
+
+# Quiet by default: the library logs to "binance_options_ws" and prints nothing
+# unless the application configures logging (the convention for libraries).
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())

@@ -332,8 +332,10 @@ _Job = Tuple[Callable[[Any], Any], Any]
 class CallbackDispatcher:
     """Runs user callbacks on one named, daemonic thread, in the order they were queued.
 
-    A callback that raises is logged with its traceback, counted and handed to
-    ``on_error``; the next callback runs as usual.
+    A callback that raises is counted and handed to ``on_error``, which logs it (the
+    client's :class:`~binance_options_ws._reporting.Reporter` does, rate-limited), or
+    logged with its traceback when there is no ``on_error``; the next callback runs
+    as usual.
 
     Args:
         name: The thread's name.
@@ -409,9 +411,10 @@ class CallbackDispatcher:
             # dispatcher goes on: the error is the callback's, not the stream's.
             except BaseException as exc:
                 self.errors += 1
-                _log.error("a callback raised %s: %s", type(exc).__name__, exc, exc_info=True)
                 if self._on_error is not None and function is not self._on_error:
                     try:
-                        self._on_error(exc)
+                        self._on_error(exc)  # the client's logs it (rate-limited): Reporter
                     except BaseException:
                         _log.exception("the on_error callback raised too")
+                else:
+                    _log.error("a callback raised %s: %s", type(exc).__name__, exc, exc_info=True)

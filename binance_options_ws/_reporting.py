@@ -1,10 +1,15 @@
 """What a client tells its user: the log, ``on_error``, ``on_state`` and state listeners.
 
 :class:`Reporter` is the one place that decides how loud each happening is: a
-connection change (INFO, or WARNING for a drop), bad data from the network (at
-most one log line a second, every one handed to ``on_error``), an exception a
-callback raised, a consumer too slow for the queue. Everything for user code goes
-through the client's dispatcher, in order with the events.
+connection change (INFO, or one WARNING for a drop: the reconnect that follows is
+INFO), bad data from the network and exceptions raised by callbacks (the first
+with its details, then at most one summary line per interval, every one counted
+and handed to ``on_error``), a consumer too slow for the queue. Everything for
+user code goes through the client's dispatcher, in order with the events.
+
+The library's logger, ``binance_options_ws``, has a :class:`logging.NullHandler`
+(see the package's ``__init__``): nothing is printed unless the application
+configures logging (``logging.basicConfig(level=logging.INFO)``, say).
 """
 
 from __future__ import annotations
@@ -22,6 +27,34 @@ __all__ = ["Reporter"]
 _log = logging.getLogger("binance_options_ws")
 #: Seconds between two log lines about bad data from the network.
 _PROBLEM_LOG_INTERVAL = 1.0
+#: Seconds between two summary lines about callbacks that raise.
+_CALLBACK_LOG_INTERVAL = 10.0
+
+
+class _LogLimit:
+    """At most one log line per ``interval`` about one kind of happening; counts the rest.
+
+    Example:
+        >>> limit = _LogLimit(10.0)
+        >>> limit.due(0.0), limit.due(1.0), limit.due(11.0)
+        (0, None, 1)
+    """
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._logged_at: Optional[float] = None
+        self._skipped = 0
+        self._lock = threading.Lock()  # protects _logged_at and _skipped
+
+    def due(self, now: float) -> Optional[int]:
+        """None when this one must not be logged; else how many were skipped since the last."""
+        with self._lock:
+            if self._logged_at is not None and now - self._logged_at < self._interval:
+                self._skipped += 1
+                return None
+            self._logged_at = now
+            skipped, self._skipped = self._skipped, 0
+            return skipped
 
 
 class Reporter:
@@ -47,7 +80,9 @@ class Reporter:
         self._submit: Optional[Callable[[Callable[[Any], Any], Any], None]] = None
         self._lock = threading.Lock()  # guards replacing _listeners (read without it)
         self._listeners: Tuple[StateListener, ...] = ()
-        self._problem_logged_at = -_PROBLEM_LOG_INTERVAL
+        self._problem_log = _LogLimit(_PROBLEM_LOG_INTERVAL)
+        self._callback_log = _LogLimit(_CALLBACK_LOG_INTERVAL)
+        self._callback_errors_logged = False
 
     def attach(self, submit: Callable[[Callable[[Any], Any], Any], None]) -> None:
         """Report through ``submit``, the dispatcher's."""
@@ -71,9 +106,12 @@ class Reporter:
     def state(self, state: str, detail: str, path: Optional[str] = None) -> None:
         """A connection changed: log it, and hand it to ``on_state`` and the listeners."""
         closed = self._is_closed()
-        lost = state in ("disconnected", "reconnecting")
-        # A drop is a warning, unless the client is closing (then it is expected).
-        level = (logging.DEBUG if closed else logging.WARNING) if lost else logging.INFO
+        # A drop is one warning, unless the client is closing (then it is expected);
+        # the reconnect that follows it says when, at INFO.
+        if state == "disconnected":
+            level = logging.DEBUG if closed else logging.WARNING
+        else:
+            level = logging.DEBUG if closed and state == "reconnecting" else logging.INFO
         _log.log(level, "%s: %s", state, detail)
         if closed or self._submit is None:
             return
@@ -93,10 +131,10 @@ class Reporter:
 
     def problem(self, connection: int, what: str, detail: str) -> None:
         """Bad data from the network: logged at most once a second, each one to ``on_error``."""
-        now = time.monotonic()
-        if now - self._problem_logged_at >= _PROBLEM_LOG_INTERVAL:
-            self._problem_logged_at = now
-            _log.warning("connection #%d: skipped a %s: %s", connection, what, detail[:300])
+        skipped = self._problem_log.due(time.monotonic())
+        if skipped is not None:
+            more = f" ({skipped} more since the last line)" if skipped else ""
+            _log.warning("connection #%d: skipped a %s%s: %s", connection, what, more, detail[:300])
         if self._on_error is not None and self._submit is not None:
             error: BaseException
             if what == "error reply":  # detail: "code <code>: <msg>"
@@ -108,7 +146,30 @@ class Reporter:
             self._submit(self._on_error, error)
 
     def callback_error(self, error: BaseException) -> None:
-        """A callback raised (called on the dispatcher): hand it to ``on_error``."""
+        """A callback raised (called on the dispatcher): log it, hand it to ``on_error``.
+
+        The first is logged with its traceback; after it, at most one line every
+        ten seconds says how many more there were and shows the latest.
+        """
+        if not self._callback_errors_logged:
+            self._callback_errors_logged = True
+            self._callback_log.due(time.monotonic())
+            _log.error(
+                "a callback raised %s: %s (later ones are summarised; stats.callback_errors "
+                "counts them, on_error receives each)",
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )
+        else:
+            skipped = self._callback_log.due(time.monotonic())
+            if skipped is not None:
+                _log.error(
+                    "callbacks raised %d more exceptions; the latest: %s: %s",
+                    skipped + 1,
+                    type(error).__name__,
+                    error,
+                )
         if self._on_error is not None:
             self._on_error(error)
 

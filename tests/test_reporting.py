@@ -1,0 +1,93 @@
+"""How loud the client is: quiet by default, a warning per reconnect, callback errors summed up."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import sys
+import textwrap
+from typing import List
+
+import pytest
+
+from binance_options_ws import StreamClient
+from binance_options_ws.testing import FakeExchange, wait_for
+
+INDEX = {"e": "index", "E": 1, "s": "BTCUSDT", "p": "65000"}
+
+
+def _refusing_port() -> int:
+    """A port with nothing listening: every connect is refused (and retried)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_library_prints_nothing_unless_logging_is_configured() -> None:
+    script = textwrap.dedent(
+        f"""
+        from binance_options_ws import ConnectionFailedError, StreamClient
+
+        url = "ws://127.0.0.1:{_refusing_port()}"
+        with StreamClient(url, proxy=None, backoff_initial=0.05) as client:
+            try:
+                client.subscribe_index("BTCUSDT", timeout=1)
+            except ConnectionFailedError:
+                print("failed")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.stdout == "failed\n"
+    assert done.stderr == ""  # no "reconnecting" lines through Python's last resort
+
+
+def test_one_warning_per_reconnect_attempt(caplog: pytest.LogCaptureFixture) -> None:
+    url = f"ws://127.0.0.1:{_refusing_port()}"
+    with (
+        caplog.at_level(logging.INFO, logger="binance_options_ws"),
+        StreamClient(url, proxy=None, backoff_initial=0.05, backoff_cap=0.1) as client,
+    ):
+        client.start()
+        wait_for(lambda: client.stats.reconnects >= 3, timeout=5, what="three reconnects")
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    attempts = [r for r in caplog.records if r.getMessage().startswith("connecting:")]
+    assert len(warnings) <= len(attempts)
+    assert all(r.getMessage().startswith("disconnected:") for r in warnings)
+    assert any(r.getMessage().startswith("reconnecting:") for r in caplog.records)
+
+
+def test_a_callback_that_always_raises_logs_one_traceback_then_summaries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    errors: List[BaseException] = []
+
+    def broken(event: object) -> None:
+        raise ValueError("my bug")
+
+    exchange = FakeExchange()
+    with (
+        caplog.at_level(logging.INFO, logger="binance_options_ws"),
+        exchange,
+        StreamClient(exchange.url, proxy=None, on_error=errors.append) as client,
+    ):
+        client.subscribe_index("BTCUSDT", broken)
+        for _ in range(200):
+            exchange.publish("BTCUSDT@index", INDEX)
+        wait_for(lambda: len(errors) == 200, timeout=10, what="200 errors handed to on_error")
+        assert client.stats.callback_errors == 200
+    about_callbacks = [r for r in caplog.records if "callback" in r.getMessage()]
+    assert len(about_callbacks) == 1  # the first, with its traceback; the rest counted
+    assert about_callbacks[0].exc_info is not None
+    assert "my bug" in caplog.text
+
+
+def test_the_summary_line_counts_what_was_not_logged() -> None:
+    from binance_options_ws._reporting import _LogLimit
+
+    limit = _LogLimit(10.0)
+    assert limit.due(0.0) == 0
+    assert [limit.due(t) for t in (1.0, 2.0, 3.0)] == [None, None, None]
+    assert limit.due(10.5) == 3
