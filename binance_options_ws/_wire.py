@@ -3,17 +3,26 @@
 Real messages are messier than the documentation: numbers come as JSON numbers or
 strings, in exponent form (``"1.6711317692476314E7"``) or as ``"0.0"``; ids come
 as strings; keys go missing. Each reader turns what it is given into the type it
-names, or None when the value cannot mean one: a missing key, ``null``, a word or a
-nested object or array where a number belongs, a boolean where a number belongs, an
-integer beyond a float (:func:`read_str` keeps anything but ``null`` as its text).
-None of them raises, whatever the value. A non-finite number (``NaN``, ``1e999``)
-reads as a float; the parsers keep it as the exchange sent it.
+names, or None when the value cannot mean one (:func:`read_str` keeps anything
+but ``null`` as its text). None of them raises, whatever the value.
+
+What cannot mean a number, and so reads as None:
+
+* a missing key, ``null``, a word, a nested object or array;
+* a boolean (``true`` is not a price of 1);
+* a number that is not finite (``NaN``, ``Infinity``, ``"inf"``, ``1e999``): a
+  non-finite price is not a price;
+* for :func:`read_int` (ids, counts, times), a number that is not a whole one:
+  ``"27.9"`` is not the id 27, nor ``"1e-8"`` the count 0 (``"27.0"`` and
+  ``"1E3"`` are whole, and read as 27 and 1000).
 
 They sit on the hot path: keep them small.
 
 Example:
     >>> read_float("1.5e3"), read_int("27.0"), read_float(True), read_int([1])
     (1500.0, 27, None, None)
+    >>> read_float("NaN"), read_int("27.9"), read_int("1e-8")
+    (None, None, None)
 
 This module is pure: no sockets, threads or clocks.
 """
@@ -49,13 +58,14 @@ _bool = bool
 
 
 def read_float(value: Any) -> Optional[float]:
-    """A float from a number or a numeric string; None for anything else."""
+    """A finite float from a number or a numeric string; None for anything else."""
     if value.__class__ is _bool:
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1e308
         return None
+    return number if number - number == 0.0 else None  # inf - inf and NaN are NaN
 
 
 def read_size(value: Any) -> Optional[float]:
@@ -65,16 +75,25 @@ def read_size(value: Any) -> Optional[float]:
 
 
 def read_int(value: Any) -> Optional[int]:
-    """An int from an integer, an integral string, or a number written as a float."""
-    if value.__class__ is _bool:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON 1e999 is inf
-        pass
-    try:  # "1.6711317692476314E7", 27.0, "27.0"
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
+    """An int from an integer, an integral string, or a whole number written as a float.
+
+    ``27``, ``"27"``, ``27.0``, ``"27.0"`` and ``"2.7E1"`` are 27; ``"27.9"``, a
+    boolean or a non-finite number are None.
+    """
+    cls = value.__class__
+    if cls is int:
+        return value  # type: ignore[no-any-return]
+    if cls is str:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    elif cls is not float:
+        return None  # a boolean, None, a list, ...
+    try:  # 27.0, "27.0", "2.7E1"
+        number = float(value)
+        return int(number) if number.is_integer() else None
+    except (ValueError, OverflowError):  # OverflowError: int() of an infinity
         return None
 
 
@@ -102,15 +121,24 @@ def read_bool(value: Any) -> Optional[bool]:
 
 
 def read_levels(value: Any) -> Tuple[PriceLevel, ...]:
-    """Book levels ``[[price, quantity], ...]``; a level that is not two numbers is skipped."""
+    """Book levels ``[[price, quantity], ...]``; a level that is not two numbers is skipped.
+
+    The numbers are read as :func:`read_float` reads them: a boolean or a non-finite
+    number spoils its level, not the book.
+    """
     if not isinstance(value, list):
         return ()
     levels = []
     for level in value:
         try:
-            levels.append((float(level[0]), float(level[1])))
+            price, quantity = level[0], level[1]
+            if price.__class__ is _bool or quantity.__class__ is _bool:
+                continue
+            price, quantity = float(price), float(quantity)
         except (TypeError, ValueError, IndexError, KeyError, OverflowError):
             continue  # one bad level does not spoil the book
+        if price - price == 0.0 and quantity - quantity == 0.0:  # both finite
+            levels.append((price, quantity))
     return tuple(levels)
 
 

@@ -84,10 +84,12 @@ def test_read_float(value: Any, expected: Any) -> None:
     assert read_float(value) == expected
 
 
-def test_read_float_keeps_what_float_keeps() -> None:
-    # Non-finite numbers are read as floats; which fields keep them is the parsers' call.
-    assert math.isnan(read_float("NaN") or 0.0)
-    assert read_float("1e999") == math.inf
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-Infinity", "1e999", math.nan, -math.inf])
+def test_a_number_that_is_not_finite_is_not_a_number(value: object) -> None:
+    # A non-finite price is not a price: a missing value, not NaN passed on as data.
+    assert read_float(value) is None
+    assert read_size(value) is None
+    assert read_int(value) is None
 
 
 @pytest.mark.parametrize(
@@ -96,8 +98,12 @@ def test_read_float_keeps_what_float_keeps() -> None:
         ("27", 27),
         (27, 27),
         ("27.0", 27),
-        (27.9, 27),
-        ("1.6711317692476314E7", 16711317),
+        (27.9, None),  # not the id 27
+        ("27.9", None),
+        ("1e-8", None),  # not the count 0
+        ("2.7E1", 27),
+        (1e3, 1000),
+        ("1.6711317692476314E7", None),
         ("4647850284614262784", 4647850284614262784),  # a live order id, exact
         (True, None),
         (1e999, None),
@@ -142,7 +148,8 @@ def test_read_bool(value: Any, expected: Any) -> None:
 
 def test_read_levels_skips_bad_levels_only() -> None:
     levels = [["1", "2"], ["x", "1"], [3], "junk", None, {"0": 1}, [4, "5.5"], ["1e999", "1"]]
-    assert read_levels(levels) == ((1.0, 2.0), (4.0, 5.5), (math.inf, 1.0))
+    levels += [[True, "1"], ["1", False], ["NaN", "1"], ["1", "-inf"], ["6", "7"]]
+    assert read_levels(levels) == ((1.0, 2.0), (4.0, 5.5), (6.0, 7.0))
     assert read_levels("not a list") == ()
     assert read_levels(None) == ()
 
