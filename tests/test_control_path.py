@@ -8,6 +8,7 @@ that timeout, or raise ClientClosedError soon after close().
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -214,12 +215,13 @@ def test_an_unanswered_subscribe_ends_at_its_timeout_and_is_rolled_back(
         pytest.param(lambda c: c.set_property("combined", True, timeout=0.5), id="set_property"),
     ],
 )
+@pytest.mark.parametrize("pongs", [False, True], ids=["frozen", "silent, pongs flowing"])
 def test_every_request_to_a_stalled_server_ends_at_its_timeout(
-    exchange: FakeExchange, call: Callable[[StreamClient], Any]
+    exchange: FakeExchange, call: Callable[[StreamClient], Any], pongs: bool
 ) -> None:
-    with make_client(exchange) as client:
+    with make_client(exchange, ping_interval=0.1, stale_timeout=30) as client:
         client.subscribe_index("BTCUSDT")
-        exchange.stall()
+        exchange.stall(pongs=pongs)
         started = time.monotonic()
         with pytest.raises(RequestTimeoutError, match=r"within 0\.5 s"):
             call(client)
@@ -248,3 +250,22 @@ def test_max_connection_age_is_kept_so_the_exchange_never_cuts_first() -> None:
             assert client.stats.reconnects == 0
         cuts = [c.detail for c in changes if "maximum age" in c.detail]
         assert cuts == []
+
+
+def test_a_silent_stall_still_answers_pings() -> None:
+    # The fault itself: pongs flow, nothing else does.
+    with FakeExchange() as exchange, make_client(exchange, ping_interval=0.1) as client:
+        client.subscribe_index("BTCUSDT")
+        exchange.stall(pongs=True)
+        pings = sum(frame.kind == "ping" for frame in exchange.incoming_log)
+        wait_for(
+            lambda: sum(frame.kind == "ping" for frame in exchange.incoming_log) >= pings + 3,
+            timeout=5,
+            what="pings read during the stall",
+        )
+        exchange.publish("BTCUSDT@index", {"e": "index", "E": 1, "s": "BTCUSDT", "p": "1"})
+        with pytest.raises(queue.Empty):
+            client.get(timeout=0.3)
+        exchange.resume()
+        exchange.publish("BTCUSDT@index", {"e": "index", "E": 2, "s": "BTCUSDT", "p": "2"})
+        assert client.get(timeout=5).price == 2.0

@@ -223,12 +223,12 @@ class Engine:
         self.close_all(code, reason)
         await asyncio.sleep(0)  # each close task writes its frame before it yields
 
-    def pause(self) -> None:
-        """Stall every open connection."""
+    def pause(self, pongs: bool = False) -> None:
+        """Stall every open connection (``pongs``: still answering pings)."""
         with self.lock:
             for session in self.sessions.values():
                 if session.open and not session.stalled:
-                    session.pause()
+                    session.pause(keep_reading=pongs)
 
     def unpause(self) -> None:
         """Resume every stalled connection."""

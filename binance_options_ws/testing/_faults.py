@@ -215,7 +215,7 @@ class FaultInjection:
             return
         runtime.wait_on_loop(self._engine.close_all_written(code, reason))
 
-    def stall(self, seconds: Optional[float] = None) -> None:
+    def stall(self, seconds: Optional[float] = None, *, pongs: bool = False) -> None:
         """Go silent on every open connection, with the sockets left open.
 
         A stalled connection gets nothing (no data, pings, control replies or pongs)
@@ -226,9 +226,14 @@ class FaultInjection:
         reconnect would reach a healthy server. What a client sent during the stall
         is read on resume and does not count towards the rate limit.
 
+        With ``pongs=True`` the stall is a *silent* one, the hardest to notice: the
+        connection still answers the client's pings with pongs, but sends no data
+        and no control replies (its requests are answered on resume).
+
         Args:
             seconds: Resume by itself after this many seconds; None waits for
                 :meth:`resume`.
+            pongs: Keep answering pings during the stall.
 
         Raises:
             ValueError: If ``seconds`` is not positive.
@@ -238,7 +243,7 @@ class FaultInjection:
         """
         check_seconds(seconds, "seconds")
         runtime = self._require_runtime()
-        runtime.call(runtime.stall, seconds)
+        runtime.call(runtime.stall, seconds, pongs)
 
     def resume(self) -> None:
         """End a :meth:`stall`: read and send again. Does nothing if not stalled.

@@ -135,13 +135,16 @@ class Runtime:
     # On the loop thread
     # ------------------------------------------------------------------
 
-    def stall(self, seconds: Optional[float]) -> None:
-        """Stall every open connection; resume by itself after ``seconds`` unless None."""
+    def stall(self, seconds: Optional[float], pongs: bool = False) -> None:
+        """Stall every open connection; resume by itself after ``seconds`` unless None.
+
+        ``pongs``: keep reading, so that pings are still answered (a silent stall).
+        """
         assert self.loop is not None
         if self.resume_handle is not None:
             self.resume_handle.cancel()
             self.resume_handle = None
-        self.engine.pause()
+        self.engine.pause(pongs)
         if seconds is not None:
             self.resume_handle = self.loop.call_later(seconds, self.resume)
 

@@ -40,6 +40,8 @@ class Session:
         open: True from registration until the exchange starts closing it (lock).
         stalled: True between stall() and resume() (lock).
         resumed: Set unless stalled; the reader, writer and watchdog wait on it.
+        paused_reading: True while a stall keeps the socket unread (not in a
+            silent stall, which still answers pings).
         outbox: Messages waiting for the writer task, in order.
         recent: Arrival times of the messages counted by the rate limit.
         last_pong: ``time.monotonic()`` of the last pong (or of the open/resume).
@@ -62,6 +64,7 @@ class Session:
         self.opened_at = time.monotonic()
         self.open = False
         self.stalled = False
+        self.paused_reading = False
         self.resumed = asyncio.Event()
         self.resumed.set()
         self.outbox: asyncio.Queue[Union[str, bytes]] = asyncio.Queue()
@@ -71,11 +74,17 @@ class Session:
         self.backlog_until: Optional[float] = None
         self.counting = True
 
-    def pause(self) -> None:
-        """Stop reading and writing (stall). Call with the exchange's lock held."""
+    def pause(self, keep_reading: bool = False) -> None:
+        """Stop reading and writing (stall). Call with the exchange's lock held.
+
+        ``keep_reading``: the socket is still read, so websockets still answers
+        pings (a silent stall); messages wait for :meth:`unpause`.
+        """
         self.stalled = True
+        self.paused_reading = not keep_reading
         self.resumed.clear()
-        self.connection.transport.pause_reading()
+        if self.paused_reading:
+            self.connection.transport.pause_reading()
 
     def unpause(self) -> None:
         """Undo :meth:`pause`. Call with the exchange's lock held."""
@@ -84,7 +93,9 @@ class Session:
         self.last_pong = max(self.last_pong, now)  # a frozen server saw no pongs either
         self.backlog_until = now + _BACKLOG_WINDOW
         self.resumed.set()
-        self.connection.transport.resume_reading()
+        if self.paused_reading:
+            self.paused_reading = False
+            self.connection.transport.resume_reading()
 
 
 class FakeConnection(ServerConnection):
