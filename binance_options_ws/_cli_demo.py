@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import attrs
 
-from ._cli_run import EXIT_OK, Printer, UsageError, print_events, summary
+from ._cli_run import EXIT_INTERRUPTED, EXIT_OK, Printer, UsageError, print_events, summary
 from ._extras import TESTING_EXTRA
 from ._version import __version__
 from .client import StreamClient
@@ -221,8 +221,12 @@ class _Spot:
 
 def _stream_demo(
     client: StreamClient, args: argparse.Namespace, plan: DemoPlan, board: ChainBoard, spot: _Spot
-) -> str:
-    """Subscribe to the plan's streams, print until the end; return the summary line."""
+) -> Tuple[str, bool]:
+    """Subscribe to the plan's streams, print until the end.
+
+    Returns:
+        The summary line, and whether Ctrl+C ended the demo.
+    """
     width = plan.width
     printer = Printer(sys.stdout, args.json, width)
     client.subscribe_index(_PAIR)  # one stream for every pair on some endpoints: keep BTCUSDT
@@ -242,7 +246,7 @@ def _stream_demo(
         client, printer, seconds=args.seconds, count=None, every_second=every_second, observe=spot
     )
     run.printed += board.updates
-    return summary(run, client, "demo finished")
+    return summary(run, client, "demo finished"), run.reason == "interrupted"
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -266,7 +270,10 @@ def run_demo(args: argparse.Namespace) -> int:
     with FakeExchange(market=market) as exchange:
         _announce(args, exchange.url, plan)
         with StreamClient(exchange.url, endpoint=args.endpoint) as client:
-            print(_stream_demo(client, args, plan, board, _Spot(spot)), file=sys.stderr)
+            line, interrupted = _stream_demo(client, args, plan, board, _Spot(spot))
+            print(line, file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
     print(
         f"Next: '{args.base_prog} {plan.next_step}' streams the real market; "
         "README.md and examples/ show the code.",

@@ -26,6 +26,7 @@ from .models import Event
 
 __all__ = [
     "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "NO_EVENT_HINT_AFTER",
@@ -40,6 +41,8 @@ __all__ = [
 
 #: Exit statuses: success, a failure outside the user's control, a usage mistake.
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: The exit status after Ctrl+C (or SIGTERM): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
 #: Seconds without any event before the print loop prints its hint.
 NO_EVENT_HINT_AFTER = 10.0
 #: The longest single wait of the print loop, so that Ctrl+C and deadlines are prompt.
@@ -210,19 +213,30 @@ def summary(run: Run, client: StreamClient, what: str = "stopped") -> str:
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl+C (a clean stop with a summary) while the block runs."""
+    """Ctrl+C and SIGTERM stop the command once, cleanly, while the block runs.
+
+    The first raises :class:`KeyboardInterrupt` (a clean stop with a summary); any
+    that follow it are ignored, so that a second Ctrl+C while the client closes
+    (within a second) prints no traceback.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def interrupt(signum: int, frame: object) -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {number: signal.signal(number, interrupt) for number in _STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,8 @@ with the right flag and the equivalent name.
 
 A user mistake (a bad stream name, an unknown interval, a bad option) prints
 one line naming the bad value and the valid choices and exits with status 2.
-A network failure prints one line and exits with status 1.
+A network failure prints one line and exits with status 1. Ctrl+C (or SIGTERM)
+stops a command cleanly with status 130; a second Ctrl+C meanwhile is ignored.
 
 This module reads the arguments and runs ``stream`` and ``symbols``; the
 ``demo`` lives in ``_cli_demo``, the print loop the commands share in
@@ -39,6 +40,7 @@ from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 from ._cli_demo import DEMO_SECONDS, run_demo
 from ._cli_run import (
     EXIT_FAILURE,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     NO_EVENT_HINT_AFTER,
@@ -139,7 +141,7 @@ def _cmd_stream(args: argparse.Namespace) -> int:
             client.subscribe(names)
         except KeyboardInterrupt:
             print("interrupted while subscribing", file=sys.stderr)
-            return EXIT_OK
+            return EXIT_INTERRUPTED
         run = print_events(
             client,
             printer,
@@ -149,7 +151,7 @@ def _cmd_stream(args: argparse.Namespace) -> int:
             hint_after=_NO_EVENT_HINT_AFTER,
         )
         print(summary(run, client), file=sys.stderr)
-    return EXIT_OK
+    return EXIT_INTERRUPTED if run.reason == "interrupted" else EXIT_OK
 
 
 # --------------------------------------------------------------------------
@@ -377,7 +379,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = _PROG) -> int:
         prog: The program name shown in help and errors.
 
     Returns:
-        0 on success, 1 when the network or the exchange failed, 2 for a usage mistake.
+        0 on success, 1 when the network or the exchange failed, 2 for a usage mistake,
+        130 after Ctrl+C.
 
     Example:
         >>> main(["stream", "BTCUSDT@nonsense"])  # doctest: +SKIP
@@ -407,7 +410,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = _PROG) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"{args.prog}: interrupted", file=sys.stderr)
-        return EXIT_OK
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         _stdout_gone()
         return EXIT_OK

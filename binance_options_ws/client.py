@@ -21,10 +21,12 @@ handed to ``on_error``, and delivery goes on.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
 import queue as _queue
+import signal
 import ssl
 import threading
 import time
@@ -75,6 +77,19 @@ _client_numbers = itertools.count(1)
 Streams = Union[str, StreamName, Iterable[Union[str, StreamName]]]
 #: Seconds a user-facing ``close()`` may take at most.
 _CLOSE_BUDGET = 0.9
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ignore Ctrl+C while the block runs, on the main thread (elsewhere none arrives)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class StreamClient(StreamMethods):
@@ -316,7 +331,8 @@ class StreamClient(StreamMethods):
         """Block until the client is closed (by a callback or another thread) or Ctrl+C.
 
         Ctrl+C closes the client and returns quietly, so a callback-driven script
-        can end with ``client.run_forever()``.
+        can end with ``client.run_forever()``; more Ctrl+C while it closes (within a
+        second) are ignored.
 
         Example:
             >>> client.subscribe_trade("BTC", print)   # doctest: +SKIP
@@ -327,7 +343,8 @@ class StreamClient(StreamMethods):
                 pass
         except KeyboardInterrupt:
             _log.info("interrupted: closing")
-            self.close()
+            with _ctrl_c_ignored():
+                self.close()
 
     # ------------------------------------------------------------------ receiving
 

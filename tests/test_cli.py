@@ -360,12 +360,57 @@ def test_ctrl_c_ends_stream_cleanly_with_a_summary(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # 128 + SIGINT, the shells' convention
     assert "Traceback" not in err
     summary = err.strip().splitlines()[-1]
     assert summary.startswith("stopped after")
     for text in ("(interrupted)", "reconnects", "dropped"):
         assert text in summary
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX-only")
+def test_a_second_ctrl_c_while_stopping_is_quiet(
+    market_exchange: Tuple[FakeExchange, SyntheticMarket],
+) -> None:
+    exchange, _ = market_exchange
+    argv = [sys.executable, "-m", "binance_options_ws", "stream", "--url", exchange.url]
+    proc = subprocess.Popen(
+        [*argv, "BTCUSDT@index"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert "BTCUSDT@index" in proc.stdout.readline()  # streaming
+        for _ in range(3):  # an impatient user
+            proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
+
+
+def test_a_connection_that_cannot_be_made_exits_1_with_one_line(
+    market_exchange: Tuple[FakeExchange, SyntheticMarket],
+) -> None:
+    exchange, _ = market_exchange
+    started = time.monotonic()
+    argv = ["stream", "--url", exchange.url + "/gone", "BTCUSDT@index"]
+    done = subprocess.run(
+        [sys.executable, "-m", "binance_options_ws", *argv],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert time.monotonic() - started < 10  # a 404 is final: no waiting out the timeout
+    errors = [line for line in done.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1
+    assert "HTTP 404" in errors[0]
+    assert "Traceback" not in done.stderr
 
 
 # --------------------------------------------------------------------------

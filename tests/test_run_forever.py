@@ -1,0 +1,47 @@
+"""``StreamClient.run_forever()`` and Ctrl+C, in a child process that gets real SIGINTs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from binance_options_ws.testing import FakeExchange
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX-only")
+def test_ctrl_c_ends_run_forever_quietly_even_when_pressed_again() -> None:
+    with FakeExchange(market=True) as exchange:
+        script = textwrap.dedent(
+            f"""
+            from binance_options_ws import StreamClient
+
+            client = StreamClient({exchange.url!r}, proxy=None)
+            client.subscribe_index("BTCUSDT", lambda event: print("event", flush=True))
+            client.run_forever()
+            print("returned", flush=True)
+            """
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "event\n"  # running, callbacks flowing
+            for _ in range(5):  # an impatient user
+                proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0, err
+    assert out.rstrip().endswith("returned")
+    assert "Traceback" not in err
