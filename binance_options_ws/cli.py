@@ -37,6 +37,8 @@ import os
 import sys
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 
+from ._cli_data import COMMANDS as DATA_COMMANDS
+from ._cli_data import add_parsers as add_data_parsers
 from ._cli_demo import DEMO_SECONDS, run_demo
 from ._cli_run import (
     EXIT_FAILURE,
@@ -349,6 +351,7 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
     symbols.add_argument(
         "--timeout", type=_positive_float, default=10.0, metavar="N", help="seconds (default: 10)"
     )
+    add_data_parsers(commands)  # record, convert, chain (in _cli_data)
     return parser
 
 
@@ -356,6 +359,7 @@ _COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "stream": _cmd_stream,
     "demo": run_demo,
     "symbols": _cmd_symbols,
+    **DATA_COMMANDS,
 }
 
 
