@@ -17,6 +17,7 @@ import pytest
 
 from binance_options_ws import (
     ClientClosedError,
+    ConnectionFailedError,
     RequestTimeoutError,
     StreamClient,
 )
@@ -269,3 +270,37 @@ def test_a_silent_stall_still_answers_pings() -> None:
         exchange.resume()
         exchange.publish("BTCUSDT@index", {"e": "index", "E": 2, "s": "BTCUSDT", "p": "2"})
         assert client.get(timeout=5).price == 2.0
+
+
+# ---------------------------------------------------------------- slow handshakes
+
+
+def test_a_subscribe_behind_a_slow_handshake_keeps_its_timeout(exchange: FakeExchange) -> None:
+    exchange.delay_handshakes(5)
+    with make_client(exchange) as client:
+        started = time.monotonic()
+        with pytest.raises(ConnectionFailedError, match=r"within 0\.5 s"):
+            client.subscribe_index("BTCUSDT", timeout=0.5)
+        assert time.monotonic() - started < 0.5 + MARGIN
+
+
+def test_a_slow_handshake_that_ends_in_time_subscribes(exchange: FakeExchange) -> None:
+    exchange.delay_handshakes(0.3)
+    with make_client(exchange) as client:
+        client.subscribe_index("BTCUSDT", timeout=5)
+        assert exchange.subscriptions == {"BTCUSDT@index"}
+
+
+def test_close_releases_a_subscribe_behind_a_slow_handshake(exchange: FakeExchange) -> None:
+    exchange.delay_handshakes(5)
+    client = make_client(exchange)
+    try:
+        outcome = Outcome(lambda: client.subscribe_index("BTCUSDT", timeout=20))
+        closed_at = time.monotonic()
+        client.close()
+        outcome.join(5)
+        assert isinstance(outcome.error, ClientClosedError), outcome.error
+        assert outcome.ended_at is not None
+        assert outcome.ended_at - closed_at < MARGIN
+    finally:
+        client.close()

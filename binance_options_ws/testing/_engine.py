@@ -18,6 +18,7 @@ import threading
 import time
 from typing import (
     Any,
+    Awaitable,
     Callable,
     Collection,
     Coroutine,
@@ -109,6 +110,7 @@ class Engine:
         # (status, Location) answered to every handshake while set (redirect_handshakes).
         self.redirect: Optional[Tuple[int, str]] = None
         self.reply_delay = 0.0
+        self.handshake_delay = 0.0
         # The market, polled by feed() and asked by the REST route (event loop thread only).
         self.market: Optional[MarketFeed] = None
         self._ids = itertools.count(1)
@@ -259,6 +261,21 @@ class Engine:
             _log.warning("the fake exchange's connection handlers did not finish in time")
 
     # -- serving connections (event loop thread) --------------------------
+
+    def accept(
+        self, connection: ServerConnection, request: Request
+    ) -> Union[Optional[Response], Awaitable[Optional[Response]]]:
+        """The server's ``process_request``: :meth:`process_request`, after any handshake delay."""
+        delay = self.handshake_delay
+        if delay > 0 and not request.path.startswith(_rest.REST_PREFIX):
+            return self._accept_later(connection, request, delay)
+        return self.process_request(connection, request)
+
+    async def _accept_later(
+        self, connection: ServerConnection, request: Request, delay: float
+    ) -> Optional[Response]:
+        await asyncio.sleep(delay)
+        return self.process_request(connection, request)
 
     def process_request(self, connection: ServerConnection, request: Request) -> Optional[Response]:
         """Answer REST, refuse a handshake (refusing, bad path) or create its session."""

@@ -336,6 +336,24 @@ class FaultInjection:
         runtime = self._require_runtime()
         return runtime.call(self._engine.ping_each, connection_id, count)
 
+    def delay_handshakes(self, seconds: float) -> None:
+        """Answer each later WebSocket handshake only after ``seconds``; 0 turns it off.
+
+        The TCP connection is accepted at once; the HTTP 101 answer waits, as from
+        an overloaded server. Open connections are not touched. It can be set
+        before :meth:`start`.
+
+        Raises:
+            ValueError: If ``seconds`` is negative.
+
+        Example:
+            >>> exchange.delay_handshakes(2.0)  # doctest: +SKIP
+        """
+        if not seconds >= 0:
+            raise ValueError(f"seconds must be >= 0, got {seconds!r}")
+        with self._engine.lock:
+            self._engine.handshake_delay = float(seconds)
+
     def delay_control_replies(self, seconds: float) -> None:
         """Hold every later control reply for ``seconds`` before sending it; 0 turns it off.
 

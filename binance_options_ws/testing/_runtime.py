@@ -187,7 +187,7 @@ class Runtime:
             self.host,
             self.port,
             ssl=self.ssl_context,
-            process_request=engine.process_request,
+            process_request=engine.accept,
             create_connection=connection_class(self.connections),
             compression=None,
             ping_interval=None,  # the engine pings by itself, see Engine._watch()
