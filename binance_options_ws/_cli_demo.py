@@ -3,8 +3,9 @@
 What the demo streams depends on the endpoint: each endpoint the demo knows has a
 plan (the streams, what each is, and the command to try next), built with that
 endpoint's own stream-name builders. The chain of the nearest expiry is not
-printed event by event: :class:`ChainBoard` collects it and prints one summary
-line a second. Internal to :mod:`binance_options_ws.cli`.
+printed event by event: :class:`ChainBoard` keeps it in the public
+:class:`~binance_options_ws.chain.OptionChain` and prints one summary line a
+second. Internal to :mod:`binance_options_ws.cli`.
 """
 
 from __future__ import annotations
@@ -12,20 +13,19 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-import threading
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import attrs
 
 from ._cli_run import EXIT_INTERRUPTED, EXIT_OK, Printer, UsageError, print_events, summary
 from ._extras import TESTING_EXTRA
 from ._version import __version__
+from .chain import OptionChain
 from .client import StreamClient
 from .dialects import Dialect, fstream, nbstream
 from .endpoints import get_endpoint
-from .exceptions import BinanceOptionsWSError
 from .format import format_number, format_percent, format_time
-from .models import Event, IndexPrice, MarkPrice, Ticker
+from .models import Event, IndexPrice
 from .symbols import OptionSymbol
 
 __all__ = ["DEMO_SECONDS", "ChainBoard", "DemoPlan", "demo_plan", "run_demo"]
@@ -34,69 +34,52 @@ __all__ = ["DEMO_SECONDS", "ChainBoard", "DemoPlan", "demo_plan", "run_demo"]
 DEMO_SECONDS = 10.0
 _UNDERLYING, _PAIR = "BTC", "BTCUSDT"
 
-_Quote = Union[Ticker, MarkPrice]
-
 
 class ChainBoard:
-    """Keeps the latest quote of every option of one expiry (fed by a client callback).
-
-    The quotes are tickers (nbstream's ``BTC@ticker@<YYMMDD>``) or mark prices
-    (fstream's ``btcusdt@optionMarkPrice``, every expiry: the others are skipped);
-    both carry the mark, the implied volatility and the greeks.
+    """One summary line a second of the nearest expiry's :class:`OptionChain`.
 
     Attributes:
         stream: The chain's stream name, shown in the line.
-        expiration: The expiry whose options are kept.
-        updates: How many events the stream delivered, shown or not.
+        chain: The chain (subscribed by :meth:`start`).
+        updates: How many times the chain changed, shown in the summary.
     """
 
     def __init__(self, stream: str, expiration: _dt.date) -> None:
         self.stream = stream
         self.expiration = expiration
         self.updates = 0
-        self._latest: Dict[OptionSymbol, _Quote] = {}
-        self._lock = threading.Lock()  # protects updates and _latest: callback vs printer
+        self.chain: Optional[OptionChain] = None
 
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.updates += 1
-        if not isinstance(event, (Ticker, MarkPrice)) or not event.symbol:
-            return
-        try:
-            option = OptionSymbol.parse(event.symbol)
-        except BinanceOptionsWSError:
-            return
-        if option.expiration == self.expiration:
-            with self._lock:
-                self._latest[option] = event
+    def start(self, client: StreamClient) -> None:
+        """Subscribe the chain on ``client``."""
+        self.chain = OptionChain(client, _UNDERLYING, self.expiration, on_change=self._changed)
 
-    def line(self, spot: Optional[float], width: int) -> Optional[str]:
-        """One line: how many options, and the call and put nearest the money.
+    def _changed(self, _: OptionChain) -> None:
+        self.updates += 1  # on the dispatcher thread only
+
+    def line(self, width: int) -> Optional[str]:
+        """One line: how many options, and the call and put at the money.
 
         Args:
-            spot: The underlying's price, to find the money; None takes the middle strike.
             width: The width of the stream column.
 
         Returns:
-            The line, or None before the first quote.
+            The line, or None before the chain has quotes and an index price.
         """
-        with self._lock:
-            latest = list(self._latest.items())
-        if not latest:
+        chain = self.chain
+        strike = chain.atm_strike if chain is not None else None
+        if chain is None or strike is None:
             return None
-        by_strike: Dict[Any, Dict[str, _Quote]] = {}
-        for option, quote in latest:
-            by_strike.setdefault(option.strike, {})[option.side.value] = quote
-        reference = spot if spot is not None else float(sorted(by_strike)[len(by_strike) // 2])
-        strike = min(by_strike, key=lambda k: abs(float(k) - reference))
+        row = next(r for r in chain.rows() if r.strike == strike)
         sides = [
-            f"{side.lower()} mark {format_number(q.mark_price)} iv {format_percent(q.mark_iv)}"
+            f"{name} mark {format_number(q.mark)} iv {format_percent(q.iv)}"
             + ("" if q.delta is None else f" delta {format_number(q.delta, 3)}")
-            for side, q in sorted(by_strike[strike].items())
+            for name, q in (("call", row.call), ("put", row.put))
+            if q is not None and q.mark is not None
         ]
         return (
-            f"{format_time(None)}  {self.stream:<{width}}  {len(latest)} options;"
-            f" nearest the money {format_number(float(strike))}: {' | '.join(sides)}"
+            f"{format_time(None)}  {self.stream:<{width}}  {len(chain.quotes())} options;"
+            f" nearest the money {format_number(strike)}: {' | '.join(sides)}"
         )
 
 
@@ -235,10 +218,10 @@ def _stream_demo(
     if args.json:
         client.subscribe(plan.chain)  # every quote of the chain, one JSON line each
     else:
-        client.subscribe(plan.chain, board)  # a callback collects the chain
+        board.start(client)  # the public OptionChain keeps the chain
 
         def every_second() -> None:
-            line = board.line(spot.price, width)
+            line = board.line(width)
             if line is not None:
                 printer.line(line)
 
