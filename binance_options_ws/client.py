@@ -219,6 +219,7 @@ class StreamClient(StreamMethods):
             proxy=proxy,
             ssl_context=ssl_context,
         )
+        self._proxy_option: Union[str, bool, None] = None if proxy is False else proxy
         self._lock = threading.RLock()  # protects _pool and _closed
         self._closed = threading.Event()
         self._pool: Optional[Pool] = None
@@ -254,6 +255,27 @@ class StreamClient(StreamMethods):
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._router.streams())} streams"
         return f"<StreamClient {self._endpoint.name} {self._settings.base_url} ({state})>"
+
+    @property
+    def proxy(self) -> Union[str, bool, None]:
+        """The ``proxy`` option: a proxy URL, True (from the environment) or None (none).
+
+        Helpers that make requests of their own (``OrderBook``'s snapshots) go the same way.
+
+        Example:
+            >>> StreamClient(proxy=None).proxy   # doctest: +SKIP
+        """
+        return self._proxy_option
+
+    @property
+    def ssl_context(self) -> Optional[ssl.SSLContext]:
+        """The ``ssl_context`` option (None: the system's certificate authorities).
+
+        Example:
+            >>> StreamClient().ssl_context is None   # doctest: +SKIP
+            True
+        """
+        return self._settings.ssl_context
 
     @property
     def endpoint(self) -> str:

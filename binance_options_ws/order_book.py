@@ -75,8 +75,9 @@ class OrderBook:
     Args:
         client: A :class:`~binance_options_ws.StreamClient` with ``endpoint="fstream"``.
         symbol: The option symbol, e.g. ``"BTC-261225-100000-C"``.
-        rest: Where snapshots come from; a ``RestClient()`` for Binance by default
-            (a :class:`~binance_options_ws.testing.FakeExchange`'s ``rest_url`` in tests).
+        rest: Where snapshots come from; by default a ``RestClient()`` for Binance that
+            goes through the client's ``proxy`` with its ``ssl_context`` (a
+            :class:`~binance_options_ws.testing.FakeExchange`'s ``rest_url`` in tests).
         speed: The diff stream's speed, ``"100ms"`` (the default) or ``"500ms"``.
         limit: Levels per side in each snapshot: 10, 20, 50, 100, 500 or 1000.
         on_update: Called with the book after every change and after every sync, on
@@ -121,7 +122,11 @@ class OrderBook:
         self.symbol = OptionSymbol.parse(symbol).name
         self._client = client
         self._own_rest = rest is None
-        self._rest = rest if rest is not None else RestClient(timeout=_OWN_REST_TIMEOUT)
+        if rest is None:  # the client's way out: its proxy and TLS settings
+            rest = RestClient(
+                timeout=_OWN_REST_TIMEOUT, proxy=client.proxy, ssl_context=client.ssl_context
+            )
+        self._rest = rest
         self._limit = limit
         self._on_update = on_update
         self._lock = threading.Lock()  # protects everything below up to _failed

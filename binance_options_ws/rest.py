@@ -20,8 +20,15 @@ errors (see :mod:`binance_options_ws.exceptions`):
   :class:`RateLimitError` at once, so a loop cannot walk into a longer ban;
 - HTTP 503 "Unknown error, please check your request or try again later.":
   :class:`UnknownOutcomeError`; Binance says the request may have succeeded;
-- a timeout: :class:`RestTimeoutError`; no connection: :class:`RestConnectionError`;
-  a body that is not the JSON expected: :class:`InvalidResponseError`.
+- a timeout: :class:`RestTimeoutError` (which says whether the server never
+  answered, or sent its headers and then stalled in the body); no connection:
+  :class:`RestConnectionError`; a body that is not the JSON expected, or larger
+  than ``max_response_bytes`` once decompressed: :class:`InvalidResponseError`.
+
+Proxies: by default the standard environment variables (``HTTPS_PROXY``,
+``ALL_PROXY``, ``NO_PROXY``, ...), as requests reads them; ``proxy="http://..."``
+names one, ``proxy=None`` turns them off. ``socks5://`` proxies need PySocks, the
+``socks`` extra (``pip install -e ".[socks]"``).
 """
 
 from __future__ import annotations
@@ -29,13 +36,16 @@ from __future__ import annotations
 import json
 import logging
 import math
+import ssl
 import threading
 import time
 from types import TracebackType
-from typing import Any, Dict, NoReturn, Optional, Tuple, Type, Union
+from typing import Any, Dict, List, NoReturn, Optional, Tuple, Type, Union
 
 import requests
+import requests.adapters
 
+from ._proxy import Proxy, check_proxy, check_url_text
 from ._retry import RATE_LIMIT_STATUSES, parse_retry_after
 from ._timing import Clock, Deadline
 from ._version import __version__
@@ -58,7 +68,7 @@ from .exchange_info import (
 )
 from .symbols import OptionSymbol
 
-__all__ = ["DEFAULT_REST_URL", "USER_AGENT", "RestClient"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_REST_URL", "USER_AGENT", "RestClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +85,28 @@ _DEPTH = "/eapi/v1/depth"
 # The 503 message that, per the documentation, means "sent, outcome unknown".
 _UNKNOWN_OUTCOME_MARKER = "unknown error"
 _SNIPPET = 200  # characters of a bad body quoted in an error message
+#: The largest answer read by default, in bytes once decompressed: 64 MiB, some
+#: twenty times Binance's whole options exchangeInfo.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_CHUNK = 65536
+# What turns requests' proxy lookup in the environment off, key by key.
+_NO_PROXIES: Dict[str, Any] = {"http": None, "https": None, "all": None}
+
+
+class _ContextAdapter(requests.adapters.HTTPAdapter):
+    """An HTTP adapter whose TLS connections, direct or through a proxy, use one SSLContext."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(proxy, **kwargs)
 
 
 class RestClient:
@@ -83,11 +115,20 @@ class RestClient:
     Args:
         base_url: Where the API lives, ``https://eapi.binance.com`` by default.
         timeout: Seconds to wait for the server on every request (connecting and
-            each read), 10 by default.
+            each read), 10 by default; reading a body takes at most this long too.
+        proxy: A proxy URL (``"http://user:password@host:3128"``, ``"socks5h://..."``),
+            True (the default) to read ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``
+            from the environment as requests does, or None for no proxy.
+        ssl_context: The TLS settings (a private certificate authority, a company
+            proxy that inspects TLS); None uses requests' defaults. Verification
+            stays on unless the context turns it off.
+        max_response_bytes: The largest answer read, once decompressed; a larger
+            one raises :class:`InvalidResponseError` without being read further.
 
     Raises:
-        ValueError: If ``base_url`` is not an http(s) URL or ``timeout`` is not a
-            positive number.
+        ValueError: If ``base_url`` is not an http(s) URL, ``timeout`` or
+            ``max_response_bytes`` is not a positive number, or ``proxy`` is not a
+            proxy URL, True or None (an ``InvalidArgumentError`` then).
 
     Example:
         >>> with RestClient(timeout=5) as rest:
@@ -95,9 +136,32 @@ class RestClient:
         ['BTC', 'ETH']
     """
 
-    def __init__(self, base_url: str = DEFAULT_REST_URL, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_REST_URL,
+        *,
+        timeout: float = 10.0,
+        proxy: Union[str, bool, None] = True,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
             raise ValueError(f"base_url must start with https:// or http://, got {base_url!r}")
+        check_url_text("base_url", base_url)
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ValueError(
+                "max_response_bytes must be a whole number of bytes >= 1, "
+                f"got {max_response_bytes!r}"
+            )
+        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+            raise ValueError(f"ssl_context must be an ssl.SSLContext or None, got {ssl_context!r}")
+        proxies = _proxies(proxy)
+        checked = check_proxy(proxy)
+        self._proxy_shown = f" {checked.display}" if isinstance(checked, Proxy) else ""
         if (
             isinstance(timeout, bool)
             or not isinstance(timeout, (int, float))
@@ -107,8 +171,12 @@ class RestClient:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self._base_url = base_url.rstrip("/")
         self._timeout = float(timeout)
+        self._max_bytes = max_response_bytes
+        self._proxies = proxies
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        if ssl_context is not None:
+            self._session.mount("https://", _ContextAdapter(ssl_context))
         self._clock: Clock = time.monotonic
         # Protects _closed, _blocked and _blocked_status. The HTTP request itself
         # runs outside the lock.
@@ -262,32 +330,89 @@ class RestClient:
         self._before_request()
         url = self._base_url + path
         try:
-            response = self._session.get(url, params=params, timeout=self._timeout)
+            response = self._session.get(
+                url, params=params, timeout=self._timeout, proxies=self._proxies, stream=True
+            )
         except requests.Timeout as exc:  # ConnectTimeout too, though it is also a ConnectionError
             raise RestTimeoutError(
-                f"GET {url} did not complete within {self._timeout:g} seconds"
+                f"GET {url} did not complete within {self._timeout:g} seconds: no answer"
             ) from exc
+        except requests.exceptions.InvalidSchema as exc:  # socks5:// without PySocks
+            raise RestConnectionError(
+                f"GET {url} failed: {exc}; a socks5:// proxy needs the socks extra "
+                '(pip install -e ".[socks]", or pip install PySocks)'
+            ) from exc
+        except requests.exceptions.ProxyError as exc:
+            raise RestConnectionError(f"GET {url} failed: the proxy failed: {exc}") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise RestConnectionError(f"GET {url} failed: could not connect: {exc}") from exc
         except requests.RequestException as exc:
             raise RestError(f"GET {url} failed: {exc}") from exc
+        with response:
+            content = self._read_body(url, response)
         status = response.status_code
         if not 200 <= status < 300:
-            self._raise_for_error(response)
+            self._raise_for_error(response, content)
         if not json_body:
             return None
         try:
-            body = json.loads(response.content)
+            body = json.loads(content)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
             raise InvalidResponseError(
                 f"GET {url} answered HTTP {status} with a body that is not JSON: "
-                f"{_snippet(response.text)}"
+                f"{_snippet(_text(content))}"
             ) from exc
         error = _error_fields(body)
         if error is not None and error[0] is not None and error[0] < 0:
             # An error payload under a 2xx status: still an error.
             raise BinanceAPIError(error[0], error[1], status)
         return body
+
+    def _read_body(self, url: str, response: requests.Response) -> bytes:
+        """The whole body, decompressed, within ``timeout`` and ``max_response_bytes``.
+
+        Raises:
+            InvalidResponseError: If it is larger than ``max_response_bytes``.
+            RestTimeoutError: If the server stalled after its headers, or took longer
+                than ``timeout`` to send the body.
+            RestConnectionError: If the connection broke in the middle of the body.
+        """
+        status = response.status_code
+        limit = self._max_bytes
+        too_big = (
+            f"GET {url} answered HTTP {status} with a body larger than {limit:,} bytes "
+            "(max_response_bytes): not read"
+        )
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise InvalidResponseError(too_big)
+        deadline = Deadline(self._timeout, clock=self._clock)
+        chunks: List[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise InvalidResponseError(too_big)
+                chunks.append(chunk)
+                if deadline.expired:
+                    raise RestTimeoutError(
+                        f"GET {url} answered HTTP {status}, then sent its body too slowly: "
+                        f"{size:,} bytes in {self._timeout:g} s"
+                    )
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            if _is_read_timeout(exc):
+                raise RestTimeoutError(
+                    f"GET {url} answered HTTP {status}, then stalled: no byte of the body "
+                    f"for {self._timeout:g} s (after {size:,} bytes)"
+                ) from exc
+            raise RestConnectionError(
+                f"GET {url} answered HTTP {status}, then the connection broke in the body "
+                f"(after {size:,} bytes): {exc}"
+            ) from exc
+        except requests.RequestException as exc:
+            raise RestError(f"GET {url} failed while reading the body: {exc}") from exc
+        return b"".join(chunks)
 
     def _before_request(self) -> None:
         with self._lock:
@@ -313,15 +438,20 @@ class RestClient:
             wait,
         )
 
-    def _raise_for_error(self, response: requests.Response) -> NoReturn:
+    def _raise_for_error(self, response: requests.Response, content: bytes) -> NoReturn:
         status = response.status_code
-        fields = _error_fields(_json_or_none(response.content))
+        fields = _error_fields(_json_or_none(content))
         if fields is None:
             code: Optional[int] = None
-            body = _snippet(response.text)
+            body = _snippet(_text(content))
             msg = f"{response.reason or 'error'}: {body}" if body else (response.reason or "error")
         else:
             code, msg = fields
+        if status == 407:  # from a proxy: plain http:// goes through it without a tunnel
+            raise RestConnectionError(
+                f"GET {response.url} failed: the proxy{self._proxy_shown} asked for credentials "
+                "(HTTP 407): put them in the proxy URL, http://user:password@host:port"
+            )
         if status in RATE_LIMIT_STATUSES:
             retry_after = parse_retry_after(response.headers)
             if retry_after is not None and retry_after > 0:
@@ -343,6 +473,40 @@ class RestClient:
 # --------------------------------------------------------------------------
 # Pure helpers
 # --------------------------------------------------------------------------
+
+
+def _proxies(proxy: object) -> Optional[Dict[str, Any]]:
+    """requests' ``proxies`` for the ``proxy`` option (None: requests reads the environment).
+
+    Raises:
+        InvalidArgumentError: If ``proxy`` is not a proxy URL, True or None.
+    """
+    checked = check_proxy(proxy)
+    if checked is True:
+        return None
+    if checked is None:
+        return dict(_NO_PROXIES)  # None for every key: requests then uses none
+    assert isinstance(proxy, str)
+    return {"http": proxy, "https": proxy}
+
+
+def _is_read_timeout(error: BaseException) -> bool:
+    """Whether requests' error wraps a read timeout (urllib3 wraps it in ConnectionError)."""
+    current: Optional[BaseException] = error
+    while current is not None:
+        if (
+            isinstance(current, (requests.Timeout, TimeoutError))
+            or "ReadTimeout" in type(current).__name__
+        ):
+            return True
+        args = getattr(current, "args", ())
+        nested = args[0] if args and isinstance(args[0], BaseException) else None
+        current = nested or current.__cause__ or current.__context__
+    return False
+
+
+def _text(content: bytes) -> str:
+    return content.decode("utf-8", errors="replace")
 
 
 def _snippet(text: str) -> str:
