@@ -14,6 +14,7 @@ import logging as _logging
 
 from . import fstream, streams
 from ._version import __version__
+from .chain import OptionChain
 from .client import StreamClient
 from .dialects import StreamKind, StreamName
 from .endpoints import parse_message
@@ -28,8 +29,11 @@ from .exceptions import (
     InvalidStreamError,
     InvalidStreamTypeError,
     MessageParseError,
+    MissingExtraError,
     ProxyError,
     RateLimitError,
+    RecordingDamagedError,
+    RecordingError,
     RequestTimeoutError,
     RestConnectionError,
     RestError,
@@ -66,11 +70,13 @@ from .models import (
     UnknownEvent,
 )
 from .order_book import OrderBook
+from .playback import replay
 from .rest import RestClient
 from .status import ClientStats, StateChange, StateListener
 from .streams import parse_stream
 from .subscription import Subscription
 from .symbols import OptionSide, OptionSymbol
+from .tables import to_frame
 
 __all__ = [
     "__version__",
@@ -98,9 +104,11 @@ __all__ = [
     "LotSize",
     "MarkPrice",
     "MessageParseError",
+    "MissingExtraError",
     "NewSymbol",
     "OpenInterest",
     "OptionAsset",
+    "OptionChain",
     "OptionContract",
     "OptionSide",
     "OptionSymbol",
@@ -113,6 +121,9 @@ __all__ = [
     "PriceFilter",
     "RateLimit",
     "RateLimitError",
+    "RecordingDamagedError",
+    "RecordingError",
+    "replay",
     "RequestTimeoutError",
     "RestClient",
     "RestConnectionError",
@@ -128,6 +139,7 @@ __all__ = [
     "Subscription",
     "SubscriptionEndedError",
     "Ticker",
+    "to_frame",
     "Trade",
     "UnknownEvent",
     "UnknownOutcomeError",

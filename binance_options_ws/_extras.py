@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .exceptions import BinanceOptionsWSError
+from .exceptions import MissingExtraError
 
 __all__ = [
     "PANDAS_EXTRA",
@@ -32,15 +32,6 @@ PARQUET_EXTRA = (
     'pip install "binance-options-ws[parquet]" '
     '(in a clone of the project: pip install -e ".[parquet]")'
 )
-
-
-class MissingExtraError(BinanceOptionsWSError, ImportError):
-    """An optional library is missing; the message names the extra that installs it.
-
-    Example:
-        >>> issubclass(MissingExtraError, ImportError)
-        True
-    """
 
 
 def import_pandas(what: str) -> Any:

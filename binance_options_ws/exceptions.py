@@ -17,6 +17,9 @@ already catches the built-ins keeps working::
     ├── RequestTimeoutError (TimeoutError)   the exchange did not answer in time
     ├── ConnectionFailedError (ConnectionError)  could not open or keep a connection
     │   └── ProxyError                       the proxy refused, failed or was unreachable
+    ├── RecordingError (OSError)             a recording could not be written
+    ├── RecordingDamagedError (ValueError)   a recording is damaged (read up to the damage)
+    ├── MissingExtraError (ImportError)      an optional library (pandas, pyarrow) is missing
     └── RestError                            a REST look-up failed
         ├── BinanceAPIError                  the API answered {"code": ..., "msg": ...}
         │   ├── RateLimitError               HTTP 429 (slow down) or 418 (IP banned)
@@ -49,8 +52,11 @@ __all__ = [
     "InvalidStreamError",
     "InvalidStreamTypeError",
     "MessageParseError",
+    "MissingExtraError",
     "ProxyError",
     "RateLimitError",
+    "RecordingDamagedError",
+    "RecordingError",
     "RequestTimeoutError",
     "RestConnectionError",
     "RestError",
@@ -225,3 +231,41 @@ class RestConnectionError(RestError, ConnectionError):
 
 class InvalidResponseError(RestError, ValueError):
     """The HTTP response body was not the JSON the API documents."""
+
+
+class RecordingError(BinanceOptionsWSError, OSError):
+    """A recording could not be written: an unwritable directory, a full disk.
+
+    Raised by ``StreamClient(record_to=...)`` at the start; later, writing stops
+    with a logged error, the error goes to ``on_error``, and the stream goes on.
+    """
+
+
+class RecordingDamagedError(BinanceOptionsWSError, ValueError):
+    """A recording ends in damage (cut mid-line, a bad gzip tail, a garbled line).
+
+    Everything before the damage was read. The attributes say where it is.
+
+    Attributes:
+        path: The damaged file.
+        line: The number of its first line that could not be read (1 = the header).
+        frames: How many frames were read from the recording before it.
+    """
+
+    def __init__(self, path: str, line: int, frames: int, detail: str) -> None:
+        super().__init__(
+            f"recording {path} is damaged at line {line} ({detail}); "
+            f"the {frames} frames before it were read"
+        )
+        self.path = path
+        self.line = line
+        self.frames = frames
+
+
+class MissingExtraError(BinanceOptionsWSError, ImportError):
+    """An optional library is missing; the message names the extra that installs it.
+
+    Example:
+        >>> issubclass(MissingExtraError, ImportError)
+        True
+    """

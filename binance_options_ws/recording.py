@@ -65,7 +65,7 @@ from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, 
 import attrs
 
 from ._version import __version__
-from .exceptions import BinanceOptionsWSError
+from .exceptions import RecordingDamagedError, RecordingError
 
 __all__ = [
     "FORMAT_NAME",
@@ -104,31 +104,6 @@ _TEXT = b',"text":'
 
 #: A file or directory path: a ``str`` or a ``pathlib.Path``.
 PathLike = Union[str, "os.PathLike[str]"]
-
-
-class RecordingError(BinanceOptionsWSError, OSError):
-    """A recording could not be written: an unwritable directory, a full disk."""
-
-
-class RecordingDamagedError(BinanceOptionsWSError, ValueError):
-    """A recording ends in damage (cut mid-line, a bad gzip tail, a garbled line).
-
-    Everything before the damage was read. Attributes say where it is.
-
-    Attributes:
-        path: The damaged file.
-        line: The number of its first line that could not be read (1 = the header).
-        frames: How many frames were read from the recording before it.
-    """
-
-    def __init__(self, path: str, line: int, frames: int, detail: str) -> None:
-        super().__init__(
-            f"recording {path} is damaged at line {line} ({detail}); "
-            f"the {frames} frames before it were read"
-        )
-        self.path = path
-        self.line = line
-        self.frames = frames
 
 
 @attrs.frozen
@@ -328,7 +303,7 @@ class Recorder:
 
     ``StreamClient(record_to=...)`` makes one; you rarely need to. :meth:`add`
     only appends to a list (it runs on the reader thread); the recorder's thread
-    writes and flushes every :data:`FLUSH_INTERVAL` seconds, and :meth:`close`
+    writes and flushes every half second, and :meth:`close`
     writes what is left and ends the file.
 
     Args:
