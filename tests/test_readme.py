@@ -5,7 +5,9 @@ A python block preceded by ``<!-- readme-test: MODE -->`` is executed:
 * ``run``: as a script against a fake exchange, with only the URL swapped in
   (``StreamClient(`` becomes ``StreamClient("ws://127.0.0.1:PORT", ``);
 * ``as-is``: as a script, unchanged (it starts its own fake exchange);
-* ``rest``: in this process, with the REST API answering from a canned exchangeInfo;
+* ``rest``: in this process, against the fake exchange's REST routes (its synthetic
+  market's exchangeInfo), with only the URL swapped in (``RestClient()`` becomes
+  ``RestClient("http://127.0.0.1:PORT")``);
 * ``pytest``: written to a test file and run by pytest, with the package's fixtures.
 
 Every other python block must compile, import only names that exist, and call
@@ -23,19 +25,16 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
-import responses
 
 import binance_options_ws
 from binance_options_ws import ExchangeInfo, OrderBook, RestClient, StreamClient, cli
-from binance_options_ws.rest import DEFAULT_REST_URL
 from binance_options_ws.testing import FakeExchange, SyntheticMarket
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-FIXTURE = ROOT / "tests" / "data" / "exchange_info.json"
 DEMO_COMMAND = (
     "python3 -m venv .venv && .venv/bin/pip install -e '.[testing]' && "
     ".venv/bin/python -m binance_options_ws demo"
@@ -240,25 +239,18 @@ def test_the_endpoint_table_shows_what_each_endpoint_takes() -> None:
         assert fstream.parse_stream(name).name == name, method
 
 
-@contextlib.contextmanager
-def _exchange_info_served() -> Iterator[None]:
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        mock.get(
-            f"{DEFAULT_REST_URL}/eapi/v1/exchangeInfo",
-            body=FIXTURE.read_bytes(),
-            content_type="application/json",
-        )
-        yield
-
-
 @pytest.mark.parametrize("code", [code for mode, code in PYTHON if mode == "rest"])
-def test_rest_block_runs(code: str) -> None:
+def test_rest_block_runs_offline_against_the_fake_exchange(code: str) -> None:
+    market = SyntheticMarket(seed=0)
     printed = io.StringIO()
-    with _exchange_info_served(), contextlib.redirect_stdout(printed):
-        exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+    with FakeExchange(market=market) as exchange:
+        swapped = code.replace("RestClient()", f"RestClient({exchange.rest_url!r})")
+        assert swapped != code, "the block makes no RestClient() to point at the fake exchange"
+        with contextlib.redirect_stdout(printed):
+            exec(compile(swapped, "README.md", "exec"), {"__name__": "__readme__"})
     lines = printed.getvalue().splitlines()
-    assert lines[0] == "['BTC', 'DOGE', 'ETH']"
-    assert lines[1].startswith("BTC-260921-")
+    assert lines[0] == str(sorted({name.split("-")[0] for name in market.symbols()}))
+    assert lines[1].split()[0] in market.symbols("BTC")  # a symbol the streams publish
 
 
 @pytest.mark.parametrize("code", [code for mode, code in PYTHON if mode == "pytest"])

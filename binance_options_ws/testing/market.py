@@ -367,12 +367,57 @@ class SyntheticMarket:
         if now_ms is not None:
             sim.advance(int(now_ms))
         book = sim.sampled_book(option, sim.now_ms)
-        return _rest.depth_body(
-            sim.level_texts(option, book.bids[:limit]),
-            sim.level_texts(option, book.asks[:limit]),
+        return _rest.depth_body(  # fixed decimals (priceScale), as the diff stream's
+            sim.level_texts(option, book.bids[:limit], fixed=True),
+            sim.level_texts(option, book.asks[:limit], fixed=True),
             book.changed_at,
             book.update_id,
         )
+
+    def exchange_info(self, now_ms: Optional[int] = None) -> Dict[str, object]:
+        """Every listed option, as ``GET /eapi/v1/exchangeInfo`` returns it.
+
+        The symbols are those the streams publish (:meth:`symbols`), with each
+        underlying's tick, lot size and fstream scales, so that
+        :class:`~binance_options_ws.RestClient` pointed at the fake exchange's
+        ``rest_url`` finds the same chain the streams deliver.
+
+        Args:
+            now_ms: The clock (it advances the market like :meth:`poll`); None
+                means the market's clock.
+
+        Returns:
+            ``{"timezone": "UTC", "serverTime": ms, "optionContracts": [...],
+            "optionAssets": [...], "optionSymbols": [...], "rateLimits": [...]}``.
+
+        Example:
+            >>> market = SyntheticMarket(seed=1, start=datetime.datetime(2026, 1, 5, 12, 0))
+            >>> market.exchange_info()["optionSymbols"][0]["symbol"]
+            'BTC-260106-99000-C'
+        """
+        sim = self._sim
+        if now_ms is not None:
+            sim.advance(int(now_ms))
+        assets = sorted(sim.chains)
+        entries = []
+        for asset in assets:
+            for option in sim.chain_options(asset):
+                units = option.units
+                entries.append(
+                    _rest.option_symbol(
+                        len(entries) + 1,
+                        option.name,
+                        asset,
+                        option.expiry_ms,
+                        option.strike_text,
+                        option.is_call,
+                        num(units.tick, units.decimals),
+                        num(units.lot, units.qty_decimals),
+                        units.price_scale,
+                        units.quantity_scale,
+                    )
+                )
+        return _rest.exchange_info_body(sim.now_ms, assets, entries)
 
     def skip_depth_updates(self, symbol: str, count: int = 1) -> None:
         """Lose the next ``count`` diff-depth events of ``symbol``.

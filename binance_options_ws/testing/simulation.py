@@ -506,9 +506,15 @@ class MarketSimulation:
         return bids, asks
 
     @staticmethod
-    def level_texts(option: Option, ladder: Ladder) -> Levels:
-        """Book levels as texts: ``[["price", "quantity"], ...]``."""
-        price, quantity = option.units.price, option.units.quantity
+    def level_texts(option: Option, ladder: Ladder, fixed: bool = False) -> Levels:
+        """Book levels as texts: ``[["price", "quantity"], ...]``.
+
+        ``fixed``: at the fstream scales (``"4725.000"``, as the REST book and the
+        fstream streams write them), else as nbstream does (``"4725"``).
+        """
+        units = option.units
+        price = units.fixed_price if fixed else units.price
+        quantity = units.fixed_quantity if fixed else units.quantity
         return [[price(ticks), quantity(lots)] for ticks, lots in ladder]
 
     def book_levels(self, option: Option, now: int, levels: int) -> Tuple[Levels, Levels]:
