@@ -1,72 +1,60 @@
 """A live option-chain table of the nearest expiry that refreshes in the terminal.
 
 Calls on the left, puts on the right, one row per strike: bid, ask, mark price,
-mark implied volatility and delta. A callback stores the latest Ticker of every
-option; the main loop redraws the table once a second.
+mark implied volatility and delta, the strike at the money marked with a *.
+An OptionChain keeps every option of the expiry current (it subscribes to the
+streams it needs, on either endpoint); the main loop redraws the table once a
+second. (``binance-options-ws chain BTC --demo`` draws the same from the command line.)
 
     python examples/option_chain.py --demo
 """
 
 import sys
-import threading
 import time
 
 from _common import example
 
-from binance_options_ws import OptionSymbol, StreamClient
-
-latest = {}  # option symbol -> its latest Ticker
-lock = threading.Lock()  # the callback writes `latest` while the main loop reads it
-
-
-def on_ticker(ticker):
-    """Runs on the client's callback thread for every Ticker of the chain."""
-    with lock:
-        latest[ticker.symbol] = ticker
+from binance_options_ws import OptionChain, StreamClient
 
 
 def cell(value, fmt):
     return format(value, fmt) if value is not None else "-"
 
 
-def side(t, width=43):
-    if t is None:
+def side(quote, width=43):
+    if quote is None:
         return " " * width
     text = (
-        f"{cell(t.best_bid_price, '>9.4g')} {cell(t.best_ask_price, '>9.4g')} "
-        f"{cell(t.mark_price, '>9.4g')} {cell(t.mark_iv, '>6.1%')} {cell(t.delta, '>+6.2f')}"
+        f"{cell(quote.bid, '>9.4g')} {cell(quote.ask, '>9.4g')} "
+        f"{cell(quote.mark, '>9.4g')} {cell(quote.iv, '>6.1%')} {cell(quote.delta, '>+6.2f')}"
     )
     return f"{text:>{width}}"
 
 
-def table(title):
-    with lock:
-        tickers = dict(latest)
-    rows = {}  # strike -> {"CALL": Ticker, "PUT": Ticker}
-    for symbol, ticker in tickers.items():
-        option = OptionSymbol.parse(symbol)
-        rows.setdefault(option.strike, {})[option.side.value] = ticker
+def table(chain, title):
     head = f"{'bid':>9} {'ask':>9} {'mark':>9} {'iv':>6} {'delta':>6}"
     lines = [title, f"{'CALLS':^43} | {'strike':^9} | {'PUTS':^43}", f"{head} | {'':9} | {head}"]
-    for strike in sorted(rows):
-        calls, puts = rows[strike].get("CALL"), rows[strike].get("PUT")
-        lines.append(f"{side(calls)} | {strike:^9} | {side(puts)}")
+    atm = chain.atm_strike
+    for row in chain.rows():
+        strike = f"{row.strike:g}" + ("*" if row.strike == atm else " ")
+        lines.append(f"{side(row.call)} | {strike:^9} | {side(row.put)}")
     return "\n".join(lines)
 
 
 with example(__doc__) as ex:
     redraw = sys.stdout.isatty()  # in a terminal, draw in place; in a pipe, print each table
-    with StreamClient(ex.url) as client:
-        client.subscribe_ticker_by_expiration(ex.underlying, ex.expiration, on_ticker)
+    with StreamClient(ex.url, endpoint=ex.endpoint) as client:
+        chain = OptionChain(client, ex.underlying, ex.expiration)
+        chain.wait_ready(timeout=ex.seconds)
         deadline = time.monotonic() + ex.seconds
         while time.monotonic() < deadline:
             time.sleep(1)
             title = (
-                f"{ex.underlying} options expiring {ex.expiration}  ({len(latest)} options, "
-                f"{time.strftime('%H:%M:%S')}, {client.stats.events} events so far)"
+                f"{ex.underlying} options expiring {ex.expiration}  ({len(chain.quotes())} "
+                f"options, index {chain.index_price}, {time.strftime('%H:%M:%S')})"
             )
             if redraw:
                 print("\033[H\033[2J", end="")  # cursor home, clear the screen
-            print(table(title), flush=True)
+            print(table(chain, title), flush=True)
             if not redraw:
                 print()

@@ -23,6 +23,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
 NOTEBOOK = EXAMPLES / "live_plot.ipynb"
+SMILE = EXAMPLES / "iv_smile.ipynb"
 SECONDS = "3"
 _DEFAULT_OUTPUT = "record_csv.py without --output"
 TIMEOUT = 45
@@ -39,6 +40,7 @@ EVENT_LINE: Dict[str, str] = {
     "option_chain.py": r"\|\s+\d+\s+\|",  # a row of the table: | strike |
     "order_book.py": r"BTC-\d{6}-\d+-C  update \d+  bids \d\S*x\S+ .* asks \d\S*x",
     "queue_vs_callbacks.py": r"\[callback\] BTCUSDT \d",
+    "record_and_replay.py": r"replayed \d+ events; the \d+ read live are equal: True",
     "record_csv.py": r"row \d+: BTC-\d{6}-\d+-[CP] ",
     "ticker.py": r"BTC-\d{6}-\d+-C  last .* mark \d",
     "ticker_by_expiration.py": r"BTC-\d{6}-\d+-[CP] +bid .* iv \d",
@@ -100,12 +102,17 @@ def results(
     jobs[NOTEBOOK.name] = [
         sys.executable, "-c", _NOTEBOOK_RUNNER, str(NOTEBOOK), str(work / "executed.ipynb"),
     ]  # fmt: skip
+    jobs[SMILE.name] = [
+        sys.executable, "-c", _NOTEBOOK_RUNNER, str(SMILE), str(work / "smile.ipynb"),
+    ]  # fmt: skip
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(_run, argv, work, env) for name, argv in jobs.items()}
         done = {name: future.result() for name, future in futures.items()}
-    done["executed.ipynb"] = subprocess.CompletedProcess(
-        [], 0, (work / "executed.ipynb").read_text() if (work / "executed.ipynb").exists() else ""
-    )
+    for executed in ("executed.ipynb", "smile.ipynb"):
+        path = work / executed
+        done[executed] = subprocess.CompletedProcess(
+            [], 0, path.read_text() if path.exists() else ""
+        )
     written = {
         "trades.csv": work / "trades.csv",
         "output/trades.csv": copy / "output" / "trades.csv",
@@ -180,8 +187,25 @@ def test_the_notebook_runs_headless_and_plots(
     assert int(counts.group(2)) > 0
 
 
-def test_the_notebook_is_stored_without_outputs() -> None:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+def test_the_iv_smile_notebook_plots_the_chain_of_the_fake_exchange(
+    results: Dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    done = results[SMILE.name]
+    assert done.returncode == 0, done.stderr[-3000:]
+    notebook = nbformat.reads(results["smile.ipynb"].stdout, as_version=4)
+    outputs = [o for cell in notebook["cells"] for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    text = "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
+    assert "ready: True" in text, text
+    found = re.search(r"(\d+) strikes, at the money (\d+)", text)
+    assert found, text
+    assert int(found.group(1)) > 3
+
+
+@pytest.mark.parametrize("path", [NOTEBOOK, SMILE], ids=lambda p: p.name)
+def test_the_notebook_is_stored_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     for cell in notebook["cells"]:
         assert not cell.get("outputs"), "clear the notebook's outputs before committing it"
