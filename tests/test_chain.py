@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import threading
 import time
 from pathlib import Path
@@ -248,3 +249,14 @@ def test_bad_arguments_are_refused_at_the_call() -> None:
         with pytest.raises(InvalidArgumentError, match="on_change"):
             OptionChain(client, "BTC", "261225", on_change=5)  # type: ignore[arg-type]
         assert exchange.subscriptions == frozenset()
+
+
+def test_the_chain_command_draws_the_demo_chain(capsys: pytest.CaptureFixture[str]) -> None:
+    from binance_options_ws.cli import main
+
+    assert main(["chain", "BTC", "--demo", "--seconds", "2.5"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"BTC options expiring \d{4}-\d{2}-\d{2}: \d+ strikes, index \d", out), out
+    assert re.search(r"\| +\d+\* \|", out), out  # the strike at the money, marked
+    assert re.search(r"\d+%  [+-]0\.\d\d .* \| +\d+ +\| ", out), out  # a row: call | strike | put
+    assert main(["chain", "BTC", "--demo", "--expiration", "2612"]) == 2

@@ -238,3 +238,33 @@ def test_no_recording_at_a_path_says_so(tmp_path: Path) -> None:
         recording_files(tmp_path)
     with pytest.raises(FileNotFoundError, match="no recording"):
         recording_files(tmp_path / "missing.jsonl.gz")
+
+
+def test_the_record_command_records_the_demo_and_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from binance_options_ws.cli import main
+
+    out = tmp_path / "recording"
+    status = main(
+        ["record", "--demo", "--seconds", "1.5", "--out", str(out), "BTCUSDT@index", "BTC@trade"]
+    )
+    err = capsys.readouterr().err
+    assert status == 0, err
+    frames = list(read_recording(out))
+    assert frames
+    assert {f.stream for f in frames} <= {"BTCUSDT@index", "BTC@trade"}
+    assert f"recorded {len(frames)} frames in 1 file to {out}" in err
+
+
+def test_the_record_command_refuses_a_bad_stream_and_an_unwritable_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from binance_options_ws.cli import main
+
+    assert main(["record", "--demo", "--out", str(tmp_path), "BTCUSDT@nonsense"]) == 2
+    assert "bad stream 'BTCUSDT@nonsense'" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["record", "--demo", "--out", str(blocker / "x"), "BTCUSDT@index"]) == 1
+    assert "cannot record to" in capsys.readouterr().err

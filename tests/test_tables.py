@@ -150,3 +150,19 @@ def test_duckdb_reads_the_parquet_files(recorded: Any, tmp_path: Path) -> None:
     ).fetchall()
     database.close()
     assert price == next(e for e in events if isinstance(e, BookDepth)).bids[0][0]
+
+
+def test_the_convert_command_writes_parquet_files(
+    recorded: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pyarrow")
+    from binance_options_ws.cli import main
+
+    directory, _ = recorded
+    out = tmp_path / "market.parquet"
+    assert main(["convert", str(directory), "--to", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert f"Trade: {out / 'Trade.parquet'}" in printed
+    assert len(pandas.read_parquet(out / "Trade.parquet")) > 0
+    assert main(["convert", str(tmp_path / "nothing"), "--to", str(out)]) == 2
+    assert "no recording" in capsys.readouterr().err
