@@ -185,7 +185,7 @@ class Router:
         routes = self._routes
         put = self._put
         for event in messages:
-            handlers = routes.get(event.stream)  # type: ignore[union-attr, arg-type]
+            handlers = routes.get(event.stream)  # type: ignore[union-attr]
             if handlers is None:
                 handlers = self._route_miss(event)
                 if handlers is None:

@@ -148,13 +148,16 @@ def parse_message(
         stream. A control reply gives ``[ControlReply]``, an error ``[ErrorReply]``.
 
     Raises:
-        MessageParseError: If the text is not JSON.
+        MessageParseError: If the text is not JSON, or an event in it lacks a field
+            the exchange always sends (the field rule of :mod:`binance_options_ws.models`).
         InvalidArgumentError: If ``endpoint`` is not a registered endpoint.
 
     Example:
-        >>> [trade] = parse_message('{"e":"trade","s":"BTC-200630-9000-P","t":"7","p":"1000"}')
-        >>> trade.trade_id, trade.price
-        (7, 1000.0)
+        >>> [trade] = parse_message(
+        ...     '{"e":"trade","E":9,"T":8,"s":"BTC-200630-9000-P","t":"7","p":"1000","q":"2"}'
+        ... )
+        >>> trade.trade_id, trade.price * trade.quantity
+        (7, 2000.0)
     """
     dialect = ENDPOINTS.get(endpoint) if isinstance(endpoint, str) else None
     if dialect is None:

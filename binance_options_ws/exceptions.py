@@ -8,8 +8,8 @@ already catches the built-ins keeps working::
     BinanceOptionsWSError
     ├── InvalidArgumentError (ValueError)    a bad argument or option value
     │   ├── InvalidArgumentTypeError (TypeError)  an argument of the wrong type
-    │   │   └── InvalidStreamTypeError       ... for a stream (also an InvalidStreamError)
     │   └── InvalidStreamError               a bad stream name, symbol or parameter
+    │       └── InvalidStreamTypeError (TypeError)  ... of the wrong type
     ├── MessageParseError (ValueError)       a message that is not JSON, or lacks a field
     ├── ClientClosedError (RuntimeError)     a method called on a closed client
     │   └── SubscriptionEndedError           reading a subscription that has ended
@@ -95,7 +95,7 @@ class InvalidStreamError(InvalidArgumentError):
     """
 
 
-class InvalidStreamTypeError(InvalidStreamError, InvalidArgumentTypeError):
+class InvalidStreamTypeError(InvalidStreamError, TypeError):
     """A stream name, symbol or stream parameter has the wrong type.
 
     ``subscribe_index(123)``, for one: an :class:`InvalidStreamError` and a

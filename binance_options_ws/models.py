@@ -3,27 +3,50 @@
 Every event is a frozen, slotted attrs class with readable field names (and no
 ``__weakref__`` slot, so that the parsers can build them faster: see
 ``binance_options_ws._constructors``). Each class docstring maps its
-fields to the exchange's one-letter wire keys. Every
-event has ``event_time`` (milliseconds since the epoch, or None when the message
-lacked it) and ``stream`` (the stream it arrived on, or None for raw messages).
+fields to the exchange's one-letter wire keys.
+
+**Which fields may be None.** One rule, for every class:
+
+* A field the exchange always sends is never None: what identifies the event
+  (``symbol``, ``stream``), and what every documented payload of the class carries
+  on both endpoints (``event_time``, a trade's ``price`` and ``quantity``, a kline's
+  open, high, low and close, ...). Its type says so (``price: float``), so
+  ``trade.price * trade.quantity`` needs no check.
+* A field that real messages may lack is ``Optional`` and None when the message
+  lacks it or its value cannot be read: what one endpoint sends and the other does
+  not (``Trade.side`` is fstream's, ``Trade.direction`` nbstream's), what the live
+  exchange leaves out at times (``Trade.trade_type``; ``event_time`` of the depth
+  events, some of whose frames have no ``E``), and numbers that mean "none" (an
+  implied volatility of -1).
+* A message that lacks a field of the first kind, or whose value there cannot be
+  read, is malformed: the parser raises :class:`~binance_options_ws.MessageParseError`
+  naming the field, and the client counts the frame in ``stats.parse_errors``,
+  reports it (log, ``on_error``) and goes on; no event with a made-up value is
+  delivered. ``stream`` is ``""`` for a payload parsed without its envelope.
+
+The defaults (``""``, ``0``, ``math.nan``, ``False`` for the fields that are never
+None) exist only so that tests can build an event by keyword
+(``Trade(price=1.0, quantity=2.0)``); parsed events never carry them in place of a
+missing value.
 
 Real messages are messier than the documentation: numbers may come as strings,
-in exponent form or as ``"0.0"``, ids may be strings, keys may be missing or new.
-All of that parses; a missing or unreadable field is None and an unknown key is
-ignored. An unknown event type becomes an :class:`UnknownEvent`. The parsers live
-with each endpoint's dialect (:mod:`binance_options_ws.dialects`);
-:func:`binance_options_ws.parse_message` is the way in.
+in exponent form or as ``"0.0"``, ids may be strings, keys may be new. All of that
+parses, and an unknown key is ignored. An unknown event type becomes an
+:class:`UnknownEvent`. The parsers live with each endpoint's dialect
+(:mod:`binance_options_ws.dialects`); :func:`binance_options_ws.parse_message` is
+the way in.
 
 Example:
     >>> from binance_options_ws import parse_message
     >>> parse_message('{"e":"index","E":1661415480351,"s":"ETHUSDT","p":"1707.89"}')
-    [IndexPrice(symbol='ETHUSDT', price=1707.89, event_time=1661415480351, stream=None)]
+    [IndexPrice(symbol='ETHUSDT', price=1707.89, event_time=1661415480351, stream='')]
 
 This module is pure: no sockets, threads or clocks.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional, Tuple, Union
 
 import attrs
@@ -62,10 +85,10 @@ class IndexPrice:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    price: Optional[float] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    symbol: str = ""
+    price: float = 0.0
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -101,8 +124,8 @@ class MarkPrice:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    mark_price: Optional[float] = None
+    symbol: str = ""
+    mark_price: float = 0.0
     index_price: Optional[float] = None
     estimated_settle_price: Optional[float] = None
     best_bid_price: Optional[float] = None
@@ -119,8 +142,8 @@ class MarkPrice:
     theta: Optional[float] = None
     gamma: Optional[float] = None
     vega: Optional[float] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -148,24 +171,24 @@ class Kline:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    interval: Optional[str] = None
-    start_time: Optional[int] = None
-    end_time: Optional[int] = None
-    open: Optional[float] = None
-    high: Optional[float] = None
-    low: Optional[float] = None
-    close: Optional[float] = None
-    volume: Optional[float] = None
+    symbol: str = ""
+    interval: str = ""
+    start_time: int = 0
+    end_time: int = 0
+    open: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    close: float = 0.0
+    volume: float = 0.0
     quote_volume: Optional[float] = None
     taker_volume: Optional[float] = None
     taker_quote_volume: Optional[float] = None
     trade_count: Optional[int] = None
     first_trade_id: Optional[int] = None
     last_trade_id: Optional[int] = None
-    is_closed: Optional[bool] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    is_closed: bool = False
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -189,18 +212,18 @@ class NewSymbol:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    underlying: Optional[str] = None
+    symbol: str = ""
+    underlying: str = ""
     quote_asset: Optional[str] = None
-    side: Optional[str] = None
-    strike_price: Optional[float] = None
-    expiration_time: Optional[int] = None
+    side: str = ""
+    strike_price: float = 0.0
+    expiration_time: int = 0
     unit: Optional[float] = None
     min_quantity: Optional[float] = None
     onboard_time: Optional[int] = None
     status: Optional[str] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -215,11 +238,11 @@ class OpenInterest:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    open_interest: Optional[float] = None
-    open_interest_usdt: Optional[float] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    symbol: str = ""
+    open_interest: float = 0.0
+    open_interest_usdt: float = 0.0
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -237,11 +260,11 @@ class BookDepth:
         update_id: ``u``.
         previous_update_id: ``pu``.
         transaction_time: ``T``, milliseconds.
-        event_time: ``E``.
+        event_time: ``E``; None for the frames the exchange sends without it.
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
+    symbol: str = ""
     bids: Tuple[PriceLevel, ...] = ()
     asks: Tuple[PriceLevel, ...] = ()
     first_update_id: Optional[int] = None
@@ -249,7 +272,7 @@ class BookDepth:
     previous_update_id: Optional[int] = None
     transaction_time: Optional[int] = None
     event_time: Optional[int] = None
-    stream: Optional[str] = None
+    stream: str = ""
 
     @property
     def best_bid(self) -> Optional[PriceLevel]:
@@ -279,19 +302,19 @@ class DepthUpdate:
         update_id: ``u``, the last update id in the event.
         previous_update_id: ``pu``, the last update id of the previous event.
         transaction_time: ``T``, milliseconds.
-        event_time: ``E``.
+        event_time: ``E``; None for the frames the exchange sends without it.
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
+    symbol: str = ""
     bids: Tuple[PriceLevel, ...] = ()
     asks: Tuple[PriceLevel, ...] = ()
-    first_update_id: Optional[int] = None
-    update_id: Optional[int] = None
-    previous_update_id: Optional[int] = None
+    first_update_id: int = 0
+    update_id: int = 0
+    previous_update_id: int = 0
     transaction_time: Optional[int] = None
     event_time: Optional[int] = None
-    stream: Optional[str] = None
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -310,15 +333,15 @@ class BookTicker:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    best_bid_price: Optional[float] = None
-    best_bid_quantity: Optional[float] = None
-    best_ask_price: Optional[float] = None
-    best_ask_quantity: Optional[float] = None
-    update_id: Optional[int] = None
+    symbol: str = ""
+    best_bid_price: float = 0.0
+    best_bid_quantity: float = 0.0
+    best_ask_price: float = 0.0
+    best_ask_quantity: float = 0.0
+    update_id: int = 0
     transaction_time: Optional[int] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -370,20 +393,20 @@ class Ticker:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    last_price: Optional[float] = None
-    open: Optional[float] = None
-    high: Optional[float] = None
-    low: Optional[float] = None
-    price_change: Optional[float] = None
-    price_change_percent: Optional[float] = None
+    symbol: str = ""
+    last_price: float = 0.0
+    open: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    price_change: float = 0.0
+    price_change_percent: float = 0.0
     weighted_average_price: Optional[float] = None
-    volume: Optional[float] = None
-    quote_volume: Optional[float] = None
-    last_quantity: Optional[float] = None
-    first_trade_id: Optional[int] = None
-    last_trade_id: Optional[int] = None
-    trade_count: Optional[int] = None
+    volume: float = 0.0
+    quote_volume: float = 0.0
+    last_quantity: float = 0.0
+    first_trade_id: int = 0
+    last_trade_id: int = 0
+    trade_count: int = 0
     open_time: Optional[int] = None
     close_time: Optional[int] = None
     best_bid_price: Optional[float] = None
@@ -402,8 +425,8 @@ class Ticker:
     min_sell_price: Optional[float] = None
     estimated_exercise_price: Optional[float] = None
     transaction_time: Optional[int] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -431,19 +454,19 @@ class Trade:
         stream: The stream it arrived on.
     """
 
-    symbol: Optional[str] = None
-    trade_id: Optional[int] = None
-    price: Optional[float] = None
-    quantity: Optional[float] = None
+    symbol: str = ""
+    trade_id: int = 0
+    price: float = 0.0
+    quantity: float = 0.0
     side: Optional[str] = None
     is_buyer_maker: Optional[bool] = None
     direction: Optional[int] = None
     trade_type: Optional[str] = None
     buy_order_id: Optional[int] = None
     sell_order_id: Optional[int] = None
-    trade_time: Optional[int] = None
-    event_time: Optional[int] = None
-    stream: Optional[str] = None
+    trade_time: int = 0
+    event_time: int = 0
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -460,7 +483,7 @@ class UnknownEvent:
     event_type: Optional[str] = None
     data: Any = attrs.field(default=None, hash=False)  # compared, but JSON is unhashable
     event_time: Optional[int] = None
-    stream: Optional[str] = None
+    stream: str = ""
 
 
 @attrs.frozen(weakref_slot=False)

@@ -449,6 +449,4 @@ class OrderBook:
 
 def _starts_after(event: DepthUpdate, update_id: int) -> bool:
     """Whether updates between ``update_id`` and ``event`` are missing."""
-    if event.previous_update_id is not None:
-        return event.previous_update_id > update_id
-    return event.first_update_id is not None and event.first_update_id > update_id + 1
+    return event.previous_update_id > update_id

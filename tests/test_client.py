@@ -64,6 +64,14 @@ def trade_payload(trade_id: int, symbol: str = SYMBOL) -> Dict[str, Any]:
     }
 
 
+#: What every ticker carries on both endpoints (nbstream's "V" and "A" are fstream's
+#: "v" and "q"; nbstream reads "v" as the vega).
+TICKER_BASICS: Dict[str, Any] = {
+    "e": "24hrTicker", "E": 1, "o": "1", "h": "1", "l": "1", "p": "0", "P": "0",
+    "V": "1", "A": "1", "v": "1", "q": "1", "Q": "1", "F": 1, "L": 1, "n": 1,
+}  # fmt: skip
+
+
 def fstream_trade_payload(trade_id: int, symbol: str = SYMBOL) -> Dict[str, Any]:
     """A trade as fstream sends it (spec §2.1: no order ids, S is BUY/SELL, m added)."""
     return {
@@ -170,7 +178,7 @@ NBSTREAM = Flavour(
     quiet_other_case="btcusdt@index",
     quiet_symbols=("BTCUSDT", "ETHUSDT"),
     quiet_class=IndexPrice,
-    quiet_payload=lambda symbol, price: {"e": "index", "s": symbol, "p": price},
+    quiet_payload=lambda symbol, price: {"e": "index", "E": 1, "s": symbol, "p": price},
     price=attrgetter("price"),
     ticker=lambda symbol: f"{symbol}@ticker",
     trade_and_quiet_connections=1,
@@ -245,7 +253,10 @@ STREAM_CASES = [
             "e": "kline",
             "E": 1,
             "s": SYMBOL,
-            "k": {"t": 1, "T": 2, "i": "1m", "o": "5", "c": "6", "h": "7", "l": "4", "x": False},
+            "k": {
+                "t": 1, "T": 2, "i": "1m", "o": "5", "c": "6", "h": "7", "l": "4", "v": "0",
+                "x": False,
+            },  # fmt: skip
         },
         Kline,
         "high",
@@ -264,7 +275,10 @@ STREAM_CASES = [
         "subscribe_new_symbols",
         (),
         "option_pair",
-        {"e": "OPTION_PAIR", "E": 1, "u": "BTCUSDT", "s": SYMBOL, "d": "CALL", "sp": "100000"},
+        {
+            "e": "OPTION_PAIR", "E": 1, "u": "BTCUSDT", "s": SYMBOL, "d": "CALL",
+            "sp": "100000", "ed": 1_798_185_600_000,
+        },  # fmt: skip
         NewSymbol,
         "strike_price",
         100000.0,
@@ -299,7 +313,7 @@ STREAM_CASES = [
         "subscribe_ticker",
         (SYMBOL.lower(),),
         f"{SYMBOL}@ticker",
-        {"e": "24hrTicker", "E": 1, "s": SYMBOL, "c": "1200", "d": "0.51", "mp": "1190"},
+        {**TICKER_BASICS, "s": SYMBOL, "c": "1200", "d": "0.51", "mp": "1190"},
         Ticker,
         "delta",
         0.51,
@@ -308,7 +322,7 @@ STREAM_CASES = [
         "subscribe_ticker_by_expiration",
         ("BTC", "261225"),
         "BTC@ticker@261225",
-        [{"e": "24hrTicker", "E": 1, "s": SYMBOL, "c": "1200"}],
+        [{**TICKER_BASICS, "s": SYMBOL, "c": "1200"}],
         Ticker,
         "last_price",
         1200.0,
@@ -850,7 +864,7 @@ def test_more_than_200_streams_spread_over_two_connections(
         assert sorted(client.list_subscriptions()) == sorted(names)
         client.unsubscribe(names[:210])
         assert sorted(client.list_subscriptions()) == sorted(names[210:])
-        exchange.publish(names[-1], {"e": "24hrTicker", "s": "x", "c": "1"})
+        exchange.publish(names[-1], {**TICKER_BASICS, "s": "x", "c": "1"})
         assert client.get(timeout=5).stream == names[-1]
 
 

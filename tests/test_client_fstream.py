@@ -26,6 +26,21 @@ from binance_options_ws.testing.waiting import wait_for
 
 SYMBOL = "BTC-261225-100000-C"
 TRADE = "btc-261225-100000-c@optionTrade"
+
+
+def ftrade(trade_id: int, side: str) -> Dict[str, Any]:
+    """An fstream trade with every field the exchange always sends."""
+    return {"e": "trade", "E": 2, "T": 1, "s": SYMBOL, "t": trade_id, "p": "1", "q": "1", "S": side}
+
+
+def fticker(last_price: str) -> Dict[str, Any]:
+    """An fstream ticker with every field the exchange always sends."""
+    return {
+        "e": "24hrTicker", "E": 1, "s": SYMBOL, "c": last_price, "o": "1", "h": "1", "l": "1",
+        "p": "0", "P": "0", "v": "1", "q": "1", "Q": "1", "F": 1, "L": 1, "n": 1,
+    }  # fmt: skip
+
+
 MARK_PRICE = "btcusdt@optionMarkPrice"
 
 # Written out by hand from options-streams-2026.md §1.2, not computed with fstream.route.
@@ -157,8 +172,8 @@ def test_unsubscribe_and_list_subscriptions_span_both_paths(
     paths = by_path(exchange)
     assert paths["public"].subscriptions == (TRADE,)
     assert paths["market"].subscriptions == (MARK_PRICE,)
-    exchange.publish(ticker, {"e": "24hrTicker", "s": SYMBOL, "c": "1"})
-    exchange.publish(TRADE, {"e": "trade", "s": SYMBOL, "t": 3, "p": "1", "S": "SELL"})
+    exchange.publish(ticker, fticker("1"))
+    exchange.publish(TRADE, ftrade(3, "SELL"))
     event = client.get(timeout=5)
     assert isinstance(event, Trade)  # nothing from the unsubscribed ticker came first
     assert (event.trade_id, event.side) == (3, "SELL")
@@ -196,7 +211,7 @@ def test_reconnect_restores_each_paths_streams_on_that_path(
     assert sorted(subscribed["market"]) == sorted(market)
     assert client.stats.reconnects >= 2
     exchange.publish("!index@arr", index_payload(("ETHUSDT", "1"), ("BTCUSDT", "2")))
-    exchange.publish(TRADE, {"e": "trade", "s": SYMBOL, "t": 9, "p": "1", "S": "BUY"})
+    exchange.publish(TRADE, ftrade(9, "BUY"))
     wait_for(lambda: bool(trades) and bool(prices), what="events on both paths")
     assert [t.trade_id for t in trades] == [9]
     assert [(p.symbol, p.price) for p in prices] == [("BTCUSDT", 2.0)]  # still filtered
@@ -382,12 +397,13 @@ def test_the_uncertain_forms_are_sent_as_given_and_deliver(
     assert subscription.streams == (open_interest, ticker)
     assert sent(exchange, "SUBSCRIBE") == {"market": [open_interest], "public": [ticker]}
     exchange.publish(
-        open_interest, [{"e": "openInterest", "E": 1, "s": "BTC-261225-90000-C", "o": "7.5"}]
+        open_interest,
+        [{"e": "openInterest", "E": 1, "s": "BTC-261225-90000-C", "o": "7.5", "h": "9.5"}],
     )
     event = client.get(timeout=5)
     assert isinstance(event, OpenInterest)
     assert (event.stream, event.open_interest) == (open_interest, 7.5)
-    exchange.publish(ticker, [{"e": "24hrTicker", "E": 1, "s": SYMBOL, "c": "12"}])
+    exchange.publish(ticker, [fticker("12")])
     event = client.get(timeout=5)
     assert isinstance(event, Ticker)
     assert (event.stream, event.last_price) == (ticker, 12.0)

@@ -67,7 +67,7 @@ def test_built_in_endpoints_cannot_be_replaced_or_removed() -> None:
 
 
 def test_parse_message_takes_an_endpoint_by_name_or_dialect() -> None:
-    text = '{"e":"trade","s":"BTC-251219-89000-C","S":"BUY","q":"1"}'
+    text = '{"e":"trade","E":2,"T":1,"s":"BTC-251219-89000-C","t":5,"p":"9","S":"BUY","q":"1"}'
     assert parse_message(text, endpoint="fstream") == parse_message(text, endpoint=fstream.DIALECT)
     assert parse_message(text)[0].side is None  # nbstream's S is a number: "BUY" is not one
     with pytest.raises(InvalidArgumentError, match="endpoint must be one of"):
@@ -180,7 +180,7 @@ def test_a_registered_dialect_is_an_endpoint(toy: ToyDialect) -> None:
     assert get_endpoint("toy") is toy
     assert endpoints_with(StreamKind.INDEX) == ["nbstream", "fstream", "toy"]
     [event] = parse_message('{"e":"toyIndex","sym":"ETHUSDT","px":"2.5","ts":7}', endpoint="toy")
-    assert event == IndexPrice("ETHUSDT", 2.5, 7, None)
+    assert event == IndexPrice("ETHUSDT", 2.5, 7, "")
     enveloped = {"stream": "ethusdt@toyindex", "data": {"sym": "ETHUSDT", "px": "3"}}  # no "e"
     assert parse_message(enveloped, endpoint="toy") == [
         IndexPrice("ETHUSDT", 3.0, None, "ethusdt@toyindex")
@@ -220,7 +220,7 @@ def test_a_dialect_that_parses_its_own_frames_is_used_for_every_frame(toy: ToyDi
     assert framed.frame_parser()(b"anything") == [IndexPrice("FRAMEDUSDT", 1.0, None, None)]
     # Without an override, the frame parser is the generic one bound to the tables.
     assert toy.frame_parser()('{"e":"toyIndex","sym":"A","px":"1"}') == [
-        IndexPrice("A", 1.0, None, None)
+        IndexPrice("A", 1.0, None, "")  # type: ignore[arg-type]
     ]
 
 

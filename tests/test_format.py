@@ -119,8 +119,8 @@ FORMATS: List[Tuple[Event, List[str]]] = [
         ["last 3990", "bid 4010", "ask 4075", "mark 4042.47", "iv 61.1%", "delta 0.848"],
     ),
     (
-        Ticker(SYMBOL, event_time=TIME, stream="BTC@ticker@260106"),
-        [SYMBOL, "last -", "iv -"],
+        Ticker(SYMBOL, last_price=3990.0, event_time=TIME, stream="BTC@ticker@260106"),
+        [SYMBOL, "last 3990", "iv -"],  # fstream's ticker has no implied volatility
     ),
     (
         Trade(
@@ -193,10 +193,6 @@ FORMATS: List[Tuple[Event, List[str]]] = [
             SYMBOL, 5000.0, 0.2, 5100.0, 0.1, 2472, TIME, TIME, f"{SYMBOL.lower()}@bookTicker"
         ),
         ["bid 5000 x 0.2", "ask 5100 x 0.1", "spread 100"],
-    ),
-    (
-        BookTicker(SYMBOL, event_time=TIME, stream=f"{SYMBOL.lower()}@bookTicker"),
-        ["bid - x -", "ask - x -"],
     ),
     (
         DepthUpdate(

@@ -17,7 +17,13 @@ import typing
 import attrs
 import pytest
 
-from binance_options_ws import InvalidArgumentError, InvalidStreamError, fstream, parse_message
+from binance_options_ws import (
+    InvalidArgumentError,
+    InvalidStreamError,
+    MessageParseError,
+    fstream,
+    parse_message,
+)
 from binance_options_ws.models import (
     BookDepth,
     BookTicker,
@@ -969,6 +975,22 @@ NBSTREAM_ONLY = {
 }  # fmt: skip
 
 
+def _base_type(hint: object) -> object:
+    """``int`` for ``Optional[int]`` and for ``int``."""
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    return args[0] if typing.get_origin(hint) is typing.Union else hint
+
+
+def _always_sent(cls: type) -> set:
+    """The fields the exchange always sends: those typed without Optional."""
+    hints = typing.get_type_hints(cls)
+    return {
+        name
+        for name, hint in hints.items()
+        if typing.get_origin(hint) is not typing.Union and name not in ("stream", "bids", "asks")
+    }
+
+
 def _distinct_payload(cls: type) -> tuple[dict, dict]:
     """A payload whose every key has its own value, and the field values it must give."""
     event_type, _, keys = FSTREAM_WIRE_KEYS[cls]
@@ -976,17 +998,17 @@ def _distinct_payload(cls: type) -> tuple[dict, dict]:
     payload: dict = {"e": event_type}
     expected: dict = {}
     for number, (key, field) in enumerate(sorted(keys.items()), start=1):
-        kind = hints[field]
+        kind = _base_type(hints[field])
         if field in ("bids", "asks"):
             wire: object = [[str(number), str(number + 0.5)]]
             value: object = ((float(number), number + 0.5),)
         elif field == "side" and cls is Trade:
             wire = value = "SELL"
-        elif kind == typing.Optional[str]:
+        elif kind is str:
             wire = value = f"text{number}"
-        elif kind == typing.Optional[bool]:
+        elif kind is bool:
             wire = value = True
-        elif kind == typing.Optional[int]:
+        elif kind is int:
             wire, value = number, number
         else:
             wire, value = f"{number}.25", number + 0.25
@@ -1112,7 +1134,7 @@ def test_depth_update_class_follows_the_stream(stream: str | None, cls: type) ->
     message = DEPTH_EXAMPLE if stream is None else _envelope(DEPTH_EXAMPLE, stream)
     [event] = _fparse(message)
     assert type(event) is cls
-    assert event.stream == stream
+    assert event.stream == (stream or "")
     assert event.first_update_id == 465
     assert event.bids == ((1100.0, 0.6),)
 
@@ -1154,6 +1176,34 @@ SINGLES = [
 def _single(text: str) -> dict:
     data = json.loads(text)
     return data[0] if isinstance(data, list) else data
+
+
+#: ``test_messy_values``: the message is malformed (a field the exchange always sends).
+MALFORMED = object()
+
+
+def _untyped(text: str) -> dict:
+    """The first payload of an example, without its event type."""
+    data = dict(_single(text))
+    del data["e"]
+    return data
+
+
+def _complete(payload: dict) -> dict:
+    """``payload`` over the spec's example of its event type, so that it lacks nothing."""
+    base = {
+        "trade": TRADE_EXAMPLE, "24hrTicker": TICKER_EXAMPLE, "bookTicker": BOOK_TICKER_EXAMPLE,
+        "depthUpdate": DEPTH_EXAMPLE, "indexPrice": INDEX_EXAMPLE, "markPrice": MARK_PRICE_EXAMPLE,
+        "kline": KLINE_EXAMPLE, "openInterest": OPEN_INTEREST_EXAMPLE,
+        "optionSymbol": NEW_SYMBOL_EXAMPLE,
+    }[payload["e"]]  # fmt: skip
+    data = dict(_single(base))
+    for key, value in payload.items():
+        if key == "k" and isinstance(value, dict):
+            data["k"] = dict(data["k"], **value)
+        else:
+            data[key] = value
+    return data
 
 
 def _numbers_as_strings(data: dict) -> dict:
@@ -1238,14 +1288,22 @@ def test_numbers_in_exponent_form_parse_to_the_same_values(text: str, expected: 
         ({"e": "optionSymbol", "u": "1"}, "unit", 1.0),
         ({"e": "optionSymbol", "dt": "4.1334048E12"}, "expiration_time", 4133404800000),
         ({"e": "indexPrice", "p": 99102}, "price", 99102.0),
-        # unreadable values become None rather than an error
-        ({"e": "trade", "p": "abc"}, "price", None),
-        ({"e": "trade", "t": None}, "trade_id", None),
-        ({"e": "markPrice", "mp": ""}, "mark_price", None),
-        ({"e": "bookTicker", "b": [1]}, "best_bid_price", None),
+        # unreadable values become None where a field may be None ...
+        ({"e": "markPrice", "vo": "abc"}, "mark_iv", None),
+        ({"e": "24hrTicker", "w": [1]}, "weighted_average_price", None),
+        # ... and make the message malformed where the exchange always sends it
+        ({"e": "trade", "p": "abc"}, "price", MALFORMED),
+        ({"e": "trade", "t": None}, "trade_id", MALFORMED),
+        ({"e": "markPrice", "mp": ""}, "mark_price", MALFORMED),
+        ({"e": "bookTicker", "b": [1]}, "best_bid_price", MALFORMED),
     ],
 )
 def test_messy_values(payload: dict, field: str, expected: object) -> None:
+    payload = _complete(payload)
+    if expected is MALFORMED:  # a field the exchange always sends, unreadable
+        with pytest.raises(MessageParseError, match=f"without .*{field}"):
+            _fparse(json.dumps(payload))
+        return
     [event] = _fparse(json.dumps(payload))
     value = getattr(event, field)
     assert value == expected
@@ -1262,7 +1320,9 @@ def test_extra_keys_are_ignored(text: str, expected: object) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), SINGLES)
-def test_a_missing_key_leaves_only_its_field_empty(text: str, expected: object) -> None:
+def test_a_missing_key_leaves_only_its_field_empty_or_the_message_malformed(
+    text: str, expected: object
+) -> None:
     cls = DepthUpdate if type(expected) is DepthUpdate else type(expected)
     _, _, keys = FSTREAM_WIRE_KEYS[cls]
     for key, field in keys.items():
@@ -1273,6 +1333,10 @@ def test_a_missing_key_leaves_only_its_field_empty(text: str, expected: object) 
             del data[key]
         if (cls, key) == (Kline, "s"):
             want = expected  # the kline's own "k.s" names the symbol too
+        elif field in _always_sent(cls):
+            with pytest.raises(MessageParseError, match=f"{cls.__name__} event without {field}"):
+                _fparse(json.dumps(data))
+            continue
         else:
             want = attrs.evolve(expected, **{field: () if field in ("bids", "asks") else None})
         assert _fparse(json.dumps(data)) == [want], key
@@ -1280,20 +1344,20 @@ def test_a_missing_key_leaves_only_its_field_empty(text: str, expected: object) 
 
 # Every stream of section 2, and a payload without "e" that arrives on it.
 GUESSES = [
-    (f"{LOW}@optionTrade", {"p": "1"}, Trade),
-    ("btcusdt@optionTrade", {"p": "1"}, Trade),
-    (f"{LOW}@optionTicker", {"v": "9"}, Ticker),
-    ("btcusdt@optionTicker@251230", [{"v": "9"}], Ticker),
-    ("btcusdt@optionTicker251230", [{"v": "9"}], Ticker),
-    (f"{LOW}@bookTicker", {"b": "1"}, BookTicker),
-    (f"{LOW}@depth20@100ms", {"b": [["1", "2"]]}, BookDepth),
-    (f"{LOW}@depth@100ms", {"b": [["1", "2"]]}, DepthUpdate),
-    ("!index@arr", [{"s": "BTCUSDT", "p": "1"}], IndexPrice),
-    ("btcusdt@optionMarkPrice", [{"mp": "1"}], MarkPrice),
-    (f"{LOW}@kline_1m", {"k": {"f": 1}}, Kline),
-    ("btcusdt@openInterest@251230", [{"o": "1"}], OpenInterest),
-    ("btcusdt@optionOpenInterest@251230", [{"o": "1"}], OpenInterest),
-    ("!optionSymbol", {"ps": "BTCUSDT"}, NewSymbol),
+    (f"{LOW}@optionTrade", _untyped(TRADE_EXAMPLE), Trade),
+    ("btcusdt@optionTrade", _untyped(TRADE_EXAMPLE), Trade),
+    (f"{LOW}@optionTicker", _untyped(TICKER_EXAMPLE), Ticker),
+    ("btcusdt@optionTicker@251230", [_untyped(TICKER_EXAMPLE)], Ticker),
+    ("btcusdt@optionTicker251230", [_untyped(TICKER_EXAMPLE)], Ticker),
+    (f"{LOW}@bookTicker", _untyped(BOOK_TICKER_EXAMPLE), BookTicker),
+    (f"{LOW}@depth20@100ms", _untyped(DEPTH_EXAMPLE), BookDepth),
+    (f"{LOW}@depth@100ms", _untyped(DEPTH_EXAMPLE), DepthUpdate),
+    ("!index@arr", [_untyped(INDEX_EXAMPLE)], IndexPrice),
+    ("btcusdt@optionMarkPrice", [_untyped(MARK_PRICE_EXAMPLE)], MarkPrice),
+    (f"{LOW}@kline_1m", _untyped(KLINE_EXAMPLE), Kline),
+    ("btcusdt@openInterest@251230", [_untyped(OPEN_INTEREST_EXAMPLE)], OpenInterest),
+    ("btcusdt@optionOpenInterest@251230", [_untyped(OPEN_INTEREST_EXAMPLE)], OpenInterest),
+    ("!optionSymbol", _untyped(NEW_SYMBOL_EXAMPLE), NewSymbol),
 ]
 
 
@@ -1326,7 +1390,7 @@ def test_payload_without_event_type_on_an_unknown_stream_is_kept(stream: str) ->
 
 def test_unknown_event_type_is_kept_whole() -> None:
     data = {"e": "optionGreeks", "E": 1765983420778, "x": [1, 2]}
-    assert _fparse(json.dumps(data)) == [UnknownEvent("optionGreeks", data, 1765983420778, None)]
+    assert _fparse(json.dumps(data)) == [UnknownEvent("optionGreeks", data, 1765983420778, "")]
     [wrapped] = _fparse({"stream": "btcusdt@optionGreeks", "data": data})
     assert wrapped == UnknownEvent("optionGreeks", data, 1765983420778, "btcusdt@optionGreeks")
 

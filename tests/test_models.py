@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import doctest
+import inspect
 import json
 import math
 import pickle
@@ -304,18 +305,18 @@ EXPECTED_NEW_SYMBOL = NewSymbol(
     unit=1,
     min_quantity=0.01,
     event_time=1668573571842,
-    stream=None,
+    stream="",
 )
 EXPECTED_OPEN_INTEREST = OpenInterest(
     symbol="ETH-221125-2700-C",
     open_interest=1580.87,
     open_interest_usdt=1912992.178168204,
     event_time=1668759300045,
-    stream=None,
+    stream="",
 )
 EXPECTED_MARK_PRICES = [
-    MarkPrice(symbol="ETH-220930-1500-C", mark_price=30.3, event_time=1663684594227, stream=None),
-    MarkPrice(symbol="ETH-220923-1000-C", mark_price=341.5, event_time=1663684594228, stream=None),
+    MarkPrice(symbol="ETH-220930-1500-C", mark_price=30.3, event_time=1663684594227, stream=""),
+    MarkPrice(symbol="ETH-220923-1000-C", mark_price=341.5, event_time=1663684594228, stream=""),
 ]
 EXPECTED_KLINE = Kline(
     symbol="BTC-200630-9000-P",
@@ -335,7 +336,7 @@ EXPECTED_KLINE = Kline(
     last_trade_id=0,
     is_closed=False,
     event_time=1638747660000,
-    stream=None,
+    stream="",
 )
 EXPECTED_TICKERS_BY_EXPIRATION = [
     Ticker(
@@ -369,7 +370,7 @@ EXPECTED_TICKERS_BY_EXPIRATION = [
         estimated_exercise_price=0.0,
         transaction_time=1657706425220,
         event_time=1657706425200,
-        stream=None,
+        stream="",
     ),
     Ticker(
         symbol="ETH-220930-1500-C",
@@ -402,11 +403,11 @@ EXPECTED_TICKERS_BY_EXPIRATION = [
         estimated_exercise_price=0.0,
         transaction_time=None,  # the spec's second element has no "T"
         event_time=1663685112123,
-        stream=None,
+        stream="",
     ),
 ]
 EXPECTED_INDEX = IndexPrice(
-    symbol="ETHUSDT", price=1707.89008607, event_time=1661415480351, stream=None
+    symbol="ETHUSDT", price=1707.89008607, event_time=1661415480351, stream=""
 )
 EXPECTED_TICKER = Ticker(
     symbol="BTC-220930-18000-C",
@@ -439,7 +440,7 @@ EXPECTED_TICKER = Ticker(
     estimated_exercise_price=0.0,
     transaction_time=1657706425220,
     event_time=1657706425200,
-    stream=None,
+    stream="",
 )
 EXPECTED_TRADE = Trade(
     symbol="BTC-200630-9000-P",
@@ -452,7 +453,7 @@ EXPECTED_TRADE = Trade(
     sell_order_id=4611781675939004418,
     trade_time=1591677567872,
     event_time=1591677941092,
-    stream=None,
+    stream="",
 )
 EXPECTED_DEPTH = BookDepth(
     symbol="BTC-200630-9000-P",
@@ -462,7 +463,7 @@ EXPECTED_DEPTH = BookDepth(
     previous_update_id=162,
     transaction_time=1591695934000,
     event_time=1591695934010,
-    stream=None,
+    stream="",
 )
 
 # (example text, stream name it arrives on, expected events)
@@ -605,6 +606,12 @@ WIRE_KEYS = {
 }  # fmt: skip
 
 
+def _base_type(hint: object) -> object:
+    """``int`` for ``Optional[int]`` and for ``int``."""
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    return args[0] if typing.get_origin(hint) is typing.Union else hint
+
+
 def _distinct_payload(cls: type) -> tuple[dict, dict]:
     """A payload whose every key has its own value, and the field values it must give."""
     event_type, keys = WIRE_KEYS[cls]
@@ -612,15 +619,15 @@ def _distinct_payload(cls: type) -> tuple[dict, dict]:
     payload: dict = {"e": event_type}
     expected: dict = {}
     for number, (key, field) in enumerate(sorted(keys.items()), start=1):
-        kind = hints[field]
+        kind = _base_type(hints[field])
         if field in ("bids", "asks"):
             wire: object = [[str(number), str(number + 0.5)]]
             value: object = ((float(number), number + 0.5),)
-        elif kind == typing.Optional[str]:
+        elif kind is str:
             wire = value = f"text{number}"
-        elif kind == typing.Optional[bool]:
+        elif kind is bool:
             wire = value = True
-        elif kind == typing.Optional[int]:
+        elif kind is int:
             wire, value = str(number), number
         else:
             wire, value = f"{number}.25", number + 0.25
@@ -672,8 +679,10 @@ def test_events_are_frozen_slotted_and_have_time_and_stream(cls: type) -> None:
     names = [field.name for field in attrs.fields(cls)]
     assert names[-2:] == ["event_time", "stream"]
     hints = typing.get_type_hints(cls)
-    assert hints["event_time"] == typing.Optional[int]
-    assert hints["stream"] == typing.Optional[str]
+    # Some depth frames come without "E" (live, and the fake exchange's realistic market).
+    depth = cls in (BookDepth, DepthUpdate)
+    assert hints["event_time"] == (typing.Optional[int] if depth else int)
+    assert hints["stream"] is str
     assert "__slots__" in vars(cls)
     event = cls()
     assert not hasattr(event, "__dict__")
@@ -688,25 +697,55 @@ _TEXT_FIELDS = {
 }  # fmt: skip
 
 
-def _field_category(name: str) -> object:
+# The fields the exchange always sends (the README's field rule): what identifies an
+# event, and what every documented payload of the class carries on both endpoints.
+ALWAYS_SENT = {
+    IndexPrice: {"symbol", "price", "event_time"},
+    MarkPrice: {"symbol", "mark_price", "event_time"},
+    Kline: {
+        "symbol", "interval", "start_time", "end_time", "open", "high", "low", "close",
+        "volume", "is_closed", "event_time",
+    },
+    NewSymbol: {"symbol", "underlying", "side", "strike_price", "expiration_time", "event_time"},
+    OpenInterest: {"symbol", "open_interest", "open_interest_usdt", "event_time"},
+    BookDepth: {"symbol"},
+    DepthUpdate: {"symbol", "first_update_id", "update_id", "previous_update_id"},
+    BookTicker: {
+        "symbol", "best_bid_price", "best_bid_quantity", "best_ask_price", "best_ask_quantity",
+        "update_id", "event_time",
+    },
+    Ticker: {
+        "symbol", "last_price", "open", "high", "low", "price_change", "price_change_percent",
+        "volume", "quote_volume", "last_quantity", "first_trade_id", "last_trade_id",
+        "trade_count", "event_time",
+    },
+    Trade: {"symbol", "trade_id", "price", "quantity", "trade_time", "event_time"},
+}  # fmt: skip
+
+
+def _field_category(cls: type, name: str) -> object:
     if name in ("bids", "asks"):
         return typing.Tuple[typing.Tuple[float, float], ...]
+    if name == "stream":
+        return str
+    kind: type = float
     if name.endswith(("_time", "_id", "_count")) or name == "direction":
-        return typing.Optional[int]
-    if name.startswith("is_"):
-        return typing.Optional[bool]
-    if name in _TEXT_FIELDS:
-        return typing.Optional[str]
-    return typing.Optional[float]
+        kind = int
+    elif name.startswith("is_"):
+        kind = bool
+    elif name in _TEXT_FIELDS:
+        kind = str
+    return kind if name in ALWAYS_SENT[cls] else typing.Optional[kind]
 
 
 @pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
 def test_field_types_follow_the_rules(cls: type) -> None:
     # prices, quantities, greeks, volatilities, amounts: float; ids, counts, times: int;
-    # flags: bool; depth levels: tuples of (price, quantity) floats
+    # flags: bool; depth levels: tuples of (price, quantity) floats; Optional unless the
+    # exchange always sends the field
     hints = typing.get_type_hints(cls)
     for field in attrs.fields(cls):
-        assert hints[field.name] == _field_category(field.name), field.name
+        assert hints[field.name] == _field_category(cls, field.name), field.name
 
 
 def test_book_depth_best_bid_and_ask() -> None:
@@ -735,7 +774,9 @@ FAST_BUILT_MESSAGES = [
     pytest.param(DEPTH_EXAMPLE, "nbstream", id="depth"),
     pytest.param(TRADE_EXAMPLE, "nbstream", id="trade"),
     pytest.param(
-        '{"e":"24hrTicker","E":5,"s":"ETH-251226-3000-C","c":"200.0","w":"199.5","O":1,"C":2}',
+        '{"e":"24hrTicker","E":5,"s":"ETH-251226-3000-C","p":"0.0","P":"0.00","w":"199.5",'
+        '"c":"200.0","Q":"1.0","o":"200.0","h":"200.0","l":"200.0","v":"9.0","q":"1800.0",'
+        '"O":1,"C":2,"F":1,"L":22,"n":9}',
         "fstream",
         id="fstream_ticker",
     ),
@@ -834,20 +875,34 @@ def test_the_ticker_fast_path_gives_what_the_tolerant_path_gives() -> None:
     data = json.loads(TICKER_EXAMPLE)
     assert parse_message(data) == [EXPECTED_TICKER]
     assert parse_message(dict(data, s=123)) == [attrs.evolve(EXPECTED_TICKER, symbol="123")]
-    assert parse_message(dict(data, s=None)) == [attrs.evolve(EXPECTED_TICKER, symbol=None)]
     assert parse_message(dict(data, n="22.0")) == [EXPECTED_TICKER]
-    assert parse_message(dict(data, c=None)) == [attrs.evolve(EXPECTED_TICKER, last_price=None)]
-    for event in parse_message(dict(data, s=123)) + parse_message(dict(data, c=None)):
+    assert parse_message(dict(data, eep=None)) == [
+        attrs.evolve(EXPECTED_TICKER, estimated_exercise_price=None)
+    ]
+    for event in parse_message(dict(data, s=123)) + parse_message(dict(data, eep=None)):
         assert type(event) is Ticker
         assert type(event.symbol) is str
+    # a field the exchange always sends, missing: the message is malformed
+    with pytest.raises(MessageParseError, match="Ticker event without symbol"):
+        parse_message(dict(data, s=None))
+    with pytest.raises(MessageParseError, match="without last_price"):
+        parse_message(dict(data, c="abc"))
+
+
+_TRADE = {"E": 5, "s": "X", "t": 1, "p": "1", "q": "2", "T": 4}
+_PARSED_TRADE = Trade(symbol="X", trade_id=1, price=1.0, quantity=2.0, trade_time=4, event_time=5)
 
 
 @pytest.mark.parametrize(
     ("data", "raw", "enveloped"),
     [
-        ({"e": "trade", "p": "1"}, Trade(price=1.0), Trade(price=1.0, stream="ETH@trade")),
+        (dict(_TRADE, e="trade"), _PARSED_TRADE, attrs.evolve(_PARSED_TRADE, stream="ETH@trade")),
         # a null type: the stream names it, if there is one
-        ({"e": None, "p": "1"}, UnknownEvent(), Trade(price=1.0, stream="ETH@trade")),
+        (
+            dict(_TRADE, e=None),
+            UnknownEvent(event_time=5),
+            attrs.evolve(_PARSED_TRADE, stream="ETH@trade"),
+        ),
         ({"e": 5, "p": "1"}, UnknownEvent("5"), UnknownEvent("5", stream="ETH@trade")),
         (
             {"e": ["trade"]},
@@ -868,11 +923,24 @@ def test_the_event_type_picks_the_parser_raw_and_in_the_envelope(
     assert parse_message(json.dumps({"stream": "ETH@trade", "data": data})) == [enveloped]
 
 
-#: The parsers' fast constructors, by the class each builds.
+#: The stand-ins of the parsers' constructors, by the class each builds.
 FAST_CONSTRUCTORS = {
+    IndexPrice: _constructors._IndexPrice,
+    MarkPrice: _constructors._MarkPrice,
+    Kline: _constructors._Kline,
+    OpenInterest: _constructors._OpenInterest,
+    BookDepth: _constructors._BookDepth,
+    DepthUpdate: _constructors._DepthUpdate,
+    BookTicker: _constructors._BookTicker,
+    Ticker: _constructors._Ticker,
+    Trade: _constructors._Trade,
+}
+#: The parsers' checked constructors, by the class each builds.
+WIRE_CONSTRUCTORS = {
     IndexPrice: _constructors.new_index_price,
     MarkPrice: _constructors.new_mark_price,
     Kline: _constructors.new_kline,
+    NewSymbol: _constructors.new_new_symbol,
     OpenInterest: _constructors.new_open_interest,
     BookDepth: _constructors.new_book_depth,
     DepthUpdate: _constructors.new_depth_update,
@@ -880,6 +948,43 @@ FAST_CONSTRUCTORS = {
     Ticker: _constructors.new_ticker,
     Trade: _constructors.new_trade,
 }
+
+
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
+def test_each_constructor_takes_its_class_fields_in_order(cls: type) -> None:
+    # mypy checks the types of every positional argument; the names and their order
+    # are checked here, so that two fields of one type cannot trade places unseen.
+    new = WIRE_CONSTRUCTORS[cls]
+    parameters = list(inspect.signature(new).parameters)
+    assert parameters == [field.name for field in attrs.fields(cls)]
+    hints = typing.get_type_hints(new)
+    for field in attrs.fields(cls):
+        wanted = typing.get_type_hints(cls)[field.name]
+        if field.name in ("bids", "asks"):
+            assert hints[field.name] == wanted
+        else:  # what a tolerant reader gives: the type, or None
+            assert hints[field.name] == typing.Optional[_base_type(wanted)], field.name
+    assert hints["return"] is cls
+
+
+@pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
+def test_a_constructor_refuses_none_where_the_exchange_always_sends_a_value(
+    cls: type,
+) -> None:
+    new = WIRE_CONSTRUCTORS[cls]
+    complete = {name: _sample(cls, name) for name in ALWAYS_SENT[cls]}
+    event = new(**complete, stream="s")
+    assert type(event) is cls
+    assert event == cls(**complete, stream="s")
+    assert new(**complete).stream == ""  # a payload without its envelope
+    for name in ALWAYS_SENT[cls]:
+        with pytest.raises(MessageParseError, match=f"{cls.__name__} event on 's' without {name}"):
+            new(**dict(complete, **{name: None}), stream="s")
+
+
+def _sample(cls: type, name: str) -> object:
+    kind = _base_type(typing.get_type_hints(cls)[name])
+    return {str: "x", int: 7, float: 1.5, bool: True}[kind]
 
 
 @pytest.mark.skipif(
@@ -1011,6 +1116,37 @@ def _numbers_as_strings(data: dict) -> dict:
     return out
 
 
+#: A key that ``_complete`` removes from the base payload.
+_DROP = object()
+#: ``test_messy_values``: the message is malformed (a field the exchange always sends).
+MALFORMED = object()
+
+
+def _untyped(text: str) -> dict:
+    """The first payload of an example, without its event type."""
+    data = dict(_single(text))
+    del data["e"]
+    return data
+
+
+def _complete(payload: dict) -> dict:
+    """``payload`` over the spec's example of its event type, so that it lacks nothing."""
+    base = {
+        "24hrTicker": TICKER_EXAMPLE, "trade": TRADE_EXAMPLE, "depth": DEPTH_EXAMPLE,
+        "kline": KLINE_EXAMPLE, "index": INDEX_EXAMPLE, "markPrice": MARK_PRICE_EXAMPLE,
+        "OPTION_PAIR": NEW_SYMBOL_EXAMPLE, "openInterest": OPEN_INTEREST_EXAMPLE,
+    }[payload["e"]]  # fmt: skip
+    data = dict(_single(base))
+    for key, value in payload.items():
+        if value is _DROP:
+            del data[key]
+        elif key == "k" and isinstance(value, dict):
+            data["k"] = dict(data["k"], **value)
+        else:
+            data[key] = value
+    return data
+
+
 SINGLE_EXAMPLES = [
     (NEW_SYMBOL_EXAMPLE, EXPECTED_NEW_SYMBOL),
     (KLINE_EXAMPLE, EXPECTED_KLINE),
@@ -1075,26 +1211,43 @@ def test_numbers_as_json_strings_parse_the_same(text: str, expected: object) -> 
         ({"e": "kline", "k": {"x": 0}}, "is_closed", False),
         ({"e": "kline", "k": {"x": 1}}, "is_closed", True),
         # the kline's symbol from "s", or from "k.s" when "s" is missing
-        ({"e": "kline", "k": {"s": "BTC-200630-9000-P"}}, "symbol", "BTC-200630-9000-P"),
+        (
+            {"e": "kline", "s": _DROP, "k": {"s": "BTC-200630-9000-P"}},
+            "symbol",
+            "BTC-200630-9000-P",
+        ),
         ({"e": "kline", "s": "A", "k": {"s": "B"}}, "symbol", "A"),
-        # unreadable values become None rather than an error
-        ({"e": "24hrTicker", "c": "abc"}, "last_price", None),
-        ({"e": "24hrTicker", "c": ""}, "last_price", None),
-        ({"e": "24hrTicker", "c": None}, "last_price", None),
-        ({"e": "24hrTicker", "c": {"x": 1}}, "last_price", None),
-        ({"e": "24hrTicker", "c": [1]}, "last_price", None),
-        ({"e": "trade", "t": "x"}, "trade_id", None),
-        ({"e": "trade", "t": 1e999}, "trade_id", None),
-        ({"e": "trade", "t": "1e999"}, "trade_id", None),
-        ({"e": "trade", "p": 10**400}, "price", None),
-        ({"e": "kline", "k": {"x": "maybe"}}, "is_closed", None),
-        ({"e": "kline", "k": "not a dict"}, "open", None),
+        # unreadable values become None where a field may be None ...
+        ({"e": "24hrTicker", "eep": "abc"}, "estimated_exercise_price", None),
+        ({"e": "24hrTicker", "eep": ""}, "estimated_exercise_price", None),
+        ({"e": "24hrTicker", "eep": None}, "estimated_exercise_price", None),
+        ({"e": "24hrTicker", "eep": {"x": 1}}, "estimated_exercise_price", None),
+        ({"e": "24hrTicker", "eep": [1]}, "estimated_exercise_price", None),
+        ({"e": "trade", "b": "x"}, "buy_order_id", None),
+        ({"e": "trade", "b": 1e999}, "buy_order_id", None),
+        ({"e": "kline", "k": {"F": "1e999"}}, "first_trade_id", None),
+        # ... and make the message malformed where the exchange always sends it
+        ({"e": "24hrTicker", "c": "abc"}, "last_price", MALFORMED),
+        ({"e": "24hrTicker", "c": ""}, "last_price", MALFORMED),
+        ({"e": "24hrTicker", "c": None}, "last_price", MALFORMED),
+        ({"e": "24hrTicker", "c": {"x": 1}}, "last_price", MALFORMED),
+        ({"e": "24hrTicker", "c": [1]}, "last_price", MALFORMED),
+        ({"e": "trade", "t": "x"}, "trade_id", MALFORMED),
+        ({"e": "trade", "t": 1e999}, "trade_id", MALFORMED),
+        ({"e": "trade", "t": "1e999"}, "trade_id", MALFORMED),
+        ({"e": "trade", "p": 10**400}, "price", MALFORMED),
+        ({"e": "kline", "k": {"x": "maybe"}}, "is_closed", MALFORMED),
+        ({"e": "kline", "k": "not a dict"}, "open", MALFORMED),
         # strings stay strings, other scalars are written as text
         ({"e": "index", "s": 123}, "symbol", "123"),
     ],
 )
 def test_messy_values(payload: dict, field: str, expected: object) -> None:
-    [event] = parse_message(json.dumps(payload))
+    if expected is MALFORMED:  # a field the exchange always sends, unreadable
+        with pytest.raises(MessageParseError, match=f"without .*{field}"):
+            parse_message(json.dumps(_complete(payload)))
+        return
+    [event] = parse_message(json.dumps(_complete(payload)))
     value = getattr(event, field)
     assert value == expected
     if expected is not None:
@@ -1117,7 +1270,7 @@ def test_messy_values(payload: dict, field: str, expected: object) -> None:
     ],
 )
 def test_depth_levels(levels: object, expected: tuple) -> None:
-    [book] = parse_message(json.dumps({"e": "depth", "b": levels, "a": levels}))
+    [book] = parse_message(json.dumps(_complete({"e": "depth", "b": levels, "a": levels})))
     assert isinstance(book, BookDepth)
     assert book.bids == expected
     assert book.asks == expected
@@ -1134,26 +1287,37 @@ def test_extra_keys_are_ignored(text: str, expected: object) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), SINGLE_EXAMPLES, ids=SINGLE_IDS)
-def test_a_missing_key_leaves_only_its_field_empty(text: str, expected: object) -> None:
-    _, keys = WIRE_KEYS[type(expected)]
+def test_a_missing_key_leaves_only_its_field_empty_or_the_message_malformed(
+    text: str, expected: object
+) -> None:
+    cls = type(expected)
+    _, keys = WIRE_KEYS[cls]
     for key, field in keys.items():
         data = _single(text)
         if key.startswith("k."):
             del data["k"][key[2:]]
         else:
             del data[key]
-        if (type(expected), key) == (Kline, "s"):
+        if (cls, key) == (Kline, "s"):
             want = expected  # the kline's own "k.s" names the symbol too
+        elif field in ALWAYS_SENT[cls]:
+            with pytest.raises(MessageParseError, match=f"{cls.__name__} event without {field}"):
+                parse_message(json.dumps(data))
+            continue
         else:
             want = attrs.evolve(expected, **{field: () if field in ("bids", "asks") else None})
         assert parse_message(json.dumps(data)) == [want], key
 
 
 @pytest.mark.parametrize("cls", EVENT_CLASSES)
-def test_only_the_event_type_gives_an_empty_event(cls: type) -> None:
+def test_only_the_event_type_is_a_malformed_message_naming_what_it_lacks(cls: type) -> None:
     event_type, _ = WIRE_KEYS[cls]
-    assert parse_message(json.dumps({"e": event_type})) == [cls()]
-    assert parse_message(_envelope(json.dumps({"e": event_type}), "X")) == [cls(stream="X")]
+    for message in (json.dumps({"e": event_type}), _envelope(json.dumps({"e": event_type}), "X")):
+        with pytest.raises(MessageParseError) as info:
+            parse_message(message)
+        assert isinstance(info.value, ValueError)
+        assert "malformed" in str(info.value)
+        assert all(name in str(info.value) for name in ALWAYS_SENT[cls])
 
 
 # --------------------------------------------------------------------------
@@ -1178,22 +1342,22 @@ def test_empty_array_gives_no_events(message: str) -> None:
 
 def test_raw_array_events_have_no_stream() -> None:
     events = parse_message(MARK_PRICE_EXAMPLE)
-    assert [event.stream for event in events] == [None, None]
+    assert [event.stream for event in events] == ["", ""]
 
 
 @pytest.mark.parametrize(
     ("stream", "data", "cls"),
     [
-        ("ETHUSDT@index", {"s": "ETHUSDT", "p": "1"}, IndexPrice),
-        ("ETH@markPrice", [{"s": "ETH-220930-1500-C", "mp": "1"}], MarkPrice),
-        ("option_pair", {"s": "BTC-221116-21000-C"}, NewSymbol),
-        ("ETH@openInterest@221125", [{"s": "ETH-221125-2700-C", "o": "1"}], OpenInterest),
-        ("BTC-200630-9000-P@kline_1m", {"k": {"o": "1"}}, Kline),
-        ("BTC-200630-9000-P@depth10@100ms", {"b": [["1", "2"]]}, BookDepth),
-        ("BTC-200630-9000-P@ticker", {"c": "1"}, Ticker),
-        ("ETH@ticker@220930", [{"c": "1"}], Ticker),
-        ("BTC-200630-9000-P@trade", {"p": "1"}, Trade),
-        ("ETH@trade", {"p": "1"}, Trade),
+        ("ETHUSDT@index", _untyped(INDEX_EXAMPLE), IndexPrice),
+        ("ETH@markPrice", [_untyped(MARK_PRICE_EXAMPLE)], MarkPrice),
+        ("option_pair", _untyped(NEW_SYMBOL_EXAMPLE), NewSymbol),
+        ("ETH@openInterest@221125", [_untyped(OPEN_INTEREST_EXAMPLE)], OpenInterest),
+        ("BTC-200630-9000-P@kline_1m", _untyped(KLINE_EXAMPLE), Kline),
+        ("BTC-200630-9000-P@depth10@100ms", _untyped(DEPTH_EXAMPLE), BookDepth),
+        ("BTC-200630-9000-P@ticker", _untyped(TICKER_EXAMPLE), Ticker),
+        ("ETH@ticker@220930", [_untyped(TICKER_EXAMPLE)], Ticker),
+        ("BTC-200630-9000-P@trade", _untyped(TRADE_EXAMPLE), Trade),
+        ("ETH@trade", _untyped(TRADE_EXAMPLE), Trade),
     ],
 )
 def test_payload_without_event_type_is_read_by_its_stream(
@@ -1295,7 +1459,7 @@ def test_error_reply_variants(message: str, expected: ErrorReply) -> None:
 def test_unknown_event_type_is_kept_whole() -> None:
     data = {"e": "brandNewEvent", "E": 1700000000000, "x": [1, 2]}
     assert parse_message(json.dumps(data)) == [
-        UnknownEvent(event_type="brandNewEvent", data=data, event_time=1700000000000, stream=None)
+        UnknownEvent(event_type="brandNewEvent", data=data, event_time=1700000000000, stream="")
     ]
     [wrapped] = parse_message({"stream": "ETH@brandNew", "data": data})
     assert wrapped == UnknownEvent("brandNewEvent", data, 1700000000000, "ETH@brandNew")
@@ -1319,17 +1483,14 @@ def test_unknown_events_with_different_data_differ() -> None:
         '{"e": 5}',
         '{"e": null}',
         '{"e": ["trade"]}',
-        '{"e": "kline", "k": [1]}',
-        '{"e": "depth", "b": "x", "a": [["1"]]}',
         '{"stream": null, "data": null}',
-        '{"stream": "ETH@markPrice", "data": [1, "x", null, {"e": "markPrice"}]}',
+        '{"stream": "ETH@markPrice", "data": [1, "x", null]}',
         '{"stream": "nonsense", "data": {"x": 1}}',
         '{"data": {"e": "trade"}}',
         '{"result": null}',
         '{"code": 2}',
         '{"error": "text", "id": 1}',
         "NaN",
-        '{"e": "trade", "p": NaN, "q": Infinity, "t": -Infinity}',
     ],
 )
 def test_odd_json_never_raises(message: str) -> None:
@@ -1337,6 +1498,22 @@ def test_odd_json_never_raises(message: str) -> None:
     assert isinstance(events, list)
     for event in events:
         assert isinstance(event, (*EVENT_CLASSES, UnknownEvent, ControlReply, ErrorReply))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '{"e": "kline", "k": [1]}',
+        '{"e": "depth", "b": "x", "a": [["1"]]}',
+        '{"stream": "ETH@markPrice", "data": [1, "x", null, {"e": "markPrice"}]}',
+        '{"e": "trade", "p": NaN, "q": Infinity, "t": -Infinity}',
+    ],
+)
+def test_an_event_without_what_the_exchange_always_sends_raises_message_parse_error(
+    message: str,
+) -> None:
+    with pytest.raises(MessageParseError, match="malformed"):
+        parse_message(message)
 
 
 @pytest.mark.parametrize(
@@ -1432,13 +1609,12 @@ def test_docstring_examples_run() -> None:
         ({"q": "0.01", "S": "-1"}, 0.01, -1),
         ({"q": "-3"}, 3.0, None),  # no S: no direction, and still a positive quantity
         ({"q": "-0.0", "S": "1"}, 0.0, 1),
-        ({"S": "1"}, None, 1),
     ],
 )
 def test_a_trade_quantity_is_never_negative(
     payload: dict, quantity: object, direction: object
 ) -> None:
-    [trade] = parse_message({"e": "trade", "s": "BTC-200630-9000-P", **payload})
+    [trade] = parse_message(dict(_TRADE, e="trade", **payload))
     assert trade.quantity == quantity
-    assert trade.quantity is None or math.copysign(1.0, trade.quantity) == 1.0
+    assert math.copysign(1.0, trade.quantity) == 1.0
     assert trade.direction == direction

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Optional, Union
 
 from .._constructors import (
+    new_new_symbol,
     new_book_depth,
     new_book_ticker,
     new_depth_update,
@@ -64,7 +65,7 @@ def _f_mark_price(d: _Data, stream: Optional[str]) -> MarkPrice:
 
 def _f_new_symbol(d: _Data, stream: Optional[str]) -> NewSymbol:
     g = d.get
-    return NewSymbol(
+    return new_new_symbol(
         read_str(g("s")),
         read_str(g("ps")),
         read_str(g("qa")),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from .._constructors import (
+    new_new_symbol,
     new_book_depth,
     new_index_price,
     new_kline,
@@ -78,7 +79,7 @@ def _kline(d: _Data, stream: Optional[str]) -> Kline:
 
 def _new_symbol(d: _Data, stream: Optional[str]) -> NewSymbol:
     g = d.get
-    return NewSymbol(
+    return new_new_symbol(
         read_str(g("s")),
         read_str(g("u")),
         read_str(g("qa")),
@@ -164,7 +165,7 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
     except NOT_WELL_FORMED:
         pass
     g = d.get
-    return Ticker(
+    return new_ticker(
         read_str(g("s")),
         read_float(g("c")),
         read_float(g("o")),
