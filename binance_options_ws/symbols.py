@@ -26,8 +26,10 @@ import attrs
 from .exceptions import InvalidStreamError, InvalidStreamTypeError
 
 __all__ = [
+    "EXPIRY_HOUR_UTC",
     "OptionSide",
     "OptionSymbol",
+    "check_not_expired",
     "check_text",
     "option_symbol_name",
     "parse_expiration",
@@ -105,6 +107,43 @@ def parse_yymmdd(text: str, what: str = "expiration") -> _dt.date:
         raise InvalidStreamError(
             f"{what} must be a real calendar date as YYMMDD, got {text!r}"
         ) from None
+
+
+#: The hour (UTC) at which Binance's options expire and are delisted.
+EXPIRY_HOUR_UTC = 8
+
+
+def check_not_expired(
+    expiration: _dt.date, what: str, now: Optional[_dt.datetime] = None
+) -> _dt.date:
+    """``expiration`` itself, unless options of that date have expired (08:00 UTC) by ``now``.
+
+    A stream of an expired option is accepted by the exchange and stays silent
+    for ever, so the subscribe methods refuse it at once.
+
+    Args:
+        expiration: The expiry date.
+        what: What is checked, for the message (``"'BTC-200101-100000-C'"``).
+        now: The current time (an aware datetime); None means now.
+
+    Raises:
+        InvalidStreamError: Naming the date and today's date (UTC).
+
+    Example:
+        >>> check_not_expired(_dt.date(2020, 1, 1), "'BTC-200101-100000-C'")
+        Traceback (most recent call last):
+        ...
+        binance_options_ws.exceptions.InvalidStreamError: 'BTC-200101-100000-C' expired on ...
+    """
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    expiry = _dt.datetime.combine(expiration, _dt.time(EXPIRY_HOUR_UTC), tzinfo=_dt.timezone.utc)
+    if expiry <= now:
+        raise InvalidStreamError(
+            f"{what} expired on {expiration.isoformat()} at {EXPIRY_HOUR_UTC:02d}:00 UTC; "
+            f"today is {now.date().isoformat()} (UTC): its stream would stay silent. "
+            "List the live expiries with RestClient().exchange_info().expirations(...)"
+        )
+    return expiration
 
 
 def parse_expiration(value: object) -> _dt.date:

@@ -43,7 +43,7 @@ from .. import _parse
 from .._parse import parse_frame
 from ..exceptions import InvalidStreamError, InvalidStreamTypeError
 from ..models import Message
-from ..symbols import OptionSymbol
+from ..symbols import OptionSymbol, check_not_expired
 
 __all__ = [
     "Dialect",
@@ -52,6 +52,7 @@ __all__ = [
     "StreamName",
     "check_interval",
     "check_levels",
+    "check_live",
     "check_speed",
 ]
 
@@ -119,6 +120,24 @@ class StreamName:
 # --------------------------------------------------------------------------
 # Checks of the parameters every dialect has, against that dialect's choices
 # --------------------------------------------------------------------------
+
+
+def check_live(name: StreamName, now: Optional[_dt.datetime] = None) -> None:
+    """Refuse a stream of an option, or of an expiry, that has expired.
+
+    Raises:
+        InvalidStreamError: Naming the date and today's date.
+    """
+    expiration = name.expiration
+    what = f"the expiry of {name.name!r}"
+    if expiration is None and name.symbol is not None and name.symbol.count("-") == 3:
+        try:
+            expiration = OptionSymbol.parse(name.symbol).expiration
+        except InvalidStreamError:  # an index pair or another name: no expiry
+            return
+        what = f"option {name.symbol.upper()!r}"
+    if expiration is not None:
+        check_not_expired(expiration, what, now)
 
 
 def check_interval(value: object, choices: Sequence[str], where: str = "") -> str:
@@ -294,10 +313,19 @@ class Dialect(abc.ABC):
         return frozenset(self.makers)
 
     def _make(self, kind: StreamKind, *args: Any) -> StreamName:
+        """Build a stream of ``kind``: what the subscribe methods call.
+
+        Raises:
+            InvalidStreamError: If the endpoint has no such stream, a parameter is
+                not valid, or the option or expiry named has expired (its stream
+                would stay silent).
+        """
         maker = self.makers.get(kind)
         if maker is None:
             raise InvalidStreamError(f"the {self.name} endpoint has no {kind} stream")
-        return maker(*args)
+        made: StreamName = maker(*args)
+        check_live(made)
+        return made
 
     def index(self, symbol: Optional[str]) -> StreamName:
         """The index price stream of ``symbol`` (a pair), or of every pair where one stream
