@@ -7,9 +7,10 @@ import math
 from decimal import Decimal
 from typing import Any, Callable
 
+import attrs
 import pytest
 
-from binance_options_ws import _wire
+from binance_options_ws import MessageParseError, _wire, parse_message
 from binance_options_ws._wire import (
     read_bool,
     read_decimal,
@@ -192,3 +193,85 @@ def test_read_size_is_never_negative(value: Any, expected: Any) -> None:
     size = read_size(value)
     assert size == expected
     assert size is None or math.copysign(1.0, size) == 1.0
+
+
+# ---------------------------------------------------------------- junk in real payloads
+
+TICKER = {
+    "e": "24hrTicker",
+    "E": 1657706425200,
+    "T": 1657706425220,
+    "s": "ETH-220930-1600-C",
+    "o": "2000",
+    "h": "2020",
+    "l": "2000",
+    "c": "2020",
+    "V": "1.42",
+    "A": "2841",
+    "P": "0.01",
+    "p": "20",
+    "Q": "0.01",
+    "F": "27",
+    "L": "48",
+    "n": 22,
+    "bo": "2012",
+    "ao": "2020",
+    "bq": "4.9",
+    "aq": "0.03",
+    "b": "0.1202",
+    "a": "0.1318",
+    "d": "0.98911",
+    "t": "-0.16961",
+    "g": "0.00004",
+    "v": "2.66584",
+    "vo": "0.10001",
+    "mp": "2003.5102",
+    "hl": "2023.511",
+    "ll": "1983.511",
+    "eep": "0",
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "junk", "field"),
+    [
+        ("mp", "NaN", "mark_price"),
+        ("mp", "Infinity", "mark_price"),
+        ("bo", "inf", "best_bid_price"),
+        ("d", "-inf", "delta"),
+        ("vo", 1e999, "mark_iv"),
+    ],
+)
+def test_a_ticker_number_that_is_not_finite_is_missing(key: str, junk: object, field: str) -> None:
+    # The busiest payload has a fast path of its own: it must read what the readers read.
+    [ticker] = parse_message({"stream": "x@ticker", "data": {**TICKER, key: junk}})
+    assert getattr(ticker, field) is None
+    assert ticker.last_price == 2020.0  # the rest of the event is kept
+
+
+@pytest.mark.parametrize(
+    ("key", "junk"),
+    [
+        ("c", "NaN"),  # a last price that is not a price
+        ("F", 27.9),  # an id that is not whole is not the id 27
+        ("L", "27.9"),
+        ("n", True),  # true is not the count 1
+        ("n", "1e-8"),  # nor 0
+        ("E", 1.5),
+    ],
+)
+def test_junk_in_a_ticker_field_it_always_has_makes_the_message_malformed(
+    key: str, junk: object
+) -> None:
+    with pytest.raises(MessageParseError):
+        parse_message({"stream": "x@ticker", "data": {**TICKER, key: junk}})
+
+
+def test_the_ticker_fast_path_and_the_readers_agree_on_a_clean_message() -> None:
+    [fast] = parse_message({"stream": "x@ticker", "data": TICKER})
+    # Without "eep" the fast path gives up and the tolerant readers read the rest.
+    without = {k: v for k, v in TICKER.items() if k != "eep"}
+    [slow] = parse_message({"stream": "x@ticker", "data": without})
+    assert slow.estimated_exercise_price is None
+    assert attrs.evolve(slow, estimated_exercise_price=0.0) == fast
+    assert (fast.first_trade_id, fast.trade_count, fast.mark_price) == (27, 22, 2003.5102)

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Optional, Union
 
 from .._constructors import (
-    new_new_symbol,
     new_book_depth,
     new_book_ticker,
     new_depth_update,
     new_mark_price,
+    new_new_symbol,
     new_ticker,
     new_trade,
 )

@@ -9,14 +9,15 @@ This module is pure: no sockets, threads or clocks.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Dict, Optional
 
 from .._constructors import (
-    new_new_symbol,
     new_book_depth,
     new_index_price,
     new_kline,
     new_mark_price,
+    new_new_symbol,
     new_open_interest,
     new_ticker,
     new_trade,
@@ -36,6 +37,37 @@ from ..models import BookDepth, IndexPrice, Kline, MarkPrice, NewSymbol, OpenInt
 __all__ = ["PARSERS", "event_type"]
 
 _Data = Dict[str, Any]
+
+# The JSON types of a whole number on the ticker's fast path (not bool, not float).
+# (Typed Any: mypy would narrow the values checked against it to object.)
+_WHOLE: Any = frozenset((int, str))
+# The float fields the ticker's fast path sets.
+_TICKER_FLOATS = operator.attrgetter(
+    "last_price",
+    "open",
+    "high",
+    "low",
+    "price_change",
+    "price_change_percent",
+    "volume",
+    "quote_volume",
+    "last_quantity",
+    "best_bid_price",
+    "best_ask_price",
+    "best_bid_quantity",
+    "best_ask_quantity",
+    "bid_iv",
+    "ask_iv",
+    "mark_iv",
+    "mark_price",
+    "delta",
+    "theta",
+    "gamma",
+    "vega",
+    "max_buy_price",
+    "min_sell_price",
+    "estimated_exercise_price",
+)
 
 
 def _index(d: _Data, stream: Optional[str]) -> IndexPrice:
@@ -121,12 +153,25 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
     # The busiest event (one per option per second, a whole chain at a time), so it
     # has a fast path: every key read strictly, no Python call per field, and the
     # event built by the fast constructor. Wherever a strict read succeeds it gives
-    # what the tolerant reader gives, and anything unusual raises, so the tolerant
-    # code below is the reference for every field. (One difference is left: float()
-    # takes a JSON true as 1.0 where read_float gives None.)
+    # what the tolerant reader gives, and anything unusual raises or fails the checks
+    # that follow, so the tolerant code below is the reference for every field:
+    # the whole numbers must come as JSON integers or strings (int() would cut 27.9
+    # to 27 and take true as 1), and the sum of the floats must be finite (float()
+    # reads "NaN" and "inf"; one non-finite field makes the sum non-finite). One
+    # difference is left, for speed: float() takes a JSON true or false in a price
+    # field as 1.0 or 0.0, where read_float gives None; the exchange sends strings.
     try:
         symbol = d["s"]
-        return new_ticker(
+        first, last, count, time, event_time = d["F"], d["L"], d["n"], d["T"], d["E"]
+        if (
+            first.__class__ not in _WHOLE
+            or last.__class__ not in _WHOLE
+            or count.__class__ not in _WHOLE
+            or time.__class__ not in _WHOLE
+            or event_time.__class__ not in _WHOLE
+        ):
+            raise TypeError("a whole number that is not one")
+        ticker = new_ticker(
             symbol if symbol.__class__ is str else read_str(symbol),  # no call for the usual str
             float(d["c"]),
             float(d["o"]),
@@ -138,9 +183,9 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
             float(d["V"]),
             float(d["A"]),
             float(d["Q"]),
-            int(d["F"]),
-            int(d["L"]),
-            int(d["n"]),
+            int(first),
+            int(last),
+            int(count),
             None,
             None,
             float(d["bo"]),
@@ -158,10 +203,12 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
             float(d["hl"]),
             float(d["ll"]),
             float(d["eep"]),
-            int(d["T"]),
-            int(d["E"]),
+            int(time),
+            int(event_time),
             stream,
         )
+        if sum(_TICKER_FLOATS(ticker)) * 0.0 == 0.0:  # inf * 0 and NaN * 0 are NaN
+            return ticker
     except NOT_WELL_FORMED:
         pass
     g = d.get
