@@ -304,3 +304,53 @@ def test_close_releases_a_subscribe_behind_a_slow_handshake(exchange: FakeExchan
         assert outcome.ended_at - closed_at < MARGIN
     finally:
         client.close()
+
+
+# ---------------------------------------------------------------- reading events
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda c, s: c.get(), id="client.get"),
+        pytest.param(lambda c, s: list(c.events()), id="client.events"),
+        pytest.param(lambda c, s: s.get(), id="subscription.get"),
+        pytest.param(lambda c, s: list(s.events()), id="subscription.events"),
+    ],
+)
+def test_close_releases_a_reader_waiting_for_events(
+    exchange: FakeExchange, read: Callable[[StreamClient, Any], Any]
+) -> None:
+    client = make_client(exchange)
+    try:
+        subscription = client.subscribe_index("BTCUSDT")
+        outcome = Outcome(lambda: read(client, subscription))
+        closed_at = time.monotonic()
+        client.close()
+        outcome.join(5)
+        assert outcome.ended_at is not None
+        assert outcome.ended_at - closed_at < MARGIN
+        if outcome.error is not None:  # get() raises; events() just ends
+            assert isinstance(outcome.error, ClientClosedError), outcome.error
+        else:
+            assert outcome.result == []
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda c, s: c.get(timeout=0.5), id="client.get"),
+        pytest.param(lambda c, s: s.get(timeout=0.5), id="subscription.get"),
+    ],
+)
+def test_get_keeps_its_timeout(
+    exchange: FakeExchange, read: Callable[[StreamClient, Any], Any]
+) -> None:
+    with make_client(exchange) as client:
+        subscription = client.subscribe_index("BTCUSDT")
+        started = time.monotonic()
+        with pytest.raises(queue.Empty):
+            read(client, subscription)
+        assert time.monotonic() - started < 0.5 + MARGIN
