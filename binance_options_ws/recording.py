@@ -55,7 +55,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import threading
 import time
 import weakref
@@ -97,8 +96,6 @@ MIN_FREE_BYTES = 16 * 1024 * 1024
 # Frames waiting for the writer beyond which new ones are dropped (and counted): about
 # 70 MB of frames, a minute of the whole options market.
 _MAX_PENDING = 100_000
-# How much nicer than the reader the writer thread runs (Linux).
-_WRITER_NICENESS = 10
 _RAW = b',"raw":'
 _TEXT = b',"text":'
 
@@ -283,21 +280,6 @@ def _close_at_exit() -> None:
         recorder.close(1.0)
 
 
-def _lower_priority() -> None:
-    """Let the reader and the consumer go first: the writer only catches up.
-
-    On Linux a thread has its own nice value; compressing (zlib releases the GIL)
-    then uses the CPU they leave. Elsewhere, and where it is not allowed, nothing
-    changes.
-    """
-    setpriority = getattr(os, "setpriority", None)
-    native_id = getattr(threading, "get_native_id", None)
-    if setpriority is None or native_id is None or not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError):
-        setpriority(os.PRIO_PROCESS, native_id(), _WRITER_NICENESS)
-
-
 class Recorder:
     """Writes the frames a client hands it to a recording directory, on its own thread.
 
@@ -344,9 +326,11 @@ class Recorder:
         self._max_file_bytes = max_file_bytes
         self._on_error = on_error
         self._pending: Deque[_Pending] = collections.deque()
-        self._streams: Dict[Optional[str], bytes] = {}
+        self._prefixes: Dict[Tuple[int, Optional[str]], bytes] = {}
         self._stop = threading.Event()
-        self._lock = threading.Lock()  # guards _file, _raw, files and writing
+        # Guards _file, _raw, files and the counters; held while taking frames from
+        # _pending and writing them (the readers append to _pending without it).
+        self._lock = threading.Lock()
         self._file: Optional[gzip.GzipFile] = None
         self._raw: Optional[Any] = None
         self._hour = -1
@@ -449,33 +433,35 @@ class Recorder:
                 raw.close()
 
     def _lines(self, batch: List[_Pending]) -> bytes:
-        streams = self._streams
-        parts = []
+        """The lines of ``batch``, joined: one copy of each frame, into the result."""
+        prefixes = self._prefixes
+        parts: List[bytes] = []
         for moment, conn, frame, stream in batch:
-            name = streams.get(stream)
-            if name is None:
-                name = json.dumps(stream).encode()
-                if len(streams) < 10_000:
-                    streams[stream] = name
-            if b"\n" in frame or b"\r" in frame:
+            key = (conn, stream)
+            prefix = prefixes.get(key)
+            if prefix is None:
+                prefix = b',"conn":%d,"stream":%b,"raw":' % (conn, json.dumps(stream).encode())
+                if len(prefixes) < 10_000:
+                    prefixes[key] = prefix
+            if b"\n" in frame or b"\r" in frame:  # a line break would cut the line: a string
                 text = json.dumps(frame.decode("utf-8", "replace")).encode()
-                parts.append(
-                    b'{"t":%.6f,"conn":%d,"stream":%b,"text":%b}\n' % (moment, conn, name, text)
-                )
-            else:
-                parts.append(
-                    b'{"t":%.6f,"conn":%d,"stream":%b,"raw":%b}\n' % (moment, conn, name, frame)
-                )
+                prefix = prefix[: -len(_RAW)] + _TEXT
+                frame = text
+            parts += (b'{"t":', b"%.6f" % moment, prefix, frame, b"}\n")
         return b"".join(parts)
 
     def _write_pending(self) -> None:
-        """Write and flush what the readers handed over, rotating as needed."""
-        pending = self._pending
-        batch: List[_Pending] = []
-        pop = pending.popleft
-        while pending:
-            batch.append(pop())
+        """Write and flush what the readers handed over, rotating as needed.
+
+        Taking the frames and writing them is one step under ``_lock``, so that
+        ``close()`` on another thread cannot write later frames before earlier ones.
+        """
         with self._lock:
+            pending = self._pending
+            batch: List[_Pending] = []
+            pop = pending.popleft
+            while pending:
+                batch.append(pop())
             if self.error is not None or self._file is None:
                 self.dropped += len(batch)
                 return
@@ -518,7 +504,6 @@ class Recorder:
                 _log.exception("the on_error callback raised")
 
     def _run(self) -> None:
-        _lower_priority()
         reported = 0
         while not self._stop.wait(FLUSH_INTERVAL):
             self._write_pending()
