@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import os
 import socket
 import struct
 from typing import Callable, Optional, Union
@@ -40,6 +41,8 @@ __all__ = [
     "ProxyOption",
     "check_proxy",
     "check_url_text",
+    "is_loopback",
+    "local_goes_direct",
     "proxy_for",
     "tunnel",
 ]
@@ -171,6 +174,9 @@ def proxy_for(url: str, setting: Union[Proxy, bool, None]) -> Optional[Proxy]:
     With ``setting`` True, the environment decides the way requests reads it: a
     ``wss://`` URL takes ``HTTPS_PROXY``, a ``ws://`` URL ``HTTP_PROXY``, either
     falls back on ``ALL_PROXY``, and a host listed in ``NO_PROXY`` goes direct.
+    One addition: while ``NO_PROXY`` is not set at all, this machine's own
+    addresses (``localhost``, ``127.x.x.x``, ``::1``) go direct, so that a local
+    server (the fake exchange) is not asked of a company proxy that cannot reach it.
 
     Raises:
         InvalidArgumentError: If the environment names a proxy that cannot be used.
@@ -180,6 +186,8 @@ def proxy_for(url: str, setting: Union[Proxy, bool, None]) -> Optional[Proxy]:
     if isinstance(setting, Proxy):
         return setting
     parts = urlsplit(url)
+    if local_goes_direct(parts.hostname or ""):
+        return None
     scheme = "https" if parts.scheme == "wss" else "http"
     as_http = f"{scheme}://{parts.netloc}{parts.path}"
     found = requests.utils.get_environ_proxies(as_http)
@@ -189,6 +197,26 @@ def proxy_for(url: str, setting: Union[Proxy, bool, None]) -> Optional[Proxy]:
     if "://" not in value:  # HTTPS_PROXY=host:3128, which curl and requests read as http
         value = f"http://{value}"
     return parse_proxy(value, option=f"the proxy from the environment for {scheme}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, ``127.x.x.x`` or ``::1``.
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("10.0.0.1")
+        (True, True, False)
+    """
+    if host.lower().rstrip(".") in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_goes_direct(host: str) -> bool:
+    """Whether ``host`` skips the environment's proxy: this machine, while NO_PROXY is unset."""
+    return is_loopback(host) and not any(name in os.environ for name in ("NO_PROXY", "no_proxy"))
 
 
 # ---------------------------------------------------------------------- tunnels

@@ -41,11 +41,12 @@ import threading
 import time
 from types import TracebackType
 from typing import Any, Dict, List, NoReturn, Optional, Tuple, Type, Union
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
 
-from ._proxy import Proxy, check_proxy, check_url_text
+from ._proxy import Proxy, check_proxy, check_url_text, local_goes_direct
 from ._retry import RATE_LIMIT_STATUSES, parse_retry_after
 from ._timing import Clock, Deadline
 from ._version import __version__
@@ -70,7 +71,7 @@ from .symbols import OptionSymbol
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_REST_URL", "USER_AGENT", "RestClient"]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 #: Binance's options REST API.
 DEFAULT_REST_URL = "https://eapi.binance.com"
@@ -159,7 +160,7 @@ class RestClient:
             )
         if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
             raise ValueError(f"ssl_context must be an ssl.SSLContext or None, got {ssl_context!r}")
-        proxies = _proxies(proxy)
+        proxies = _proxies(proxy, base_url)
         checked = check_proxy(proxy)
         self._proxy_shown = f" {checked.display}" if isinstance(checked, Proxy) else ""
         if (
@@ -475,14 +476,19 @@ class RestClient:
 # --------------------------------------------------------------------------
 
 
-def _proxies(proxy: object) -> Optional[Dict[str, Any]]:
+def _proxies(proxy: object, base_url: str) -> Optional[Dict[str, Any]]:
     """requests' ``proxies`` for the ``proxy`` option (None: requests reads the environment).
+
+    As for the streams (:func:`~binance_options_ws._proxy.proxy_for`), a local
+    ``base_url`` goes direct while ``NO_PROXY`` is not set.
 
     Raises:
         InvalidArgumentError: If ``proxy`` is not a proxy URL, True or None.
     """
     checked = check_proxy(proxy)
     if checked is True:
+        if local_goes_direct(urlsplit(base_url).hostname or ""):
+            return dict(_NO_PROXIES)
         return None
     if checked is None:
         return dict(_NO_PROXIES)  # None for every key: requests then uses none

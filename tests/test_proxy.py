@@ -90,6 +90,8 @@ def test_the_environment_names_the_proxy_by_default(
 ) -> None:
     with ProxyServer() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url())
+        # Once NO_PROXY is set, it alone says what goes direct, this machine included.
+        monkeypatch.setenv("NO_PROXY", "example.invalid")
         with StreamClient(exchange.url) as client:
             _stream_one(client, exchange)
         assert len(proxy.tunnels) == 1
@@ -110,9 +112,17 @@ def test_proxy_for_reads_the_environment_as_requests_does(
     monkeypatch.setenv("ALL_PROXY", "socks5h://10.0.0.2")
     assert proxy_for("wss://x.example/stream", True) == Proxy("http", "10.0.0.1", 3128)
     assert proxy_for("ws://x.example/stream", True) == Proxy("socks5h", "10.0.0.2", 1080)
+    # This machine goes direct while NO_PROXY is not set: a local server, such as
+    # the fake exchange, is not asked of a company proxy.
+    assert proxy_for("ws://127.0.0.1:9000/stream", True) is None
+    assert proxy_for("ws://localhost:9000/stream", True) is None
+    assert proxy_for("ws://[::1]:9000/stream", True) is None
+    # An explicit proxy is used for every host.
+    assert proxy_for("ws://127.0.0.1:9000/stream", Proxy("http", "h", 1)) == Proxy("http", "h", 1)
     monkeypatch.setenv("NO_PROXY", ".example")
     assert proxy_for("wss://x.example/stream", True) is None
     assert proxy_for("wss://x.example/stream", None) is None
+    assert proxy_for("ws://127.0.0.1:9000/stream", True) == Proxy("socks5h", "10.0.0.2", 1080)
 
 
 def test_wrong_credentials_fail_at_once_naming_the_proxy_without_the_password(

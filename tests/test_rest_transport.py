@@ -125,7 +125,8 @@ def test_the_environment_names_the_proxy_unless_proxy_is_none(
     symbol = market.symbols("BTC")[0]
     with ProxyServer() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url())
-        monkeypatch.setenv("NO_PROXY", "")  # requests skips 127.0.0.1 only when told
+        # Set, NO_PROXY alone decides (unset, this machine would go direct).
+        monkeypatch.setenv("NO_PROXY", "example.invalid")
         with RestClient(exchange.rest_url) as rest:
             rest.depth(symbol, limit=10)
         seen: List[str] = list(proxy.tunnels)
@@ -133,6 +134,16 @@ def test_the_environment_names_the_proxy_unless_proxy_is_none(
         with RestClient(exchange.rest_url, proxy=None) as rest:
             rest.depth(symbol, limit=10)
         assert proxy.tunnels == seen
+
+
+def test_this_machine_goes_direct_while_no_proxy_is_unset(
+    exchange: FakeExchange, market: SyntheticMarket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ProxyServer() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url())
+        with RestClient(exchange.rest_url) as rest:
+            rest.depth(market.symbols("BTC")[0], limit=10)
+        assert proxy.tunnels == []
 
 
 def test_a_proxy_that_refuses_is_a_connection_error(exchange: FakeExchange) -> None:
