@@ -399,7 +399,7 @@ class SyntheticMarket:
         if now_ms is not None:
             sim.advance(int(now_ms))
         assets = sorted(sim.chains)
-        entries = []
+        entries: List[Dict[str, object]] = []
         for asset in assets:
             for option in sim.chain_options(asset):
                 units = option.units
