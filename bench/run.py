@@ -270,6 +270,12 @@ def render(report: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _thread_cpu(result: Dict[str, Any], suffix: str) -> float:
+    """CPU seconds of the consumer's threads whose name ends with ``suffix``."""
+    threads = result.get("thread_cpu_seconds", {})
+    return float(sum(cpu for name, cpu in threads.items() if name.endswith(suffix)))
+
+
 def _render_recording(report: Dict[str, Any], lines: List[str]) -> None:
     recording = report["recording"]
     plain = {r["round"]: r["rate"] for r in _ok(recording["queue"])}
@@ -288,6 +294,13 @@ def _render_recording(report: Dict[str, Any], lines: List[str]) -> None:
             f"  {LABELS[kind]:<40} {_median(rates):>15,.0f} "
             f"{f'[{min(rates):,.0f} - {max(rates):,.0f}]':>19} {cpu:>11.2f} CPU s/100k"
         )
+    count = report["settings"]["count"]
+    for kind in RECORDING_KINDS:
+        ok = _ok(recording[kind])
+        reader = _median([_thread_cpu(r, "-reader") for r in ok]) * 100_000 / count
+        writer = _median([_thread_cpu(r, "-recorder") for r in ok]) * 100_000 / count
+        extra = f", recorder thread {writer:.2f}" if kind == "queue-recording" else ""
+        lines.append(f"    {kind}: reader thread {reader:.2f} CPU s/100k{extra}")
     if losses:
         loss = _median(losses)
         frames = _median([r.get("recorded_frames", 0) for r in recorded])
