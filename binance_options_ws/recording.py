@@ -296,6 +296,8 @@ class Recorder:
         max_file_bytes: Rotate a file past this many compressed bytes.
         on_error: Called (on the recorder's thread) with a :class:`RecordingError`
             if writing fails later (the recording stops; the stream goes on).
+        clock: The receive time of each frame, in seconds since the epoch
+            (:func:`time.time`; a test passes its own to cross an hour).
 
     Raises:
         RecordingError: If the directory cannot be created or written, or has less
@@ -315,15 +317,17 @@ class Recorder:
         name: str = "binance-options-ws",
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         on_error: Optional[Callable[[BaseException], Any]] = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, int):
             raise RecordingError(f"max_file_bytes must be a whole number, got {max_file_bytes!r}")
         if max_file_bytes < 1024:
             raise RecordingError(f"max_file_bytes must be at least 1024, got {max_file_bytes!r}")
-        self.directory = os.fspath(directory)
+        self.directory: str = os.fspath(directory)
         self.endpoint = endpoint
         self.url = url
         self._max_file_bytes = max_file_bytes
+        self._clock = clock
         self._on_error = on_error
         self._pending: Deque[_Pending] = collections.deque()
         self._prefixes: Dict[Tuple[int, Optional[str]], bytes] = {}
@@ -339,9 +343,9 @@ class Recorder:
         #: Every file written so far, oldest first.
         self.files: List[str] = []
         #: Frames written.
-        self.frames = 0
+        self.frames: int = 0
         #: Frames lost: too many waiting, or after a write failed.
-        self.dropped = 0
+        self.dropped: int = 0
         #: The error that stopped the recording, if one did.
         self.error: Optional[RecordingError] = None
         try:
@@ -355,7 +359,7 @@ class Recorder:
                 f"(at least {MIN_FREE_BYTES} needed)"
             )
         with self._lock:
-            self._open(time.time())
+            self._open(self._clock())
         self._thread = threading.Thread(target=self._run, name=f"{name}-recorder", daemon=True)
         self._thread.start()
         _live_recorders.add(self)
@@ -383,7 +387,7 @@ class Recorder:
             self.dropped += 1
             return
         stream = messages[0].stream if messages else None
-        pending.append((time.time(), connection, frame, stream))
+        pending.append((self._clock(), connection, frame, stream))
 
     # ------------------------------------------------------------ the writer's side
 
@@ -469,7 +473,7 @@ class Recorder:
                 if self._rotate.is_set():
                     self._rotate.clear()
                     self._close_file()
-                    self._open(time.time())
+                    self._open(self._clock())
                 if batch:
                     data = self._lines(batch)
                     if int(batch[0][0] // 3600) != self._hour:
@@ -481,7 +485,7 @@ class Recorder:
                     self.frames += len(batch)
                     if self._raw is not None and self._raw.tell() >= self._max_file_bytes:
                         self._close_file()
-                        self._open(time.time())
+                        self._open(self._clock())
             except (OSError, RecordingError) as exc:
                 self._fail(exc, len(batch))
 

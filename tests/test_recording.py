@@ -5,7 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -268,3 +272,42 @@ def test_the_record_command_refuses_a_bad_stream_and_an_unwritable_directory(
     blocker.write_text("")
     assert main(["record", "--demo", "--out", str(blocker / "x"), "BTCUSDT@index"]) == 1
     assert "cannot record to" in capsys.readouterr().err
+
+
+def test_a_new_file_begins_at_each_full_hour(tmp_path: Path) -> None:
+    now = [1_800_000_000.0 - 1.0]  # one second before a full hour (UTC)
+    recorder = Recorder(tmp_path, endpoint="nbstream", url="ws://x", clock=lambda: now[0])
+    for number in range(4):
+        frame = json.dumps({"stream": TRADE, "data": trade(number)}).encode()
+        recorder.add(1, frame, parse_message(frame))
+        recorder.flush()
+        now[0] += 0.7  # frames 0 and 1 before the hour, 2 and 3 after it
+    recorder.close(1.0)
+    first, second = recording_files(tmp_path)
+    assert "T075959Z" in first
+    assert "T080000Z" in second
+    assert [f.line for f in read_recording(first)] == [2, 3]
+    assert [parse_message(f.frame)[0].trade_id for f in read_recording(second)] == [2, 3]  # type: ignore[union-attr]
+
+
+def test_ctrl_c_in_the_record_command_loses_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "recording"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "binance_options_ws", "record", "--demo", "--out", str(out),
+         "BTCUSDT@index", "BTC@trade"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # a progress line a second
+            if re.match(r"recorded [1-9]\d* frames", line):
+                break
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    final = re.search(r"recorded (\d+) frames in 1 file", err)
+    assert final, err
+    assert len(list(read_recording(out))) == int(final.group(1)) > 0  # whole, no damage
