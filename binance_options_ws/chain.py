@@ -87,6 +87,11 @@ class ChainQuote:
         open_interest: Open interest, in contracts.
         last_price: The last trade's price.
         updated: ``event_time`` of the latest event that changed it (ms since the epoch).
+
+    Example:
+        >>> quote = chain.quote("BTC-261225-100000-C")   # doctest: +SKIP
+        >>> quote.bid, quote.ask, quote.iv               # doctest: +SKIP
+        (4790.0, 4820.0, 0.6977)
     """
 
     symbol: str
@@ -117,6 +122,9 @@ class ChainRow:
         strike: The strike.
         call: The call's quote.
         put: The put's quote.
+
+    Example:
+        >>> [(row.strike, row.call.iv, row.put.iv) for row in chain.rows()]   # doctest: +SKIP
     """
 
     strike: float
@@ -175,8 +183,8 @@ class OptionChain:
             )
         if on_change is not None and not callable(on_change):
             raise InvalidArgumentError(f"on_change must be callable or None, got {on_change!r}")
-        self.underlying = parse_underlying_asset(underlying)
-        self.expiration = parse_expiration(expiration)
+        self.underlying: str = parse_underlying_asset(underlying)
+        self.expiration: _dt.date = parse_expiration(expiration)
         self._client = client
         self._on_change = on_change
         # Guards _quotes, _index and _pending; the waiters wait on it.

@@ -364,7 +364,10 @@ class ReplayClient(StreamClient):
     """A :class:`~binance_options_ws.StreamClient` that plays a recording instead of connecting.
 
     Made by :func:`replay`; see the module documentation for when playback
-    starts and ends.
+    starts and ends. The arguments are :func:`replay`'s.
+
+    Example:
+        >>> client = ReplayClient("recordings/", speed=1.0)   # doctest: +SKIP
     """
 
     def __init__(
@@ -435,7 +438,11 @@ class ReplayClient(StreamClient):
         self._player.go()
 
     def get(self, timeout: Optional[float] = None) -> Event:
-        """The next event, as :meth:`StreamClient.get` (starts the playback)."""
+        """The next event, as :meth:`StreamClient.get` (starts the playback).
+
+        Example:
+            >>> event = client.get(timeout=5)   # doctest: +SKIP
+        """
         self._player.go()
         return super().get(timeout)
 
@@ -443,17 +450,28 @@ class ReplayClient(StreamClient):
         """Iterate over the events, as :meth:`StreamClient.events` (starts the playback).
 
         Ends at the end of the recording.
+
+        Example:
+            >>> events = list(client.events())   # doctest: +SKIP
         """
         self._player.go()
         return super().events(timeout)
 
     def run_forever(self) -> None:
-        """Block until the end of the recording (or close, or Ctrl+C); starts the playback."""
+        """Block until the end of the recording (or close, or Ctrl+C); starts the playback.
+
+        Example:
+            >>> client.run_forever()   # doctest: +SKIP
+        """
         self._player.go()
         super().run_forever()
 
     def close(self) -> None:
-        """Stop playing and close, as :meth:`StreamClient.close`."""
+        """Stop playing and close, as :meth:`StreamClient.close`.
+
+        Example:
+            >>> client.close()   # doctest: +SKIP
+        """
         self._player.stop()
         super().close()
 

@@ -311,3 +311,13 @@ def test_ctrl_c_in_the_record_command_loses_nothing(tmp_path: Path) -> None:
     final = re.search(r"recorded (\d+) frames in 1 file", err)
     assert final, err
     assert len(list(read_recording(out))) == int(final.group(1)) > 0  # whole, no damage
+
+
+def test_a_nearly_full_disk_is_a_clear_error_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usage = shutil.disk_usage(tmp_path)
+    full = type(usage)(usage.total, usage.total - 1000, 1000)  # what a full disk reports
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
+    with pytest.raises(RecordingError, match="only 1000 bytes free"):
+        StreamClient("ws://127.0.0.1:9", record_to=tmp_path)
