@@ -35,7 +35,7 @@ import math
 import queue
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, Generic, Optional, Tuple, TypeVar
+from typing import Any, Callable, Deque, Dict, Generic, List, Optional, Tuple, TypeVar
 
 __all__ = ["Batch", "CallbackDispatcher", "EventQueue"]
 
@@ -99,7 +99,7 @@ class Batch:
     )
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.more = False
+        self.more: bool = False
         # The wake-up held back for each queue: one at most, so that a producer that
         # never runs dry (a socket that never drains) holds a bounded number. A later
         # one replaces the earlier, whose consumer has woken up by itself (or will,
@@ -109,7 +109,7 @@ class Batch:
         self._busy = False
         self._start = self._previous = -math.inf  # when this batch and the last began
         self._count = 0  # items in the batch being read
-        self.resume_at = -math.inf
+        self.resume_at: float = -math.inf
 
     @property
     def held(self) -> int:
@@ -193,7 +193,7 @@ class EventQueue(Generic[_T]):
         self._burst_puts = 0
         self._burst_puts_seen = 0
         #: How many items were dropped because the queue was full.
-        self.dropped = 0
+        self.dropped: int = 0
 
     def put(self, item: _T, batch: Optional[Batch] = None) -> None:
         """Add an item, dropping the oldest one if the queue is full. Never blocks.
@@ -219,6 +219,51 @@ class EventQueue(Generic[_T]):
         items.append(item)  # the deque's maxlen drops the oldest
         if self._waiters:
             self._wake_one(batch)
+
+    def take(self, wanted: Callable[[_T], bool], shared: Callable[[_T], bool]) -> List[_T]:
+        """The waiting items ``wanted`` picks, oldest first; those not ``shared`` are removed.
+
+        Never blocks: a consumer may take an item meanwhile, and then it is not
+        returned.
+
+        Args:
+            wanted: Whether an item is one to return.
+            shared: Whether a returned item also stays in this queue (another
+                consumer of it wants it too).
+
+        Example:
+            >>> q = EventQueue(); q.put(1); q.put(2); q.put(3)
+            >>> q.take(lambda n: n != 2, lambda n: n == 3), q.qsize()
+            ([1, 3], 2)
+        """
+        items = self._items
+        taken: List[_T] = []
+        for item in [item for item in list(items) if wanted(item)]:
+            if not shared(item):
+                try:
+                    items.remove(item)
+                except ValueError:  # a consumer took it meanwhile
+                    continue
+            taken.append(item)
+        return taken
+
+    def put_first(self, first: List[_T]) -> None:
+        """Put ``first`` before the items waiting, in order; what does not fit is dropped.
+
+        Example:
+            >>> q = EventQueue(); q.put(3); q.put_first([1, 2])
+            >>> [q.get_nowait() for _ in range(3)]
+            [1, 2, 3]
+        """
+        room = self.maxsize - len(self._items)
+        if len(first) > room:  # keep the newest of them
+            self.dropped += len(first) - max(room, 0)
+            first = first[len(first) - max(room, 0) :]
+        self._items.extendleft(reversed(first))
+        for _ in first:
+            if not self._waiters:
+                break
+            self._wake_one(None)
 
     def _wake_one(self, batch: Optional[Batch]) -> None:
         try:

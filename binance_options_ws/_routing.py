@@ -97,6 +97,8 @@ class Router:
         self._put = put
         self._submit = submit
         self._lock = threading.Lock()  # guards _subs and _live, and the rebuilds of _routes
+        # Held by deliver() for each frame, and by set_queue() while it moves events.
+        self._deliver_lock = threading.Lock()
         self._subs: Dict[str, List[Subscription[Any]]] = {}
         self._live: Set[Subscription[Any]] = set()
         # The subscriptions read on their own (Subscription.get), and their queues.
@@ -118,11 +120,46 @@ class Router:
         """Whether ``subscription`` still receives events."""
         return subscription in self._live
 
-    def set_queue(self, subscription: Subscription[Any], queue: EventQueue[Any]) -> None:
-        """Route ``subscription``'s events to a queue of its own from now on."""
-        with self._lock:
-            self._queues[subscription] = queue
-            self._rebuild(subscription.streams)
+    def set_queue(
+        self,
+        subscription: Subscription[Any],
+        queue: EventQueue[Any],
+        shared: EventQueue[Any],
+    ) -> None:
+        """Route ``subscription``'s events to a queue of its own, with those waiting in
+        the client's ``shared`` queue: no event of it stays behind there.
+
+        The readers wait meanwhile (the time to look through ``shared``), so that no
+        event is on its way to ``shared`` while they move. An event that another
+        subscription reads from ``shared`` stays there too.
+        """
+        with self._deliver_lock:
+            with self._lock:
+                self._queues[subscription] = queue
+                self._rebuild(subscription.streams)
+                others = [
+                    sub
+                    for name in subscription.streams
+                    for sub in self._subs.get(name, ())
+                    if sub is not subscription and sub.callback is None and sub not in self._queues
+                ]
+            moved = shared.take(
+                lambda event: self._wants(subscription, event),
+                lambda event: any(self._wants(sub, event) for sub in others),
+            )
+            queue.put_first(moved)
+
+    def _wants(self, subscription: Subscription[Any], event: Any) -> bool:
+        """Whether ``event`` (from the client's queue) is one of ``subscription``'s."""
+        stream = event.stream
+        stream = self._canonical.get(stream) or stream
+        if stream not in subscription.streams:
+            return False
+        kind = subscription.event_class
+        if kind is not None and event.__class__ is not kind:
+            return False
+        symbols = subscription.symbols
+        return symbols is None or getattr(event, "symbol", None) in symbols
 
     def add(self, subscription: Subscription[Any]) -> None:
         """Route the events of ``subscription``'s streams to its target."""
@@ -182,6 +219,10 @@ class Router:
 
         ``batch`` is the reader's: consumers are woken once per batch, not per event.
         """
+        with self._deliver_lock:
+            self._deliver(messages, batch)
+
+    def _deliver(self, messages: List[Message], batch: Optional[Batch]) -> None:
         routes = self._routes
         put = self._put
         for event in messages:

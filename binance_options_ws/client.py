@@ -71,6 +71,8 @@ __all__ = ["ClientStats", "StateChange", "StateListener", "StreamClient", "Subsc
 
 _log = logging.getLogger("binance_options_ws")
 _T = TypeVar("_T")
+#: The client's own class in ``with``: ``with replay(path) as client`` is a ReplayClient.
+_Client = TypeVar("_Client", bound="StreamClient")
 _client_numbers = itertools.count(1)
 
 #: What ``subscribe`` accepts: one stream name or several.
@@ -294,7 +296,7 @@ class StreamClient(StreamMethods):
 
     # ------------------------------------------------------------------ lifecycle
 
-    def __enter__(self) -> StreamClient:
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -766,7 +768,7 @@ class StreamClient(StreamMethods):
             if self.closed or not self._router.is_live(subscription):
                 own.close()  # nothing will come: a reader finds it ended at once
             else:
-                self._router.set_queue(subscription, own)
+                self._router.set_queue(subscription, own, self.queue)
         return own
 
     def _close_own_queues(self, ended: Iterable[Subscription[Any]]) -> None:

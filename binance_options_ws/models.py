@@ -46,7 +46,6 @@ This module is pure: no sockets, threads or clocks.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Optional, Tuple, Union
 
 import attrs

@@ -119,7 +119,7 @@ class OrderBook:
             )
         if on_update is not None and not callable(on_update):
             raise InvalidArgumentError(f"on_update must be callable or None, got {on_update!r}")
-        self.symbol = OptionSymbol.parse(symbol).name
+        self.symbol: str = OptionSymbol.parse(symbol).name
         self._client = client
         self._own_rest = rest is None
         if rest is None:  # the client's way out: its proxy and TLS settings

@@ -41,11 +41,13 @@ class Subscription(Generic[E]):
 
     **Reading it on its own.** A subscription made without a callback delivers to
     the client's shared queue (``client.get()``, ``client.events()``) until its own
-    :meth:`get` or :meth:`events` is first called; from then on its events go to a
-    queue of its own, as large as the client's (``queue_size``, oldest dropped and
-    counted), and no longer to the client's. Events it delivered before stay in the
-    client's queue. Call :meth:`get` or :meth:`events` right after subscribing (or
-    give a callback) to read every event of a subscription on its own.
+    :meth:`get` or :meth:`events` is first called. That first call gives it a queue
+    of its own, as large as the client's (``queue_size``, oldest dropped and
+    counted), and moves there its events still waiting in the shared queue, in
+    order; from then on its events go to its own queue only. An event that another
+    subscription without a callback also receives stays in the shared queue too.
+    So no event is lost between the subscribe and the first read, and code that
+    reads only the shared queue sees every event as before.
 
     Attributes:
         streams: The stream names, exactly as sent to the exchange.
@@ -105,8 +107,9 @@ class Subscription(Generic[E]):
     def get(self, timeout: Optional[float] = None) -> E:
         """The next event of this subscription, from its own queue.
 
-        The first call gives the subscription its own queue (see the class
-        docstring): from then on its events no longer reach the client's queue.
+        The first call gives the subscription its own queue, with its events that
+        were waiting in the client's queue (see the class docstring): from then on
+        its events no longer reach the client's queue.
 
         Args:
             timeout: Seconds to wait (a number, 0 or more); None waits until an

@@ -36,11 +36,13 @@ from binance_options_ws.testing import FakeExchange, SyntheticMarket
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DEMO_COMMAND = (
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[testing]' && "
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[testing]' "
+    "--config-settings editable_mode=compat && "
     ".venv/bin/python -m binance_options_ws demo"
 )
 TEST_COMMAND = (
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/python -m pytest -q"
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' "
+    "--config-settings editable_mode=compat && .venv/bin/python -m pytest -q"
 )
 
 _BLOCK = re.compile(

@@ -1,14 +1,18 @@
 """The typed API at run time: subscriptions read on their own, their types, call-site errors.
 
 What the type checkers make of the API is checked by ``tests/typing/check.py``
-(run by ``.ci/run``); here, that what the types promise is what happens.
+(run by ``.ci/run``: mypy --strict and pyright on ``tests/typing/user_script.py``,
+the README's blocks and ``tests/typing/wrong_types.py``); here, that what the types
+promise is what happens, the user script included.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import queue
 import threading
 import time
+from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
@@ -25,7 +29,7 @@ from binance_options_ws import (
     Trade,
     UnknownEvent,
 )
-from binance_options_ws.testing import FakeExchange
+from binance_options_ws.testing import FakeExchange, SyntheticMarket
 from binance_options_ws.testing.waiting import wait_for
 
 SYMBOL = "BTC-261225-100000-C"
@@ -84,17 +88,34 @@ def test_a_subscription_read_on_its_own_gives_its_events_and_the_client_queue_no
     assert "own queue" in repr(trades)
 
 
-def test_events_before_the_first_read_stay_in_the_client_queue(
+def test_the_first_read_takes_the_subscriptions_events_from_the_client_queue(
     exchange: FakeExchange, client: StreamClient
 ) -> None:
     trades = client.subscribe_trade(SYMBOL)
+    client.subscribe_index("BTCUSDT")
     exchange.publish(TRADE, trade(1))
-    assert isinstance(client.get(timeout=5), Trade)  # not read on its own yet
+    exchange.publish("BTCUSDT@index", index("100"))
     exchange.publish(TRADE, trade(2))
-    wait_for(lambda: not client.queue.empty(), what="the second trade in the client queue")
+    wait_for(lambda: client.queue.qsize() == 3, what="three events in the client queue")
+    assert isinstance(client.get(timeout=5), Trade)  # read through the client queue
+    # The subscription's first read: the trade still waiting moves with it, in order.
     exchange.publish(TRADE, trade(3))
-    assert trades.get(timeout=5).trade_id == 3  # from the first read on, its own queue
-    assert [e.trade_id for e in [client.get(timeout=1)] if isinstance(e, Trade)] == [2]
+    assert [trades.get(timeout=5).trade_id for _ in range(2)] == [2, 3]
+    assert [client.get(timeout=1)] == [IndexPrice("BTCUSDT", 100.0, 1, "BTCUSDT@index")]
+    assert client.queue.empty()
+
+
+def test_an_event_another_subscription_reads_from_the_client_queue_stays_there(
+    exchange: FakeExchange, client: StreamClient
+) -> None:
+    mine = client.subscribe_trade(SYMBOL)
+    client.subscribe(TRADE)  # reads the same stream through the client queue
+    exchange.publish(TRADE, trade(1))
+    wait_for(lambda: client.queue.qsize() == 1, what="the trade in the client queue")
+    assert mine.get(timeout=5).trade_id == 1
+    event = client.get(timeout=1)
+    assert isinstance(event, Trade)
+    assert event.trade_id == 1
 
 
 def test_subscription_events_end_on_timeout_and_on_unsubscribe(
@@ -126,7 +147,7 @@ def test_close_releases_a_subscription_reader_at_once(
     def read() -> None:
         try:
             trades.get(timeout=30)
-        except BaseException as exc:  # noqa: BLE001 (the test looks at it)
+        except BaseException as exc:
             errors.append(exc)
         released.set()
 
@@ -137,7 +158,8 @@ def test_close_releases_a_subscription_reader_at_once(
     closed_at = time.monotonic()
     assert released.wait(1.0)
     assert time.monotonic() - closed_at < 0.1
-    assert len(errors) == 1 and isinstance(errors[0], ClientClosedError)
+    assert len(errors) == 1
+    assert isinstance(errors[0], ClientClosedError)
     assert not isinstance(errors[0], SubscriptionEndedError)
     reader.join(1)
 
@@ -217,3 +239,30 @@ def test_call_site_type_errors_are_type_errors(client: StreamClient) -> None:
         client.subscribe_open_interest("BTC", 261225)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         client.subscribe(42)  # type: ignore[arg-type]
+
+
+def _user_script() -> Any:
+    """tests/typing/user_script.py, imported from its path (it is not a package module)."""
+    path = Path(__file__).parent / "typing" / "user_script.py"
+    spec = importlib.util.spec_from_file_location("user_script", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_type_checked_user_script_runs_as_its_types_say() -> None:
+    # The script CI type-checks with mypy --strict and pyright: every subscribe method
+    # of both endpoints, against a synthetic market. What the types promise (a Trade's
+    # price and quantity are floats, a subscription's get() gives its own event type)
+    # holds at run time: the arithmetic raises nothing.
+    script = _user_script()
+    market = SyntheticMarket(seed=1, speed=10)
+    symbol = market.symbols("BTC")[len(market.symbols("BTC")) // 2]
+    expiry = market.expirations("BTC")[0]
+    with FakeExchange(market=market) as exchange:
+        assert isinstance(script.nbstream(exchange.url, symbol, expiry, 1.0), float)
+        assert isinstance(script.fstream(exchange.url, symbol, expiry, 1.0), float)
+    assert script.notional
+    assert all(isinstance(value, float) for value in script.notional)

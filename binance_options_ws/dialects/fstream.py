@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from types import MappingProxyType
-from typing import Dict, Iterable, Optional, Union
+from typing import Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
+from .._parse import PayloadParser
 from ..exceptions import InvalidStreamError
 from ..symbols import UNDERLYING_RE, OptionSymbol, check_text, option_symbol_name, parse_expiration
 from . import _fstream_payloads
@@ -500,9 +501,9 @@ class FstreamDialect(Dialect):
 
     name = "fstream"
     default_base_url = BASE_URL
-    paths = PATHS
-    parsers = _fstream_payloads.PARSERS
-    makers = MappingProxyType(
+    paths: Tuple[str, ...] = PATHS
+    parsers: Mapping[str, PayloadParser] = _fstream_payloads.PARSERS
+    makers: Mapping[StreamKind, Callable[..., StreamName]] = MappingProxyType(
         {
             StreamKind.INDEX: lambda symbol: _INDEX,  # every pair: index_filter keeps one
             StreamKind.KLINE: _make_kline,

@@ -27,8 +27,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from types import MappingProxyType
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Mapping, Optional, Tuple, Union
 
+from .._parse import PayloadParser
 from ..exceptions import InvalidStreamError
 from ..symbols import (
     QUOTE_ASSETS,
@@ -502,11 +503,11 @@ class NbstreamDialect(Dialect):
         'StreamClient(endpoint="fstream") (the same methods; see the README\'s '
         '"Two endpoints")'
     )
-    paths = ("",)
+    paths: Tuple[str, ...] = ("",)
     max_streams_per_connection = MAX_STREAMS_PER_CONNECTION
     max_messages_per_second = MAX_MESSAGES_PER_SECOND
-    parsers = _nbstream_payloads.PARSERS
-    makers = MappingProxyType(
+    parsers: Mapping[str, PayloadParser] = _nbstream_payloads.PARSERS
+    makers: Mapping[StreamKind, Callable[..., StreamName]] = MappingProxyType(
         {
             StreamKind.INDEX: _make_index_of,
             StreamKind.KLINE: _make_kline,

@@ -319,6 +319,13 @@ class Units:
         "tick",
     )
 
+    decimals: int
+    lot: float
+    price_scale: int
+    qty_decimals: int
+    quantity_scale: int
+    tick: float
+
     def __init__(self, spec: AssetSpec) -> None:
         self.tick = spec.tick
         self.decimals = spec.decimals

@@ -55,6 +55,31 @@ class Option:
         "weight",
     )
 
+    amount: float
+    asset: str
+    close: int
+    count: int
+    expiry_ms: int
+    first_id: int
+    high: int
+    is_call: bool
+    key: int
+    last_id: int
+    last_qty: int
+    listed_ms: int
+    low: int
+    name: str
+    next_id: int
+    open: int
+    open_interest: float
+    prior: int
+    spec: AssetSpec
+    strike: float
+    strike_text: str
+    units: Units
+    volume: float
+    weight: float
+
     def __init__(
         self,
         asset: str,
@@ -132,6 +157,21 @@ class Candle:
         "volume",
     )
 
+    close: int
+    count: int
+    end: int
+    first_id: int
+    high: int
+    last_id: int
+    low: int
+    open: int
+    quote_volume: float
+    seen_id: int
+    start: int
+    taker_quote_volume: float
+    taker_volume: float
+    volume: float
+
     def __init__(self, start: int, end: int, prior: int, seen_id: int) -> None:
         self.start, self.end = start, end
         self.open = self.high = self.low = self.close = prior
@@ -168,6 +208,13 @@ class Book:
     """
 
     __slots__ = ("asks", "bids", "changed_at", "checked_at", "first_id", "log", "update_id")
+
+    asks: Ladder
+    bids: Ladder
+    changed_at: int
+    checked_at: int
+    first_id: int
+    update_id: int
 
     def __init__(self, bids: Ladder, asks: Ladder, update_id: int, t: int) -> None:
         self.bids, self.asks = bids, asks

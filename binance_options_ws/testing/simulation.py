@@ -91,6 +91,12 @@ class MarketSimulation:
         announcing: The listings announced at this poll, with their listing times.
     """
 
+    now_ms: int
+    pairs: Dict[str, str]
+    seed: int
+    speed: float
+    trade_seq: int
+
     def __init__(
         self,
         *,

@@ -92,6 +92,15 @@ class Plan:
         "stream",
     )
 
+    cursor: int
+    due: float
+    expiry_ms: int
+    name: str
+    period: float
+    render: Render
+    seen: int
+    stream: StreamName
+
     def __init__(self, name: str, stream: StreamName, render: Render, period: float) -> None:
         self.name = name
         self.stream = stream

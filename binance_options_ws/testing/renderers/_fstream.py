@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...dialects import StreamKind, StreamName
 from ...dialects import fstream as _dialect
@@ -74,7 +74,7 @@ class FstreamRenderer(Renderer):
         [['BTCUSDT', 'ETHUSDT']]
     """
 
-    samples = MalformedSamples(
+    samples: ClassVar[MalformedSamples] = MalformedSamples(
         index_stream=_dialect.INDEX_STREAM,
         index_event='[{"e":"indexPrice","E":%d,"s":"BTCUSDT","p":"65000.12345678"}]',
         unknown_stream="btcusdt@futureEvent",

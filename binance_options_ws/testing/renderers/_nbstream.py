@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ...dialects import StreamKind
 from .._model import mix, num
@@ -55,7 +55,7 @@ class NbstreamRenderer(Renderer):
         ['index']
     """
 
-    samples = MalformedSamples(
+    samples: ClassVar[MalformedSamples] = MalformedSamples(
         index_stream="BTCUSDT@index",
         index_event='{"e":"index","E":%d,"s":"BTCUSDT","p":"65000.12345678"}',
         unknown_stream="BTCUSDT@futureEvent",
