@@ -220,10 +220,12 @@ def _stream_demo(
     else:
         board.start(client)  # the public OptionChain keeps the chain
 
-        def every_second() -> None:
+        def print_line() -> None:
             line = board.line(width)
             if line is not None:
                 printer.line(line)
+
+        every_second = print_line
 
     run = print_events(
         client, printer, seconds=args.seconds, count=None, every_second=every_second, observe=spot
