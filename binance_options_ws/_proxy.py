@@ -102,12 +102,14 @@ def check_url_text(option: str, value: str) -> None:
     """Refuse control characters and spaces in a URL given as ``option``.
 
     Raises:
-        InvalidArgumentError: Naming the option, the value and the character.
+        InvalidArgumentError: Naming the option, the value (without a password) and
+            the character.
     """
     bad = next((ch for ch in value if ord(ch) < 0x21 or ord(ch) == 0x7F), None)
     if bad is not None:
         raise InvalidArgumentError(
-            f"{option} must not contain spaces or control characters, found {bad!r} in {value!r}"
+            f"{option} must not contain spaces or control characters, found {bad!r} "
+            f"in {_redact(value)!r}"
         )
 
 

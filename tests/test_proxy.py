@@ -190,6 +190,7 @@ def test_close_cuts_short_a_proxy_that_never_answers(exchange: FakeExchange) -> 
         ("ftp://10.0.0.1:21", "must start with http://, socks5://, socks5h://"),
         ("10.0.0.1:3128", "must be a URL"),
         ("http://10.0.0.1:3128\r\nX: y", "control characters"),
+        ("http://user:pw@10.0.0.1:3128\n", "control characters"),
         ("http://user:pw@10.0.0.1:99999", "scheme://"),
         (3128, "proxy must be a URL"),
     ],
