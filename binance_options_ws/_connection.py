@@ -586,12 +586,9 @@ class Connection:
                 redirect_limit=0,
             )
         except websocket.WebSocketException as exc:
-            response = getattr(ws, "handshake_response", None)
-            status = getattr(response, "status", None)
-            if isinstance(status, int) and 300 <= status < 400:
-                headers = getattr(response, "headers", None) or {}
-                raise HandshakeRedirectError(self.url, status, headers.get("location")) from exc
+            self._refuse_redirect(ws, exc)
             raise
+        self._refuse_redirect(ws, None)  # websocket-client before 1.7 returns after one
         opened = ws.sock
         if opened is None:
             raise ConnectionFailedError("the handshake left no socket")
@@ -603,6 +600,14 @@ class Connection:
             self._sock, self._ws = opened, ws
         self._check_open()
         return opened
+
+    def _refuse_redirect(self, ws: Any, cause: Optional[BaseException]) -> None:
+        """Raise :class:`HandshakeRedirectError` if the handshake answered a redirect."""
+        response = getattr(ws, "handshake_response", None)
+        status = getattr(response, "status", None)
+        if isinstance(status, int) and 300 <= status < 400:
+            headers = getattr(response, "headers", None) or {}
+            raise HandshakeRedirectError(self.url, status, headers.get("location")) from cause
 
     def _on_open(self) -> None:
         now = time.monotonic()
