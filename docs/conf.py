@@ -316,6 +316,9 @@ README_ANCHORS = {
     "quick-start": "getting-started.md#quick-start",
     "which-symbols-can-i-subscribe-to": "getting-started.md#which-symbols-can-i-subscribe-to",
     "callbacks-or-the-queue": "delivery.md",
+    "types-subscriptions-callbacks-and-fields": (
+        "delivery.md#types-subscriptions-callbacks-and-fields"
+    ),
     "logging-and-stats": "delivery.md#logging-and-stats",
     "two-endpoints-nbstream-and-fstream": "endpoints.md",
     "every-stream": "streams.md",
