@@ -63,7 +63,7 @@ from .exceptions import (
     InvalidStreamTypeError,
 )
 from .models import Event
-from .recording import PathLike, Recorder
+from .recording import PathLike, Recorder, RecordingOptions
 from .status import ClientStats, StateChange, StateListener
 from .subscription import E, Subscription
 
@@ -151,7 +151,9 @@ class StreamClient(StreamMethods):
             a 15.6 ms clock tick (so any other value adds that much there).
         record_to: A directory to record every frame received to (gzip JSON lines,
             see :mod:`binance_options_ws.recording`), to play back later with
-            :func:`binance_options_ws.playback`; None (the default) records nothing.
+            :func:`binance_options_ws.replay`; or
+            :class:`~binance_options_ws.recording.RecordingOptions` (uncompressed, or
+            another file size); None (the default) records nothing.
         proxy: The proxy to connect through: a URL such as
             ``"http://user:password@10.0.0.1:3128"`` or ``"socks5h://10.0.0.1:1080"``;
             True (the default) takes it from the environment as requests does
@@ -193,7 +195,7 @@ class StreamClient(StreamMethods):
         batch_delay: float = DEFAULT_BATCH_DELAY,
         proxy: Union[str, bool, None] = True,
         ssl_context: Optional[ssl.SSLContext] = None,
-        record_to: Optional[PathLike] = None,
+        record_to: Union[PathLike, RecordingOptions, None] = None,
     ) -> None:
         self._endpoint = get_endpoint(endpoint)
         self._number = next(_client_numbers)

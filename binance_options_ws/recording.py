@@ -51,6 +51,7 @@ import collections
 import contextlib
 import datetime as _dt
 import gzip
+import io
 import json
 import logging
 import os
@@ -59,19 +60,21 @@ import threading
 import time
 import weakref
 import zlib
-from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, BinaryIO, Callable, Deque, Dict, Iterator, List, Optional, Tuple, Union
 
 import attrs
 
 from ._version import __version__
-from .exceptions import RecordingDamagedError, RecordingError
+from .exceptions import InvalidArgumentError, RecordingDamagedError, RecordingError
 
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "PathLike",
+    "PLAIN_SUFFIX",
     "RecordedFrame",
     "Recorder",
+    "RecordingOptions",
     "RecordingDamagedError",
     "RecordingError",
     "read_header",
@@ -85,8 +88,10 @@ _log = logging.getLogger("binance_options_ws")
 FORMAT_NAME = "binance-options-ws recording"
 #: The version of the format this library writes and reads.
 FORMAT_VERSION = 1
-#: The suffix of a recording's files.
+#: The suffix of a recording's files (gzip-compressed JSON lines).
 SUFFIX = ".jsonl.gz"
+#: The suffix of an uncompressed recording's files (``RecordingOptions(compress=False)``).
+PLAIN_SUFFIX = ".jsonl"
 #: Seconds between two writes (and flushes) of what the readers handed over.
 FLUSH_INTERVAL = 0.5
 #: The default size (compressed bytes) past which a file is rotated.
@@ -101,6 +106,28 @@ _TEXT = b',"text":'
 
 #: A file or directory path: a ``str`` or a ``pathlib.Path``.
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+@attrs.frozen
+class RecordingOptions:
+    """Where and how a client records: give it to ``StreamClient(record_to=...)``.
+
+    ``record_to="dir"`` is ``record_to=RecordingOptions("dir")``.
+
+    Attributes:
+        directory: Where to write (created if missing).
+        compress: gzip the files (``.jsonl.gz``, about a third of the size); False
+            writes plain ``.jsonl``, which costs the client less CPU (see the README).
+        max_file_bytes: Begin a new file past this many bytes on disk.
+
+    Example:
+        >>> RecordingOptions("recordings", compress=False).compress
+        False
+    """
+
+    directory: PathLike
+    compress: bool = True
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
 @attrs.frozen
@@ -145,9 +172,9 @@ def recording_files(path: PathLike) -> List[str]:
     """
     text = os.fspath(path)
     if os.path.isdir(text):
-        names = sorted(name for name in os.listdir(text) if name.endswith(SUFFIX))
+        names = sorted(n for n in os.listdir(text) if n.endswith((SUFFIX, PLAIN_SUFFIX)))
         if not names:
-            raise FileNotFoundError(f"no recording ({'*' + SUFFIX} files) in {text}")
+            raise FileNotFoundError(f"no recording (*{SUFFIX} or *{PLAIN_SUFFIX} files) in {text}")
         return [os.path.join(text, name) for name in names]
     if not os.path.exists(text):
         raise FileNotFoundError(f"no recording at {text}")
@@ -170,7 +197,7 @@ def read_header(path: PathLike) -> Dict[str, Any]:
     """
     name = recording_files(path)[0]
     try:
-        with gzip.open(name, "rb") as lines:
+        with _open_for_reading(name) as lines:
             line = lines.readline()
     except (EOFError, OSError, zlib.error) as exc:
         raise RecordingDamagedError(name, 1, 0, f"{type(exc).__name__}: {exc}") from exc
@@ -206,12 +233,19 @@ def read_recording(path: PathLike) -> Iterator[RecordedFrame]:
             yield frame
 
 
+def _open_for_reading(path: str) -> BinaryIO:
+    """A recording's file, decompressed on the fly if it is gzip."""
+    if path.endswith(PLAIN_SUFFIX):
+        return open(path, "rb")
+    return gzip.open(path, "rb")  # type: ignore[return-value]
+
+
 def _read_file(path: str, before: int) -> Iterator[RecordedFrame]:
     number = 0
     endpoint = ""
     read = before
     try:
-        with gzip.open(path, "rb") as lines:
+        with _open_for_reading(path) as lines:
             for number, line in enumerate(lines, 1):
                 if number == 1:
                     endpoint = _header(path, line, before)
@@ -289,11 +323,11 @@ class Recorder:
     writes what is left and ends the file.
 
     Args:
-        directory: Where to write (created if missing).
+        where: The directory to write to (created if missing), or
+            :class:`RecordingOptions` (the directory, compression, file size).
         endpoint: The client's endpoint name, for the header and the file names.
         url: The client's base URL, for the header.
         name: The prefix of the thread's name.
-        max_file_bytes: Rotate a file past this many compressed bytes.
         on_error: Called (on the recorder's thread) with a :class:`RecordingError`
             if writing fails later (the recording stops; the stream goes on).
         clock: The receive time of each frame, in seconds since the epoch
@@ -302,6 +336,7 @@ class Recorder:
     Raises:
         RecordingError: If the directory cannot be created or written, or has less
             than 16 MiB free.
+        InvalidArgumentError: For options of the wrong kind.
 
     Example:
         >>> recorder = Recorder("rec", endpoint="nbstream", url="wss://x")  # doctest: +SKIP
@@ -310,23 +345,33 @@ class Recorder:
 
     def __init__(
         self,
-        directory: PathLike,
+        where: Union[PathLike, RecordingOptions],
         *,
         endpoint: str,
         url: str,
         name: str = "binance-options-ws",
-        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         on_error: Optional[Callable[[BaseException], Any]] = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, int):
-            raise RecordingError(f"max_file_bytes must be a whole number, got {max_file_bytes!r}")
-        if max_file_bytes < 1024:
-            raise RecordingError(f"max_file_bytes must be at least 1024, got {max_file_bytes!r}")
-        self.directory: str = os.fspath(directory)
+        options = where if isinstance(where, RecordingOptions) else RecordingOptions(where)
+        if not isinstance(options.directory, (str, os.PathLike)):
+            raise InvalidArgumentError(
+                f"record_to must be a directory (a str or a pathlib.Path) or RecordingOptions, "
+                f"got {options.directory!r}"
+            )
+        size = options.max_file_bytes
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1024:
+            raise InvalidArgumentError(
+                f"max_file_bytes must be a whole number of bytes, at least 1024, got {size!r}"
+            )
+        if not isinstance(options.compress, bool):
+            raise InvalidArgumentError(f"compress must be True or False, got {options.compress!r}")
+        self.directory: str = os.fspath(options.directory)
+        #: Whether the files are gzip-compressed.
+        self.compress: bool = options.compress
         self.endpoint = endpoint
         self.url = url
-        self._max_file_bytes = max_file_bytes
+        self._max_file_bytes = size
         self._clock = clock
         self._on_error = on_error
         self._pending: Deque[_Pending] = collections.deque()
@@ -335,8 +380,8 @@ class Recorder:
         # Guards _file, _raw, files and the counters; held while taking frames from
         # _pending and writing them (the readers append to _pending without it).
         self._lock = threading.Lock()
-        self._file: Optional[gzip.GzipFile] = None
-        self._raw: Optional[Any] = None
+        self._file: Optional[io.BufferedIOBase] = None  # the gzip stream, or the file itself
+        self._raw: Optional[io.BufferedIOBase] = None
         self._hour = -1
         self._rotate = threading.Event()
         self._sequence = 0
@@ -397,8 +442,9 @@ class Recorder:
         while True:
             self._sequence += 1
             stamp = moment.strftime("%Y%m%dT%H%M%S")
+            suffix = SUFFIX if self.compress else PLAIN_SUFFIX
             path = os.path.join(
-                self.directory, f"{self.endpoint}-{stamp}Z-{self._sequence:04d}{SUFFIX}"
+                self.directory, f"{self.endpoint}-{stamp}Z-{self._sequence:04d}{suffix}"
             )
             try:
                 raw = open(path, "xb")  # noqa: SIM115 (closed in _close_file)
@@ -407,7 +453,9 @@ class Recorder:
             except OSError as exc:
                 raise RecordingError(f"cannot record to {path!r}: {exc}") from exc
             break
-        gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0)
+        gz: io.BufferedIOBase = raw
+        if self.compress:
+            gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0)
         header = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
@@ -430,7 +478,7 @@ class Recorder:
         gz, raw = self._file, self._raw
         self._file = self._raw = None
         try:
-            if gz is not None:
+            if gz is not None and gz is not raw:
                 gz.close()
         finally:
             if raw is not None:

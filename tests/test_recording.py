@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from binance_options_ws import StreamClient, Trade, parse_message
+from binance_options_ws import InvalidArgumentError, StreamClient, Trade, parse_message
 from binance_options_ws.recording import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -24,6 +24,7 @@ from binance_options_ws.recording import (
     Recorder,
     RecordingDamagedError,
     RecordingError,
+    RecordingOptions,
     read_header,
     read_recording,
     recording_files,
@@ -168,7 +169,8 @@ def test_a_write_failure_later_is_reported_and_the_stream_goes_on(tmp_path: Path
 
 
 def test_files_rotate_by_size_and_read_back_in_order(tmp_path: Path) -> None:
-    recorder = Recorder(tmp_path, endpoint="nbstream", url="ws://x", max_file_bytes=1024)
+    options = RecordingOptions(tmp_path, max_file_bytes=1024)
+    recorder = Recorder(options, endpoint="nbstream", url="ws://x")
     for number in range(300):
         frame = json.dumps({"stream": TRADE, "data": trade(number)}).encode()
         recorder.add(1, frame, parse_message(frame))
@@ -321,3 +323,37 @@ def test_a_nearly_full_disk_is_a_clear_error_at_start(
     monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
     with pytest.raises(RecordingError, match="only 1000 bytes free"):
         StreamClient("ws://127.0.0.1:9", record_to=tmp_path)
+
+
+def test_uncompressed_recordings_are_plain_json_lines_and_read_back(tmp_path: Path) -> None:
+    with (
+        FakeExchange() as exchange,
+        StreamClient(exchange.url, record_to=RecordingOptions(tmp_path, compress=False)) as client,
+    ):
+        client.subscribe(TRADE)
+        for trade_id in range(1, 4):
+            exchange.publish(TRADE, trade(trade_id))
+        events = [client.get(timeout=5) for _ in range(3)]
+    [path] = recording_files(tmp_path)
+    assert path.endswith(".jsonl")
+    assert not path.endswith(".gz")
+    with open(path, encoding="utf-8") as lines:
+        header, *rows = [json.loads(line) for line in lines]
+    assert header["format"] == FORMAT_NAME
+    assert [row["raw"]["data"]["t"] for row in rows] == [1, 2, 3]
+    assert [e for f in read_recording(tmp_path) for e in parse_message(f.frame)] == events
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        (RecordingOptions("x", max_file_bytes=10), "max_file_bytes must be"),
+        (RecordingOptions("x", compress="yes"), "compress must be"),  # type: ignore[arg-type]
+        (RecordingOptions(5), "record_to must be a directory"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_recording_options_are_refused_at_the_call(
+    options: RecordingOptions, match: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        StreamClient("ws://127.0.0.1:9", record_to=options)
