@@ -255,7 +255,9 @@ def _client(args: argparse.Namespace, meter: _Meter, use_callback: bool) -> Dict
         options["batch_delay"] = args.batch_delay
     recording = tempfile.mkdtemp(prefix="bench-recording-") if args.record else None
     if recording is not None:
-        options["record_to"] = recording
+        from binance_options_ws.recording import RecordingOptions
+
+        options["record_to"] = RecordingOptions(recording, compress=args.record == "gzip")
     client = StreamClient(f"ws://127.0.0.1:{args.port}", reconnect=False, **options)
     deadline = time.monotonic() + args.timeout
     try:
@@ -356,7 +358,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--batch-delay", type=float, help="queue, callback: StreamClient's batch_delay"
     )
     parser.add_argument(
-        "--record", action="store_true", help="queue, callback: record to a temporary directory"
+        "--record",
+        choices=("gzip", "plain"),
+        help="queue, callback: record to a temporary directory, gzip or plain JSON lines",
     )
     parser.add_argument("--idle", type=float, default=3.0, help="stop after this long silent")
     parser.add_argument("--timeout", type=float, default=120.0, help="hard limit, seconds")
