@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import doctest
 import inspect
@@ -923,18 +924,6 @@ def test_the_event_type_picks_the_parser_raw_and_in_the_envelope(
     assert parse_message(json.dumps({"stream": "ETH@trade", "data": data})) == [enveloped]
 
 
-#: The stand-ins of the parsers' constructors, by the class each builds.
-FAST_CONSTRUCTORS = {
-    IndexPrice: _constructors._IndexPrice,
-    MarkPrice: _constructors._MarkPrice,
-    Kline: _constructors._Kline,
-    OpenInterest: _constructors._OpenInterest,
-    BookDepth: _constructors._BookDepth,
-    DepthUpdate: _constructors._DepthUpdate,
-    BookTicker: _constructors._BookTicker,
-    Ticker: _constructors._Ticker,
-    Trade: _constructors._Trade,
-}
 #: The parsers' checked constructors, by the class each builds.
 WIRE_CONSTRUCTORS = {
     IndexPrice: _constructors.new_index_price,
@@ -950,21 +939,46 @@ WIRE_CONSTRUCTORS = {
 }
 
 
+def _typed_signatures() -> dict:
+    """The signatures the type checkers see for the constructors (the TYPE_CHECKING stubs)."""
+    source = inspect.getsource(_constructors)
+    [stubs] = [
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.If)
+        and ast.unparse(node.test) == "TYPE_CHECKING"
+        and any(isinstance(item, ast.FunctionDef) for item in node.body)
+    ]
+    return {
+        node.name: (
+            [(arg.arg, ast.unparse(arg.annotation)) for arg in node.args.args],
+            ast.unparse(node.returns),
+        )
+        for node in stubs.body
+        if isinstance(node, ast.FunctionDef)
+    }
+
+
 @pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
 def test_each_constructor_takes_its_class_fields_in_order(cls: type) -> None:
-    # mypy checks the types of every positional argument; the names and their order
-    # are checked here, so that two fields of one type cannot trade places unseen.
+    # mypy checks every parser's call against the typed signature; here, that the
+    # signature follows the class (names, order, types), so that two fields of one
+    # type cannot trade places unseen, and that the constructor takes those names.
     new = WIRE_CONSTRUCTORS[cls]
-    parameters = list(inspect.signature(new).parameters)
-    assert parameters == [field.name for field in attrs.fields(cls)]
-    hints = typing.get_type_hints(new)
-    for field in attrs.fields(cls):
-        wanted = typing.get_type_hints(cls)[field.name]
+    names = [field.name for field in attrs.fields(cls)]
+    assert list(inspect.signature(new).parameters) == names
+    name = "new_" + re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+    assert getattr(_constructors, name) is new
+    parameters, returns = _typed_signatures()[name]
+    assert returns == cls.__name__
+    assert [parameter for parameter, _ in parameters] == names
+    hints = typing.get_type_hints(cls)
+    for (parameter, annotation), field in zip(parameters, attrs.fields(cls)):
+        wanted = hints[field.name]
         if field.name in ("bids", "asks"):
-            assert hints[field.name] == wanted
+            assert annotation == "Tuple[PriceLevel, ...]"
         else:  # what a tolerant reader gives: the type, or None
-            assert hints[field.name] == typing.Optional[_base_type(wanted)], field.name
-    assert hints["return"] is cls
+            assert annotation == f"Optional[{_base_type(wanted).__name__}]", parameter
 
 
 @pytest.mark.parametrize("cls", ALL_EVENT_CLASSES)
@@ -991,19 +1005,19 @@ def _sample(cls: type, name: str) -> object:
     platform.python_implementation() != "CPython" or _constructors.FREE_THREADED,
     reason="the class swap is used on CPython with the GIL",
 )
-@pytest.mark.parametrize("cls", list(FAST_CONSTRUCTORS))
+@pytest.mark.parametrize("cls", list(WIRE_CONSTRUCTORS))
 def test_the_fast_constructors_are_in_use(cls: type) -> None:
     # A __weakref__ slot (attrs' default) would silently turn them back into the
     # classes, and every parse would be a fifth slower.
     assert "__weakref__" not in cls.__slots__
-    new = FAST_CONSTRUCTORS[cls]
+    new = WIRE_CONSTRUCTORS[cls]
     assert new is not cls
-    assert type(new()) is cls
-    assert new() == cls()
     fields = attrs.fields(cls)
     values = [f"v{i}" for i in range(len(fields))]
+    assert type(new(*values)) is cls
     assert new(*values) == cls(*values)
-    assert new(stream="s", event_time=1) == cls(stream="s", event_time=1)
+    required = {name: f"r{name}" for name in ALWAYS_SENT[cls]}
+    assert new(**required, stream="s") == cls(**required, stream="s")
     # Bad arguments raise what the class raises, word for word.
     for args, kwargs in [((*values, "one too many"), {}), ((), {"no_such_field": 1})]:
         with pytest.raises(TypeError) as by_class:
