@@ -19,11 +19,28 @@ def test_ctrl_c_ends_run_forever_quietly_even_when_pressed_again() -> None:
         script = textwrap.dedent(
             f"""
             import signal
+            import sys
+            import threading
+            import time
 
             from binance_options_ws import StreamClient
 
+
+            def announce():  # "running" once the main thread is inside run_forever()
+                main = threading.main_thread().ident
+                while True:
+                    frame = sys._current_frames().get(main)
+                    while frame is not None and frame.f_code.co_name != "run_forever":
+                        frame = frame.f_back
+                    if frame is not None:
+                        print("running", flush=True)
+                        return
+                    time.sleep(0.01)
+
+
             client = StreamClient({exchange.url!r}, proxy=None)
-            client.subscribe_index("BTCUSDT", lambda event: print("event", flush=True))
+            client.subscribe_index("BTCUSDT", lambda event: None)
+            threading.Thread(target=announce, daemon=True).start()
             client.run_forever()
             # The test's burst may still be arriving: the script has done its part.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -38,7 +55,7 @@ def test_ctrl_c_ends_run_forever_quietly_even_when_pressed_again() -> None:
         )
         try:
             assert proc.stdout is not None
-            assert proc.stdout.readline() == "event\n"  # running, callbacks flowing
+            assert proc.stdout.readline() == "running\n"
             for _ in range(5):  # an impatient user
                 proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=10)
