@@ -5,12 +5,14 @@ from __future__ import annotations
 import email.utils
 import itertools
 import random
+import socket
+import ssl
 from typing import Dict, Optional
 
 import pytest
 import requests.structures
 
-from binance_options_ws._connection import HandshakeRefusedError
+from binance_options_ws._connection import HandshakeRedirectError, HandshakeRefusedError
 from binance_options_ws._retry import (
     MAX_RETRY_AFTER,
     RATE_LIMIT_STATUSES,
@@ -23,6 +25,7 @@ from binance_options_ws.exceptions import (
     BinanceAPIError,
     ConnectionFailedError,
     InvalidResponseError,
+    ProxyError,
     RateLimitError,
     RestConnectionError,
     RestTimeoutError,
@@ -108,6 +111,42 @@ def test_statuses(status: int, retryable: bool) -> None:
 )
 def test_exceptions(error: BaseException, retryable: bool) -> None:
     assert is_retryable(error) is retryable
+
+
+def _caused_by(cause: BaseException) -> ConnectionFailedError:
+    error = ConnectionFailedError("could not connect")
+    error.__cause__ = cause
+    return error
+
+
+_CERTIFICATE = ssl.SSLCertVerificationError(1, "certificate verify failed")
+_DNS = socket.gaierror(-2, "Name or service not known")
+_TLS = ssl.SSLError(1, "handshake failure")
+
+
+@pytest.mark.parametrize(
+    ("error", "first", "later"),
+    [
+        # A certificate that does not verify never mends: final, first or later.
+        (_caused_by(_CERTIFICATE), False, False),
+        # What waiting will not mend on a first connection, but may once one worked.
+        (_caused_by(_DNS), False, True),
+        (_caused_by(_TLS), False, True),
+        (ProxyError("proxy http://p:1 refused", "http://p:1"), False, True),
+        # A proxy's 407 is a status: final either way.
+        (ProxyError("proxy asks for credentials", "http://p:1", 407), False, False),
+        # A redirect is a status too: never followed, so final.
+        (HandshakeRedirectError("wss://x/stream", 302, "ws://y/stream"), False, False),
+        # Temporary on any attempt.
+        (_caused_by(ConnectionRefusedError()), True, True),
+        (_caused_by(socket.timeout("timed out")), True, True),
+    ],
+)
+def test_what_ends_the_first_attempt_and_what_ends_later_ones(
+    error: BaseException, first: bool, later: bool
+) -> None:
+    assert is_retryable(error, first_attempt=True) is first
+    assert is_retryable(error) is later
 
 
 def test_a_refused_handshake_says_whether_it_is_retryable() -> None:
