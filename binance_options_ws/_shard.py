@@ -610,7 +610,8 @@ class Shard:
     def _abort_if_stale(self, conn: PoolConnection, now: float) -> None:
         silent = now - conn.last_received
         if silent > self._ctx.settings.stale_timeout:
-            _log.warning(
+            # INFO: the drop that follows is the one warning, with this reason.
+            _log.info(
                 "connection #%d delivered nothing (no data, no pong) for %.1f s: "
                 "treating it as dead",
                 conn.number,
