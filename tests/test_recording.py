@@ -184,9 +184,12 @@ def test_files_rotate_by_size_and_read_back_in_order(tmp_path: Path) -> None:
 def test_a_frame_with_a_line_break_is_kept_as_text(tmp_path: Path) -> None:
     recorder = Recorder(tmp_path, endpoint="nbstream", url="ws://x")
     frame = b'{"stream": "%s",\n "data": %s}' % (TRADE.encode(), json.dumps(trade(5)).encode())
-    recorder.add(2, frame, parse_message(frame))
+    plain = [json.dumps({"stream": TRADE, "data": trade(i)}).encode() for i in (4, 6)]
+    for conn, each in ((1, plain[0]), (2, frame), (1, plain[1])):  # one batch, three frames
+        recorder.add(conn, each, parse_message(each))
     recorder.close(1.0)
-    [recorded] = list(read_recording(tmp_path))
+    before, recorded, after = list(read_recording(tmp_path))
+    assert (before.frame, after.frame) == tuple(plain)
     assert recorded.frame == frame
     assert recorded.connection == 2
     assert recorded.stream == TRADE
