@@ -10,10 +10,11 @@ The reader thread opens its own socket, step by step under one deadline
 short slices, the proxy's tunnel if there is one (:mod:`._proxy`), TLS with the
 caller's ``ssl_context`` or the system's authorities. websocket-client does the
 opening handshake on that socket (a redirect is refused, never followed) and
-writes (masks) every frame the client sends. The reader thread reads the server's frames itself: one ``recv``
-of up to 64 KiB, fed to the frame codec (``_framing.py``), which returns every
-frame it completes at once; websocket-client's read loop costs three ``recv``
-calls and a ``select`` per frame (about 17 µs, more than parsing the JSON in it).
+writes (masks) every frame the client sends. The reader thread reads the
+server's frames itself: one ``recv`` of up to 64 KiB, fed to the frame codec
+(``_framing.py``), which returns every frame it completes at once;
+websocket-client's read loop costs three ``recv`` calls and a ``select`` per
+frame (about 17 µs, more than parsing the JSON in it).
 
 Everything the reader thread does is short: hand a message's events to the
 listener, resolve a pending request, answer a ping. It never waits on user code.
