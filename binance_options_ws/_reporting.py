@@ -1,8 +1,8 @@
 """What a client tells its user: the log, ``on_error``, ``on_state`` and state listeners.
 
 :class:`Reporter` is the one place that decides how loud each happening is: a
-connection change (INFO, or one WARNING for a drop: the reconnect that follows is
-INFO), bad data from the network and exceptions raised by callbacks (the first
+connection change (INFO, and one WARNING per reconnect, which says why the
+connection ended), bad data from the network and exceptions raised by callbacks (the first
 with its details, then at most one summary line per interval, every one counted
 and handed to ``on_error``), a consumer too slow for the queue. Everything for
 user code goes through the client's dispatcher, in order with the events.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .exceptions import MessageParseError, ServerError
 from .status import StateChange, StateListener
@@ -78,9 +78,11 @@ class Reporter:
         self._on_state = on_state
         self._is_closed = is_closed
         self._submit: Optional[Callable[[Callable[[Any], Any], Any], None]] = None
-        self._lock = threading.Lock()  # guards replacing _listeners (read without it)
+        self._lock = threading.Lock()  # guards replacing _listeners (read without it), _last_drop
         self._listeners: Tuple[StateListener, ...] = ()
         self._problem_log = _LogLimit(_PROBLEM_LOG_INTERVAL)
+        # Why each URL path's connection last ended, for the "reconnecting" line (_lock).
+        self._last_drop: Dict[Optional[str], str] = {}
         self._callback_log = _LogLimit(_CALLBACK_LOG_INTERVAL)
         self._callback_errors_logged = False
 
@@ -106,13 +108,21 @@ class Reporter:
     def state(self, state: str, detail: str, path: Optional[str] = None) -> None:
         """A connection changed: log it, and hand it to ``on_state`` and the listeners."""
         closed = self._is_closed()
-        # A drop is one warning, unless the client is closing (then it is expected);
-        # the reconnect that follows it says when, at INFO.
+        # One warning per reconnect attempt: the "reconnecting" line, which repeats
+        # why the connection ended. The drop itself is INFO: when no reconnect
+        # follows, the caller gets the error (a first connection that cannot be
+        # made), the shard logs why it gives up, or the client is closing (DEBUG).
         if state == "disconnected":
+            with self._lock:
+                self._last_drop[path] = detail
+            _log.log(logging.DEBUG if closed else logging.INFO, "%s: %s", state, detail)
+        elif state == "reconnecting":
+            with self._lock:
+                why = self._last_drop.pop(path, None)
             level = logging.DEBUG if closed else logging.WARNING
+            _log.log(level, "%s: %s%s", state, detail, f" after {why}" if why else "")
         else:
-            level = logging.DEBUG if closed and state == "reconnecting" else logging.INFO
-        _log.log(level, "%s: %s", state, detail)
+            _log.info("%s: %s", state, detail)
         if closed or self._submit is None:
             return
         change = StateChange(state, detail, time.time(), path)

@@ -337,9 +337,21 @@ class Shard:
         if error is not None and not is_retryable(error, first_attempt=not self._ever_connected):
             self._fatal = error
             self._retry_at = None
+            if self._ever_connected:  # no caller waits to hear it: say it here, loudly
+                _log.error(
+                    "shard %d gives up: %s; its %d streams are no longer served",
+                    self.number,
+                    error,
+                    len(self._desired),
+                )
             return
         if not self._ctx.settings.reconnect and self._ever_connected:
             self._retry_at = None
+            _log.warning(
+                "connection #%d ended and reconnect=False: its %d streams are no longer served",
+                conn.number,
+                len(self._desired),
+            )
             return
         self._retry_at = now + retry_delay(error, self._delays)
 

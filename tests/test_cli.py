@@ -411,6 +411,7 @@ def test_a_connection_that_cannot_be_made_exits_1_with_one_line(
     assert len(errors) == 1
     assert "HTTP 404" in errors[0]
     assert "Traceback" not in done.stderr
+    assert "WARNING" not in done.stderr  # one line for one problem
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from binance_options_ws import StreamClient
+from binance_options_ws import ConnectionFailedError, StreamClient
 from binance_options_ws.testing import FakeExchange, wait_for
 
 INDEX = {"e": "index", "E": 1, "s": "BTCUSDT", "p": "65000"}
@@ -52,11 +52,25 @@ def test_one_warning_per_reconnect_attempt(caplog: pytest.LogCaptureFixture) -> 
     ):
         client.start()
         wait_for(lambda: client.stats.reconnects >= 3, timeout=5, what="three reconnects")
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     attempts = [r for r in caplog.records if r.getMessage().startswith("connecting:")]
-    assert len(warnings) <= len(attempts)
-    assert all(r.getMessage().startswith("disconnected:") for r in warnings)
-    assert any(r.getMessage().startswith("reconnecting:") for r in caplog.records)
+    assert 3 <= len(warnings) <= len(attempts)
+    for warning in warnings:  # when, and why the connection before ended
+        assert warning.startswith("reconnecting: reconnecting in "), warning
+        assert " after connection #" in warning
+        assert "ConnectionRefusedError" in warning
+
+
+def test_a_first_connection_that_fails_for_good_logs_no_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The caller gets the error: a warning would say it twice (the CLI prints both).
+    with FakeExchange() as exchange, caplog.at_level(logging.INFO, logger="binance_options_ws"):
+        client = StreamClient(exchange.url + "/gone", proxy=None)
+        with client, pytest.raises(ConnectionFailedError, match="HTTP 404"):
+            client.subscribe_index("BTCUSDT")
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any("HTTP 404" in r.getMessage() for r in caplog.records)  # at INFO
 
 
 def test_a_callback_that_always_raises_logs_one_traceback_then_summaries(
@@ -91,3 +105,26 @@ def test_the_summary_line_counts_what_was_not_logged() -> None:
     assert limit.due(0.0) == 0
     assert [limit.due(t) for t in (1.0, 2.0, 3.0)] == [None, None, None]
     assert limit.due(10.5) == 3
+
+
+def test_a_working_client_that_gives_up_says_so_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    # No caller waits on a reconnect: a failure that will not mend is logged as an error.
+    exchange = FakeExchange()
+    with (
+        exchange,
+        caplog.at_level(logging.INFO, logger="binance_options_ws"),
+        StreamClient(exchange.url, proxy=None, backoff_initial=0.05) as client,
+    ):
+        client.subscribe_index("BTCUSDT")
+        exchange.redirect_handshakes("ws://127.0.0.1:9/stream")
+        exchange.drop_connections()
+        wait_for(
+            lambda: any(r.levelno == logging.ERROR for r in caplog.records),
+            timeout=5,
+            what="the error that the shard gives up",
+        )
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "gives up" in errors[0]
+    assert "redirect" in errors[0]
+    assert "1 streams are no longer served" in errors[0]
