@@ -381,3 +381,47 @@ def test_a_callback_that_raises_a_base_exception_never_stops_the_dispatcher(
         assert dispatcher.thread.is_alive()
     finally:
         assert dispatcher.stop(1.0)
+
+
+# ---------------------------------------------------------------- take and put_first
+
+
+def test_take_returns_the_wanted_items_in_order_and_removes_the_unshared() -> None:
+    q: EventQueue[int] = EventQueue(10)
+    for n in range(6):
+        q.put(n)
+    assert q.take(lambda n: n % 2 == 0, lambda n: n == 4) == [0, 2, 4]
+    assert [q.get_nowait() for _ in range(q.qsize())] == [1, 3, 4, 5]
+
+
+def test_take_skips_an_item_a_consumer_took_meanwhile() -> None:
+    q: EventQueue[int] = EventQueue(10)
+    for n in range(3):
+        q.put(n)
+
+    def wanted(n: int) -> bool:
+        if n == 0:
+            q.get_nowait()  # another consumer takes 0 while take() looks
+        return True
+
+    assert q.take(wanted, lambda n: False) == [1, 2]
+    assert q.empty()
+
+
+def test_put_first_keeps_the_order_wakes_a_waiter_and_drops_the_oldest_beyond_the_size() -> None:
+    q: EventQueue[int] = EventQueue(4)
+    q.put(10)
+    q.put_first([1, 2])
+    assert [q.get_nowait() for _ in range(3)] == [1, 2, 10]
+    q.put(10)
+    q.put(11)
+    q.put_first([1, 2, 3, 4])  # room for two: the newest two of them
+    assert q.dropped == 2
+    assert [q.get_nowait() for _ in range(4)] == [3, 4, 10, 11]
+    got: List[int] = []
+    waiter = threading.Thread(target=lambda: got.append(q.get(timeout=5)))
+    waiter.start()
+    wait_for(lambda: bool(q._waiters), what="a waiting consumer")
+    q.put_first([7])
+    waiter.join(5)
+    assert got == [7]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, List, Optional, Tuple
 
-from binance_options_ws._delivery import Batch
+from binance_options_ws._delivery import Batch, EventQueue
 from binance_options_ws._routing import Router
 from binance_options_ws.dialects import fstream, nbstream
-from binance_options_ws.models import Event, IndexPrice
+from binance_options_ws.models import Event, IndexPrice, UnknownEvent
 from binance_options_ws.subscription import Subscription
 
 
@@ -129,3 +129,108 @@ def test_routes_change_while_a_reader_delivers() -> None:
         stop.set()
         thread.join(5)
     assert errors == []
+
+
+# ---------------------------------------------------------------- typed subscriptions
+
+
+def test_an_unknown_event_goes_only_to_the_untyped_subscriptions() -> None:
+    sink = Sink()
+    router = Router(nbstream.DIALECT, sink.put, sink.submit)
+    typed: List[Any] = []
+    untyped: List[Any] = []
+    router.add(
+        Subscription(
+            ("BTCUSDT@index",),
+            typed.append,
+            None,
+            event_class=IndexPrice,
+            cancel=lambda sub, timeout: None,
+            is_active=lambda sub: True,
+        )
+    )
+    router.add(subscription("BTCUSDT@index", callback=untyped.append))
+    unknown = UnknownEvent("newKind", {}, 1, "BTCUSDT@index")
+    known = index("BTCUSDT", "BTCUSDT@index")
+    router.deliver([unknown, known])
+    assert sink.called == [
+        (untyped.append, unknown),
+        (typed.append, known),
+        (untyped.append, known),
+    ]
+    assert router.unrouted == 0
+    router.forget_streams(["BTCUSDT@index"])
+    router.add(
+        Subscription(
+            ("BTCUSDT@index",),
+            None,
+            None,
+            event_class=IndexPrice,
+            cancel=lambda sub, timeout: None,
+            is_active=lambda sub: True,
+        )
+    )
+    router.deliver([unknown])  # no untyped subscription: counted, delivered to nobody
+    assert router.unrouted == 1
+    assert sink.queued == []
+
+
+def test_set_queue_moves_the_waiting_events_in_order_and_leaves_what_others_read() -> None:
+    shared: EventQueue[Any] = EventQueue(10)
+    sink = Sink()
+    router = Router(nbstream.DIALECT, shared.put, sink.submit)
+    mine = subscription("BTCUSDT@index")
+    other = subscription("ETHUSDT@index")
+    both = subscription("SOLUSDT@index")
+    for sub in (mine, other, both, subscription("SOLUSDT@index")):
+        router.add(sub)
+    btc1, eth, sol, btc2 = (
+        index("BTCUSDT", "BTCUSDT@index"),
+        index("ETHUSDT", "ETHUSDT@index"),
+        index("SOLUSDT", "SOLUSDT@index"),
+        index("BTCUSDT", "btcusdt@index"),  # another spelling of the same stream
+    )
+    router.deliver([btc1, eth, sol, btc2])
+    own: EventQueue[Any] = EventQueue(10)
+    router.set_queue(mine, own, shared)
+    assert [own.get_nowait() for _ in range(2)] == [btc1, btc2]
+    assert [shared.get_nowait() for _ in range(2)] == [eth, sol]
+    sol_own: EventQueue[Any] = EventQueue(10)
+    router.deliver([sol])
+    router.set_queue(both, sol_own, shared)  # another subscription reads it too: it stays
+    assert sol_own.get_nowait() is sol
+    assert shared.get_nowait() is sol
+    btc3 = index("BTCUSDT", "BTCUSDT@index")
+    router.deliver([btc3])  # from now on, straight to the subscription's queue
+    assert own.get_nowait() is btc3
+    assert shared.empty()
+
+
+def test_set_queue_waits_for_a_frame_being_delivered() -> None:
+    # A reader in the middle of a frame finishes it before the events move, so that no
+    # event of the subscription can land in the shared queue after the move.
+    shared: EventQueue[Any] = EventQueue(100)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_put(event: Any, batch: Optional[Batch]) -> None:
+        entered.set()
+        release.wait(5)
+        shared.put(event, batch)
+
+    router = Router(nbstream.DIALECT, slow_put, Sink().submit)
+    mine = subscription("BTCUSDT@index")
+    router.add(mine)
+    event = index("BTCUSDT", "BTCUSDT@index")
+    reader = threading.Thread(target=router.deliver, args=([event],))
+    reader.start()
+    assert entered.wait(5)
+    own: EventQueue[Any] = EventQueue(100)
+    mover = threading.Thread(target=router.set_queue, args=(mine, own, shared))
+    mover.start()
+    mover.join(0.2)
+    assert mover.is_alive()  # waits for the frame
+    release.set()
+    reader.join(5)
+    mover.join(5)
+    assert own.get_nowait() is event
+    assert shared.empty()
