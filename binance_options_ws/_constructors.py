@@ -229,15 +229,21 @@ def wire_constructor(cls: Type[_E]) -> Callable[..., _E]:
 
 if TYPE_CHECKING:
     # The parsers' constructors as the type checkers see them: the fields of each class,
-    # in its order, as a tolerant reader gives them (None included). tests/test_models.py
-    # checks that these signatures follow the classes.
+    # in its order, as a tolerant reader gives them (None included). The bodies never
+    # run; they make mypy check each signature against its class: the fields that are
+    # never None, once checked, passed in order (a field moved in models.py is an
+    # error here), and tests/test_models.py checks the names.
 
     def new_index_price(
         symbol: Optional[str] = None,
         price: Optional[float] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> IndexPrice: ...
+    ) -> IndexPrice:
+        assert symbol is not None
+        assert price is not None
+        assert event_time is not None
+        return IndexPrice(symbol, price, event_time, stream or "")
 
     def new_mark_price(
         symbol: Optional[str] = None,
@@ -260,7 +266,32 @@ if TYPE_CHECKING:
         vega: Optional[float] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> MarkPrice: ...
+    ) -> MarkPrice:
+        assert symbol is not None
+        assert mark_price is not None
+        assert event_time is not None
+        return MarkPrice(
+            symbol,
+            mark_price,
+            index_price,
+            estimated_settle_price,
+            best_bid_price,
+            best_ask_price,
+            best_bid_quantity,
+            best_ask_quantity,
+            bid_iv,
+            ask_iv,
+            max_buy_price,
+            min_sell_price,
+            mark_iv,
+            risk_free_rate,
+            delta,
+            theta,
+            gamma,
+            vega,
+            event_time,
+            stream or "",
+        )
 
     def new_kline(
         symbol: Optional[str] = None,
@@ -281,7 +312,38 @@ if TYPE_CHECKING:
         is_closed: Optional[bool] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> Kline: ...
+    ) -> Kline:
+        assert symbol is not None
+        assert interval is not None
+        assert start_time is not None
+        assert end_time is not None
+        assert open is not None
+        assert high is not None
+        assert low is not None
+        assert close is not None
+        assert volume is not None
+        assert is_closed is not None
+        assert event_time is not None
+        return Kline(
+            symbol,
+            interval,
+            start_time,
+            end_time,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            quote_volume,
+            taker_volume,
+            taker_quote_volume,
+            trade_count,
+            first_trade_id,
+            last_trade_id,
+            is_closed,
+            event_time,
+            stream or "",
+        )
 
     def new_new_symbol(
         symbol: Optional[str] = None,
@@ -296,7 +358,27 @@ if TYPE_CHECKING:
         status: Optional[str] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> NewSymbol: ...
+    ) -> NewSymbol:
+        assert symbol is not None
+        assert underlying is not None
+        assert side is not None
+        assert strike_price is not None
+        assert expiration_time is not None
+        assert event_time is not None
+        return NewSymbol(
+            symbol,
+            underlying,
+            quote_asset,
+            side,
+            strike_price,
+            expiration_time,
+            unit,
+            min_quantity,
+            onboard_time,
+            status,
+            event_time,
+            stream or "",
+        )
 
     def new_open_interest(
         symbol: Optional[str] = None,
@@ -304,7 +386,12 @@ if TYPE_CHECKING:
         open_interest_usdt: Optional[float] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> OpenInterest: ...
+    ) -> OpenInterest:
+        assert symbol is not None
+        assert open_interest is not None
+        assert open_interest_usdt is not None
+        assert event_time is not None
+        return OpenInterest(symbol, open_interest, open_interest_usdt, event_time, stream or "")
 
     def new_book_depth(
         symbol: Optional[str] = None,
@@ -316,7 +403,19 @@ if TYPE_CHECKING:
         transaction_time: Optional[int] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> BookDepth: ...
+    ) -> BookDepth:
+        assert symbol is not None
+        return BookDepth(
+            symbol,
+            bids,
+            asks,
+            first_update_id,
+            update_id,
+            previous_update_id,
+            transaction_time,
+            event_time,
+            stream or "",
+        )
 
     def new_depth_update(
         symbol: Optional[str] = None,
@@ -328,7 +427,22 @@ if TYPE_CHECKING:
         transaction_time: Optional[int] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> DepthUpdate: ...
+    ) -> DepthUpdate:
+        assert symbol is not None
+        assert first_update_id is not None
+        assert update_id is not None
+        assert previous_update_id is not None
+        return DepthUpdate(
+            symbol,
+            bids,
+            asks,
+            first_update_id,
+            update_id,
+            previous_update_id,
+            transaction_time,
+            event_time,
+            stream or "",
+        )
 
     def new_book_ticker(
         symbol: Optional[str] = None,
@@ -340,7 +454,25 @@ if TYPE_CHECKING:
         transaction_time: Optional[int] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> BookTicker: ...
+    ) -> BookTicker:
+        assert symbol is not None
+        assert best_bid_price is not None
+        assert best_bid_quantity is not None
+        assert best_ask_price is not None
+        assert best_ask_quantity is not None
+        assert update_id is not None
+        assert event_time is not None
+        return BookTicker(
+            symbol,
+            best_bid_price,
+            best_bid_quantity,
+            best_ask_price,
+            best_ask_quantity,
+            update_id,
+            transaction_time,
+            event_time,
+            stream or "",
+        )
 
     def new_ticker(
         symbol: Optional[str] = None,
@@ -377,7 +509,57 @@ if TYPE_CHECKING:
         transaction_time: Optional[int] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> Ticker: ...
+    ) -> Ticker:
+        assert symbol is not None
+        assert last_price is not None
+        assert open is not None
+        assert high is not None
+        assert low is not None
+        assert price_change is not None
+        assert price_change_percent is not None
+        assert volume is not None
+        assert quote_volume is not None
+        assert last_quantity is not None
+        assert first_trade_id is not None
+        assert last_trade_id is not None
+        assert trade_count is not None
+        assert event_time is not None
+        return Ticker(
+            symbol,
+            last_price,
+            open,
+            high,
+            low,
+            price_change,
+            price_change_percent,
+            weighted_average_price,
+            volume,
+            quote_volume,
+            last_quantity,
+            first_trade_id,
+            last_trade_id,
+            trade_count,
+            open_time,
+            close_time,
+            best_bid_price,
+            best_ask_price,
+            best_bid_quantity,
+            best_ask_quantity,
+            bid_iv,
+            ask_iv,
+            mark_iv,
+            mark_price,
+            delta,
+            theta,
+            gamma,
+            vega,
+            max_buy_price,
+            min_sell_price,
+            estimated_exercise_price,
+            transaction_time,
+            event_time,
+            stream or "",
+        )
 
     def new_trade(
         symbol: Optional[str] = None,
@@ -393,8 +575,28 @@ if TYPE_CHECKING:
         trade_time: Optional[int] = None,
         event_time: Optional[int] = None,
         stream: Optional[str] = None,
-    ) -> Trade: ...
-
+    ) -> Trade:
+        assert symbol is not None
+        assert trade_id is not None
+        assert price is not None
+        assert quantity is not None
+        assert trade_time is not None
+        assert event_time is not None
+        return Trade(
+            symbol,
+            trade_id,
+            price,
+            quantity,
+            side,
+            is_buyer_maker,
+            direction,
+            trade_type,
+            buy_order_id,
+            sell_order_id,
+            trade_time,
+            event_time,
+            stream or "",
+        )
 else:
     new_index_price = wire_constructor(IndexPrice)
     new_mark_price = wire_constructor(MarkPrice)
