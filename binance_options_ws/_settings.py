@@ -16,7 +16,7 @@ from ._pool import PoolSettings
 from ._proxy import check_proxy, check_url_text
 from ._version import __version__
 from .dialects import Dialect
-from .exceptions import InvalidArgumentError
+from .exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
 __all__ = [
     "check_batch_delay",
@@ -31,7 +31,9 @@ _log = logging.getLogger("binance_options_ws")
 
 def positive(name: str, value: object, unit: str = " of seconds") -> float:
     """``value`` as a float, or an error naming it when it is not a positive number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(f"{name} must be a positive number{unit}, got {value!r}")
+    if not value > 0:
         raise InvalidArgumentError(f"{name} must be a positive number{unit}, got {value!r}")
     return float(value)
 

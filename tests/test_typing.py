@@ -266,3 +266,12 @@ def test_the_type_checked_user_script_runs_as_its_types_say() -> None:
         assert isinstance(script.fstream(exchange.url, symbol, expiry, 1.0), float)
     assert script.notional
     assert all(isinstance(value, float) for value in script.notional)
+
+
+@pytest.mark.parametrize("option", ["request_timeout", "connect_timeout", "ping_interval"])
+def test_a_number_option_of_the_wrong_type_is_a_type_error(option: str) -> None:
+    with pytest.raises(InvalidArgumentTypeError, match=f"{option} must be a positive number"):
+        StreamClient(**{option: "5"})
+    with pytest.raises(InvalidArgumentError, match=option) as info:
+        StreamClient(**{option: -1})
+    assert not isinstance(info.value, TypeError)
