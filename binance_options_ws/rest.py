@@ -344,7 +344,9 @@ class RestClient:
                 '(pip install -e ".[socks]", or pip install PySocks)'
             ) from exc
         except requests.exceptions.ProxyError as exc:
-            raise RestConnectionError(f"GET {url} failed: the proxy failed: {exc}") from exc
+            raise RestConnectionError(
+                f"GET {url} failed: the proxy{self._proxy_shown} failed: {exc}"
+            ) from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise RestConnectionError(f"GET {url} failed: could not connect: {exc}") from exc
         except requests.RequestException as exc:

@@ -169,6 +169,25 @@ def test_a_private_ca_through_ssl_context(market: SyntheticMarket) -> None:
             assert rest.depth(symbol, limit=10).bids
 
 
+def test_a_tunnel_the_proxy_refuses_names_the_proxy_without_its_password(
+    market: SyntheticMarket,
+) -> None:
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    with FakeExchange(market=market, ssl_context=server) as tls, ProxyServer("me:pw") as proxy:
+        url = proxy.url("http", "me:Xyzzy42")  # https:// goes through a CONNECT tunnel
+        rest = RestClient(tls.rest_url, proxy=url, ssl_context=context, timeout=5)
+        with rest, pytest.raises(RestConnectionError) as caught:
+            rest.ping()
+    message = str(caught.value)
+    assert f"the proxy http://me@127.0.0.1:{proxy.port} failed" in message
+    assert "407" in message
+    assert "Xyzzy42" not in message
+
+
 @pytest.mark.parametrize("value", ["ftp://x:1", "http://h:1\r\n", 8080])
 def test_bad_proxy_values_are_refused(value: object) -> None:
     with pytest.raises(InvalidArgumentError, match="proxy"):
