@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from .exceptions import MessageParseError, ServerError
 from .status import StateChange, StateListener
@@ -78,11 +78,9 @@ class Reporter:
         self._on_state = on_state
         self._is_closed = is_closed
         self._submit: Optional[Callable[[Callable[[Any], Any], Any], None]] = None
-        self._lock = threading.Lock()  # guards replacing _listeners (read without it), _last_drop
+        self._lock = threading.Lock()  # guards replacing _listeners (read without it)
         self._listeners: Tuple[StateListener, ...] = ()
         self._problem_log = _LogLimit(_PROBLEM_LOG_INTERVAL)
-        # Why each URL path's connection last ended, for the "reconnecting" line (_lock).
-        self._last_drop: Dict[Optional[str], str] = {}
         self._callback_log = _LogLimit(_CALLBACK_LOG_INTERVAL)
         self._callback_errors_logged = False
 
@@ -108,19 +106,13 @@ class Reporter:
     def state(self, state: str, detail: str, path: Optional[str] = None) -> None:
         """A connection changed: log it, and hand it to ``on_state`` and the listeners."""
         closed = self._is_closed()
-        # One warning per reconnect attempt: the "reconnecting" line, which repeats
-        # why the connection ended. The drop itself is INFO: when no reconnect
-        # follows, the caller gets the error (a first connection that cannot be
-        # made), the shard logs why it gives up, or the client is closing (DEBUG).
-        if state == "disconnected":
-            with self._lock:
-                self._last_drop[path] = detail
-            _log.log(logging.DEBUG if closed else logging.INFO, "%s: %s", state, detail)
-        elif state == "reconnecting":
-            with self._lock:
-                why = self._last_drop.pop(path, None)
-            level = logging.DEBUG if closed else logging.WARNING
-            _log.log(level, "%s: %s%s", state, detail, f" after {why}" if why else "")
+        # One warning per reconnect attempt: the "reconnecting" line, whose detail
+        # says why the connection before it ended. The drop itself is INFO: when no
+        # reconnect follows, the caller gets the error (a first connection that
+        # cannot be made), the shard logs why it gives up, or the client is closing.
+        if state in ("disconnected", "reconnecting"):
+            level = logging.WARNING if state == "reconnecting" else logging.INFO
+            _log.log(logging.DEBUG if closed else level, "%s: %s", state, detail)
         else:
             _log.info("%s: %s", state, detail)
         if closed or self._submit is None:

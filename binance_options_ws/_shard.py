@@ -275,7 +275,9 @@ class Shard:
             detail = f"replacement connection took over for #{conn.number}"
             self._ctx.report_state("rolled_over", detail, self.path)
         elif delay is not None:
-            self._ctx.report_state("reconnecting", f"reconnecting in {delay:.1f} s", self.path)
+            # Why, too: the one line the log shows at WARNING per reconnect (_reporting).
+            detail = f"reconnecting in {delay:.1f} s after connection #{conn.number}: {reason}"
+            self._ctx.report_state("reconnecting", detail, self.path)
 
     def _standby_failed(self, conn: PoolConnection, reason: str) -> bool:
         """Drop a failed standby (``cond`` held); True when there is nothing more to do."""

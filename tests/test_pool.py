@@ -209,7 +209,7 @@ class Harness:
     def reconnect_delay(self) -> float:
         """The delay the last "reconnecting" state announced."""
         detail = [d for s, d, _ in self.states if s == "reconnecting"][-1]
-        match = re.fullmatch(r"reconnecting in ([0-9.]+) s", detail)
+        match = re.match(r"reconnecting in ([0-9.]+) s after connection #", detail)
         assert match, detail
         return float(match.group(1))
 

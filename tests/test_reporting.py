@@ -57,7 +57,7 @@ def test_one_warning_per_reconnect_attempt(caplog: pytest.LogCaptureFixture) -> 
     assert 3 <= len(warnings) <= len(attempts)
     for warning in warnings:  # when, and why the connection before ended
         assert warning.startswith("reconnecting: reconnecting in "), warning
-        assert " after connection #" in warning
+        assert " s after connection #" in warning
         assert "ConnectionRefusedError" in warning
 
 
