@@ -64,7 +64,12 @@ from ._proxy import Proxy, proxy_for, tunnel
 from ._retry import is_retryable, parse_retry_after
 from ._timing import Deadline
 from .endpoints import parse_message
-from .exceptions import ConnectionFailedError, MessageParseError, ProxyError
+from .exceptions import (
+    ConnectionFailedError,
+    InvalidArgumentError,
+    MessageParseError,
+    ProxyError,
+)
 from .models import ControlReply, ErrorReply, Message
 
 __all__ = [
@@ -469,7 +474,10 @@ class Connection:
         host = parts.hostname or "localhost"
         port = parts.port or (443 if secure else 80)
         self._deadline = Deadline(self._connect_timeout)
-        proxy = proxy_for(self.url, self._proxy)
+        try:
+            proxy = proxy_for(self.url, self._proxy)
+        except InvalidArgumentError as exc:  # a proxy in the environment this cannot use
+            raise ProxyError(str(exc), "the environment's proxy") from exc
         if proxy is None:
             self._phase = f"TCP connect to {host}:{port}"
             raw = self._dial(host, port)

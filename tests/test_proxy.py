@@ -105,6 +105,19 @@ def test_the_environment_names_the_proxy_by_default(
         assert len(proxy.tunnels) == 1
 
 
+def test_a_proxy_in_the_environment_that_cannot_be_used_fails_at_once(
+    exchange: FakeExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "https://user:Xyzzy42@10.0.0.1:3128")  # TLS to a proxy
+    monkeypatch.setenv("NO_PROXY", "example.invalid")
+    with StreamClient(exchange.url) as client:
+        started = time.monotonic()
+        with pytest.raises(ProxyError, match="must start with http://") as caught:
+            client.subscribe_index("BTCUSDT", timeout=10)
+        assert time.monotonic() - started < 2
+    assert "Xyzzy42" not in str(caught.value)
+
+
 def test_proxy_for_reads_the_environment_as_requests_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
