@@ -11,20 +11,75 @@ This module is pure: no sockets, threads or clocks.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from sys import intern
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
+from . import _speedups
 from ._wire import read_int, read_str
 from .exceptions import MessageParseError
 from .models import ControlReply, ErrorReply, Event, Message, UnknownEvent
 
-__all__ = ["EventTypeGuess", "PayloadParser", "loads", "parse_frame"]
+__all__ = [
+    "EventTypeGuess",
+    "FrameParser",
+    "PayloadParser",
+    "TypedPayload",
+    "frame_parser",
+    "loads",
+    "parse_frame",
+    "typed_payload",
+]
 
 #: Turns one decoded payload (a JSON object) and its stream name (``""`` for a
 #: payload without its envelope) into an event.
 PayloadParser = Callable[[Dict[str, Any], str], Event]
 #: Guesses the event type of a payload without ``e`` from its stream name.
 EventTypeGuess = Callable[[Optional[str]], Optional[str]]
+#: Turns one WebSocket message into events (what :func:`frame_parser` returns).
+FrameParser = Callable[[Union[str, bytes, bytearray]], List[Message]]
+
+
+class TypedPayload(NamedTuple):
+    """How the optional accelerator may read one payload type without a dict.
+
+    A dialect declares it for its busiest payloads with :func:`typed_payload`; it
+    is used only when msgspec is installed (see :mod:`binance_options_ws._speedups`).
+    """
+
+    #: The wire keys and their types (``float``, ``int``, ``str``, ...), in the order
+    #: ``build`` takes their values; a third item, a default, makes one optional.
+    fields: Tuple[Tuple[Any, ...], ...]
+    #: Builds the event from those values and the stream name, or returns None when
+    #: a value is one the payload parser would read otherwise (a non-finite number,
+    #: say): the payload parser then decides.
+    build: Callable[[Tuple[Any, ...], str], Optional[Event]]
+
+
+#: The typed reading of each payload parser that has one.
+_TYPED: Dict[PayloadParser, TypedPayload] = {}
+
+
+def typed_payload(
+    fields: Sequence[Tuple[Any, ...]], build: Callable[[Tuple[Any, ...], str], Optional[Event]]
+) -> Callable[[PayloadParser], PayloadParser]:
+    """Declare, on a payload parser, how the accelerator may read its payload.
+
+    The parser stays the reference: ``build`` must give what the parser gives for
+    every payload whose fields all read as ``fields`` says, or None.
+
+    Example:
+        >>> @typed_payload([("p", float)], lambda values, stream: None)
+        ... def parse(d, stream):
+        ...     return UnknownEvent(None, d, None, stream)
+    """
+
+    def declare(parser: PayloadParser) -> PayloadParser:
+        _TYPED[parser] = TypedPayload(tuple(fields), build)
+        return parser
+
+    return declare
 
 
 def _event(
@@ -55,6 +110,10 @@ def _payload(
 _scan_once: Callable[[str, int], Tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
+#: msgspec's JSON decoder when the speed-ups extra is installed, or None.
+_fast_decode = _speedups.json_decoder()
+_FAST_ERRORS = _speedups.DECODE_ERRORS
+
 #: What :func:`parse_frame` decodes as JSON (a constant: a tuple written in the
 #: ``isinstance`` call would be built on every call).
 _TEXT = (str, bytes, bytearray)
@@ -74,10 +133,19 @@ def loads(message: Union[str, bytes, bytearray]) -> Any:
     :class:`UnicodeDecodeError` (a ``ValueError``), where ``json.loads`` would
     guess UTF-16 or UTF-32, or let encoded surrogates through.
 
+    With the speed-ups extra, msgspec's decoder goes first; what it refuses (a
+    ``NaN`` literal, a lone surrogate, a number beyond a float, bytes that are not
+    UTF-8, ...) takes the path above, so the result or the error is the same.
+
     Example:
         >>> loads(b'{"a":1}')
         {'a': 1}
     """
+    if _fast_decode is not None:
+        try:
+            return _fast_decode(message)  # type: ignore[arg-type]
+        except _FAST_ERRORS:
+            pass
     text = message if message.__class__ is str else message.decode()  # type: ignore[union-attr]
     try:
         data, end = _scan_once(text, 0)
@@ -148,8 +216,8 @@ def parse_frame(
         # takes the general path.
         if "data" in data and "stream" in data:
             payload, stream = data["data"], data["stream"]
-            if stream.__class__ is not str:
-                stream = ""
+            # One copy of each stream name, however many events carry it.
+            stream = intern(stream) if stream.__class__ is str else ""
             if payload.__class__ is dict:
                 event_type = payload.get("e")
                 parser = parsers.get(event_type) if event_type.__class__ is str else None
@@ -162,3 +230,50 @@ def parse_frame(
     if data.__class__ is list:
         return _payload(data, "", parsers, guess)
     return [UnknownEvent(None, data, None, "")]
+
+
+def frame_parser(parsers: Mapping[str, PayloadParser], guess: EventTypeGuess) -> FrameParser:
+    """:func:`parse_frame` bound to one dialect's tables: the function connections call.
+
+    With the speed-ups extra installed, and payload parsers that declare a
+    :func:`typed_payload`, an enveloped message of those types is read by msgspec
+    straight into its values, with no dict and no ``float()`` in Python. Anything
+    it does not read (another shape or type, a value of another type, a missing
+    key), and any message that is not ASCII (msgspec does not check the UTF-8 of
+    the keys it skips), holds a backslash or a ``"-0"`` string (msgspec reads
+    ``"-0"`` as 0.0, ``float()`` as -0.0), goes to :func:`parse_frame`. The events
+    are the same either way (``tests/test_speedups.py``).
+
+    Example:
+        >>> parse = frame_parser({}, lambda stream: None)
+        >>> parse('{"result": null, "id": 1}')
+        [ControlReply(id=1, result=None)]
+    """
+    general: FrameParser = functools.partial(parse_frame, parsers, guess)
+    typed = {
+        event_type: _TYPED[parser] for event_type, parser in parsers.items() if parser in _TYPED
+    }
+    decode = _speedups.envelope_decoder({t: p.fields for t, p in typed.items()})
+    if decode is None:
+        return general
+    builders = {event_type: payload.build for event_type, payload in typed.items()}
+    errors = _FAST_ERRORS
+
+    def parse(message: Union[str, bytes, bytearray]) -> List[Message]:
+        if (
+            message.__class__ is bytes
+            and message.isascii()  # msgspec does not check the UTF-8 of keys it skips
+            and b"\\" not in message
+            and b'"-0"' not in message
+        ):
+            try:
+                stream, event_type, values = decode(message)
+            except errors:
+                pass
+            else:
+                event = builders[event_type](values, intern(stream))
+                if event is not None:
+                    return [event]
+        return general(message)
+
+    return parse

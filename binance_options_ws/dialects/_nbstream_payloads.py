@@ -10,9 +10,11 @@ This module is pure: no sockets, threads or clocks.
 from __future__ import annotations
 
 import operator
-from typing import Any, Dict, Optional
+from sys import intern
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .._constructors import (
+    fast_constructor,
     new_book_depth,
     new_index_price,
     new_kline,
@@ -22,7 +24,7 @@ from .._constructors import (
     new_ticker,
     new_trade,
 )
-from .._parse import PayloadParser
+from .._parse import PayloadParser, typed_payload
 from .._wire import (
     NOT_WELL_FORMED,
     read_bool,
@@ -32,7 +34,16 @@ from .._wire import (
     read_size,
     read_str,
 )
-from ..models import BookDepth, IndexPrice, Kline, MarkPrice, NewSymbol, OpenInterest, Ticker, Trade
+from ..models import (
+    BookDepth,
+    IndexPrice,
+    Kline,
+    MarkPrice,
+    NewSymbol,
+    OpenInterest,
+    Ticker,
+    Trade,
+)
 
 __all__ = ["PARSERS", "event_type"]
 
@@ -134,10 +145,35 @@ def _open_interest(d: _Data, stream: Optional[str]) -> OpenInterest:
     )
 
 
+# What the typed readings build with: the events' fast constructors themselves,
+# without new_*'s checks for missing values (there are none there).
+_Ticker: Callable[..., Ticker] = fast_constructor(Ticker)
+_BookDepth: Callable[..., BookDepth] = fast_constructor(BookDepth)
+
+# The book's levels as the accelerator reads them: two numbers each, nothing else.
+_LEVELS = Tuple[Tuple[float, float], ...]
+_DEPTH_FIELDS = (
+    ("s", str),
+    ("b", _LEVELS),
+    ("a", _LEVELS),
+    # Sometimes left out (read_int gives None then, as for a null).
+    ("u", Optional[int], None),
+    ("pu", Optional[int], None),
+    ("T", Optional[int], None),
+    ("E", Optional[int], None),
+)
+
+
+def _typed_depth(v: Tuple[Any, ...], stream: str) -> BookDepth:
+    return _BookDepth(intern(v[0]), v[1], v[2], None, v[3], v[4], v[5], v[6], stream)
+
+
+@typed_payload(_DEPTH_FIELDS, _typed_depth)
 def _depth(d: _Data, stream: Optional[str]) -> BookDepth:
     g = d.get
+    symbol = g("s")
     return new_book_depth(
-        read_str(g("s")),
+        intern(symbol) if symbol.__class__ is str else read_str(symbol),
         read_levels(g("b")),
         read_levels(g("a")),
         None,
@@ -149,6 +185,39 @@ def _depth(d: _Data, stream: Optional[str]) -> BookDepth:
     )
 
 
+# The ticker's wire keys in the order of new_ticker's arguments, less the three it
+# does not read (weighted_average_price, first and last quantity).
+_TICKER_FIELDS = (
+    ("s", str),
+    *((key, float) for key in ("c", "o", "h", "l", "p", "P", "V", "A", "Q")),
+    *((key, int) for key in ("F", "L", "n")),
+    *((key, float) for key in ("bo", "ao", "bq", "aq", "b", "a", "vo", "mp", "d", "t", "g")),
+    *((key, float) for key in ("v", "hl", "ll", "eep")),
+    ("T", int),
+    ("E", int),
+)
+
+
+def _typed_ticker(v: Tuple[Any, ...], stream: str) -> Ticker:
+    # Every value is there and of its type, finite floats included (see _speedups),
+    # so no check of new_ticker's is needed. The event time and the transaction
+    # time, mostly the same number, share one int.
+    time, event_time = v[28], v[29]
+    return _Ticker(
+        intern(v[0]),
+        *v[1:7],
+        None,
+        *v[7:13],
+        None,
+        None,
+        *v[13:28],
+        event_time if time == event_time else time,
+        event_time,
+        stream,
+    )
+
+
+@typed_payload(_TICKER_FIELDS, _typed_ticker)
 def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
     # The busiest event (one per option per second, a whole chain at a time), so it
     # has a fast path: every key read strictly, no Python call per field, and the
@@ -171,8 +240,10 @@ def _ticker(d: _Data, stream: Optional[str]) -> Ticker:
             or event_time.__class__ not in _WHOLE
         ):
             raise TypeError("a whole number that is not one")
+        if time == event_time:  # mostly: one int for both
+            time = event_time
         ticker = new_ticker(
-            symbol if symbol.__class__ is str else read_str(symbol),  # no call for the usual str
+            intern(symbol) if symbol.__class__ is str else read_str(symbol),  # one copy each
             float(d["c"]),
             float(d["o"]),
             float(d["h"]),
