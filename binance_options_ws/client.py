@@ -104,7 +104,9 @@ class StreamClient(StreamMethods):
     and on fstream ``subscribe_book_ticker`` and ``subscribe_diff_depth`` (they are
     written in ``_stream_methods.py``, one layer down); :meth:`subscribe` takes any
     stream names. Events go to :attr:`queue` (:meth:`get`, :meth:`events`) or to
-    your callbacks.
+    your callbacks. Each method returns a :class:`Subscription` typed by its events
+    (``subscribe_trade`` a ``Subscription[Trade]``, whose callback takes a ``Trade``
+    and whose own ``get()`` and ``events()`` give ``Trade`` objects).
 
     Args:
         base_url: Where to connect; None (the default) means the endpoint's own URL,
