@@ -760,6 +760,15 @@ class StreamClient(StreamMethods):
         """
         return None
 
+    def _queues(self) -> List[EventQueue[Any]]:
+        """Every queue events may wait in: :attr:`queue` and the subscriptions' own.
+
+        For a subclass that must not overfill them
+        (:class:`binance_options_ws.playback.ReplayClient` at ``speed=None``).
+        """
+        with self._lock:
+            return [self.queue, *self._own_queues]
+
     def _is_active(self, subscription: Subscription[Any]) -> bool:
         return not self.closed and self._router.is_live(subscription)
 

@@ -163,7 +163,8 @@ class _Player:
         speed: None (as fast as the consumer takes events) or a pace factor.
         start_after: Seconds after the last subscribe after which playback starts
             even if nobody reads.
-        queue: The client's queue (not filled beyond its size while speed is None).
+        queues: The client's queues: its own and those of the subscriptions read on
+            their own (none filled beyond its size while speed is None).
         call_soon: The client's ``call_soon``: a fence behind the queued callbacks.
         finish: Closes the client at the end.
         on_error: The user's ``on_error``.
@@ -175,7 +176,7 @@ class _Player:
         dialect: Dialect,
         speed: Optional[float],
         start_after: float,
-        queue: EventQueue[Event],
+        queues: Callable[[], List[EventQueue[Any]]],
         call_soon: Callable[[Callable[[Any], Any], Any], None],
         finish: Callable[[], None],
         on_error: Optional[Callable[[BaseException], Any]],
@@ -185,7 +186,7 @@ class _Player:
         self._parse = dialect.frame_parser()
         self._speed = speed
         self._start_after = start_after
-        self._queue = queue
+        self._queues = queues
         self._call_soon = call_soon
         self._finish = finish
         self._on_error = on_error
@@ -288,12 +289,12 @@ class _Player:
         return True
 
     def _room(self, count: int) -> bool:
-        """Wait until the queue has room for ``count`` events; False if stopped."""
-        queue = self._queue
-        limit = queue.maxsize - count
-        while queue.qsize() > limit and limit >= 0:
-            if self._stop.wait(_POLL):
-                return False
+        """Wait until every queue has room for ``count`` events; False if stopped."""
+        for queue in self._queues():
+            limit = queue.maxsize - count
+            while queue.qsize() > limit and limit >= 0 and not queue.closed:
+                if self._stop.wait(_POLL):
+                    return False
         return True
 
     def _run(self) -> None:
@@ -318,7 +319,7 @@ class _Player:
         first: Optional[float] = None
         began = time.monotonic()
         unfenced = 0
-        half = max(1, self._queue.maxsize // 2)
+        half = max(1, self._queues()[0].maxsize // 2)
         for recorded in read_recording(self._path):
             if self._stop.is_set():
                 return
@@ -410,7 +411,7 @@ class ReplayClient(StreamClient):
             self.dialect,
             None if speed is None else float(speed),
             float(start_after),
-            self.queue,
+            self._queues,
             self.call_soon,
             self.close,
             on_error,

@@ -111,6 +111,21 @@ def test_a_slow_consumer_loses_nothing_when_playing_as_fast_as_it_reads(recorded
     assert len(got) > 5
 
 
+def test_a_subscription_read_on_its_own_loses_nothing_either(recorded: Any) -> None:
+    directory, _ = recorded
+    with replay(directory) as fast:
+        everything = list(fast.subscribe_trade("BTC").events(timeout=30))
+    with replay(directory, queue_size=5) as slow:
+        trades = slow.subscribe_trade("BTC")
+        got: List[Event] = []
+        for trade in trades.events(timeout=30):
+            got.append(trade)
+            time.sleep(0.002)  # a consumer slower than the player
+        assert slow.stats.dropped_events == 0
+    assert got == everything
+    assert len(got) > 5
+
+
 def test_speed_one_keeps_the_recorded_pace_and_ten_is_faster(recorded: Any) -> None:
     directory, _ = recorded
     with replay(directory) as probe:
