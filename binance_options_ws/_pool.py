@@ -322,9 +322,7 @@ class Pool:
         for shard, shard_names in added.items():
             shard.roll_back(shard_names)
 
-    def unsubscribe(
-        self, names: Iterable[str], timeout: Optional[float]
-    ) -> None:
+    def unsubscribe(self, names: Iterable[str], timeout: Optional[float]) -> None:
         """Unsubscribe streams; blocks until the exchange confirms."""
         deadline = self._deadline(timeout)
         plan: Dict[Shard, List[str]] = {}
