@@ -16,7 +16,10 @@ Two modes:
   compute the latency from the server's send to its own hands.
 
 The first line on stdout is ``{"port": N}``; the last is a JSON summary. The
-server accepts one client, serves it and exits; every wait is bounded.
+server serves one client, the first connection that subscribes (with
+``SUBSCRIBE``, or with ``?streams=a/b`` in its URL), and exits; other connections
+(a client that opens one per URL path, say) are answered but get no data. Every
+wait is bounded.
 
 Run it alone with, e.g.::
 
@@ -37,6 +40,7 @@ import sys
 import threading
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
+from urllib.parse import unquote
 
 __all__ = [
     "DEFAULT_STREAMS",
@@ -224,8 +228,16 @@ class _Peer:
             if len(data) > 65536:
                 raise ConnectionError("handshake too long")
         head, _, self._buffer = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        # GET /stream?streams=a/b HTTP/1.1: streams named in the URL are subscribed.
+        target = lines[0].split(b" ")[1] if len(lines[0].split(b" ")) > 2 else b""
+        query = target.partition(b"?")[2].decode("latin-1")
+        for part in query.split("&"):
+            name, _, value = part.partition("=")
+            if name == "streams" and value:
+                self.streams.extend(s for s in unquote(value).split("/") if s)
         key = b""
-        for line in head.split(b"\r\n")[1:]:
+        for line in lines[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"sec-websocket-key":
                 key = value.strip()
@@ -234,6 +246,8 @@ class _Peer:
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
         )
+        if self.streams:
+            self.subscribed.set()
 
     # -- writing
 
@@ -406,32 +420,62 @@ def _paced(peer: _Peer, rate: float, seconds: float) -> int:
     return sent
 
 
+def _accept(listener: socket.socket, deadline: float, peers: List[_Peer]) -> None:
+    """Accept every connection until the deadline, each with its own reader thread."""
+    while time.monotonic() < deadline:
+        try:
+            sock, _ = listener.accept()
+        except socket.timeout:
+            continue
+        except OSError:  # the listener was closed: the client is chosen
+            return
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Bounds every blocking send and read (a partial send would corrupt the stream,
+        # so the limit is generous; the reader wakes up to check the deadline).
+        sock.settimeout(10.0)
+        peer = _Peer(sock, deadline)
+        try:
+            peer.handshake()
+        except (OSError, ConnectionError, IndexError):
+            sock.close()
+            continue
+        threading.Thread(target=peer.read_loop, name="blaster-reader", daemon=True).start()
+        peers.append(peer)
+
+
 def serve(
     mode: str, count: int, rate: float, seconds: float, timeout: float, linger: float
 ) -> Dict[str, object]:
-    """Accept one client and serve it; returns the summary."""
+    """Serve the first connection that subscribes; returns the summary."""
     deadline = time.monotonic() + timeout
     listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(min(timeout, 30.0))
+    listener.settimeout(0.2)
     print(json.dumps({"port": listener.getsockname()[1]}), flush=True)
     summary: Dict[str, object] = {"mode": mode, "sent": 0}
-    try:
-        sock, _ = listener.accept()
-    except socket.timeout:
-        summary["error"] = "no client connected"
-        return summary
-    finally:
+    peers: List[_Peer] = []
+    acceptor = threading.Thread(
+        target=_accept, args=(listener, deadline, peers), name="blaster-accept", daemon=True
+    )
+    acceptor.start()
+    peer: Optional[_Peer] = None
+    wait_until = time.monotonic() + min(timeout, 30.0)
+    while peer is None and time.monotonic() < wait_until:
+        peer = next((p for p in list(peers) if p.subscribed.is_set() and p.streams), None)
+        if peer is None:
+            time.sleep(0.005)  # before the clock starts: costs the measurement nothing
+    if peer is None:
         listener.close()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    # Bounds every blocking send and read (a partial send would corrupt the stream,
-    # so the limit is generous; the reader wakes up to check the deadline).
-    sock.settimeout(10.0)
-    peer = _Peer(sock, deadline)
+        summary["error"] = "no client subscribed" if peers else "no client connected"
+        return summary
+    # A client may name one stream in its URL and the rest in a SUBSCRIBE that
+    # follows: wait until its list has not changed for 0.3 s (before the clock starts).
+    settled = time.monotonic() + 0.3
+    known = len(peer.streams)
+    while time.monotonic() < settled:
+        time.sleep(0.01)
+        if len(peer.streams) != known:
+            known, settled = len(peer.streams), time.monotonic() + 0.3
     try:
-        peer.handshake()
-        reader = threading.Thread(target=peer.read_loop, name="blaster-reader", daemon=True)
-        reader.start()
-        peer.subscribed.wait(max(0.0, deadline - time.monotonic()))
         if not peer.streams:
             summary["error"] = "the client subscribed to nothing"
             return summary
@@ -444,15 +488,18 @@ def serve(
         )
         # Let the consumer read what is on the wire, then say goodbye.
         peer.closed.wait(max(0.0, min(linger, deadline - time.monotonic())))
-        peer.send_close()
+        for each in list(peers):
+            each.send_close()
         peer.closed.wait(1.0)
         summary.update(pings=peer.pings, requests=peer.requests)
     except OSError as exc:
         summary["error"] = f"{type(exc).__name__}: {exc}"
     finally:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        sock.close()
+        listener.close()
+        for each in list(peers):
+            with contextlib.suppress(OSError):
+                each.sock.shutdown(socket.SHUT_RDWR)
+            each.sock.close()
     return summary
 
 

@@ -15,6 +15,18 @@ Kinds:
   dispatcher thread).
 * ``micro``: no network; the cost of ``parse_message`` for one 24hrTicker
   message against ``json.loads`` of the same bytes.
+* ``sdk``: the official SDK, ``binance-sdk-derivatives-trading-options`` (asyncio,
+  aiohttp), its raw dicts taken in a callback on the event loop;
+* ``unicorn``: ``unicorn-binance-websocket-api``, its dicts taken from its buffer
+  (``pop_stream_data_from_stream_buffer``) on the main thread.
+
+The two peers are not dependencies of this project: ``run.py`` runs them with
+``bench/.peers`` on the ``PYTHONPATH`` (``pip install --target bench/.peers -r
+bench/requirements-peers.txt``); a peer that cannot be imported prints an error line
+that says so, and the table shows it as skipped.
+
+``--pure`` runs a ``StreamClient`` consumer as if the speed-ups extra were not
+installed (msgspec cannot be imported), so both can be measured in one run.
 
 Every consumer counts messages from the first one it holds to the last. CPU is
 the whole process's user + system time (``resource.getrusage``) over that
@@ -174,7 +186,7 @@ class _Meter:
                 else None
             ),
         }
-        if self.threads_last:
+        if self.threads_last and self.threads_first:
             first, last = self.threads_first, self.threads_last
             out["thread_cpu_seconds"] = {
                 name: round(seconds - first["cpu"].get(name, 0.0), 3)
@@ -283,6 +295,7 @@ def _client(args: argparse.Namespace, meter: _Meter, use_callback: bool) -> Dict
                     break
         meter.finish()
         result = meter.result("callback" if use_callback else "queue")
+        result["speedups"] = _speedups_on()
         stats = client.stats
         result["dropped"] = stats.dropped_events
         result["parse_errors"] = stats.parse_errors
@@ -296,6 +309,162 @@ def _client(args: argparse.Namespace, meter: _Meter, use_callback: bool) -> Dict
             result["recorded_bytes"] = sum(os.path.getsize(f) for f in recorder.files)
             shutil.rmtree(recording, ignore_errors=True)
     return result
+
+
+# ---------------------------------------------------------------------- one queued event
+
+
+def _queued(args: argparse.Namespace) -> Dict[str, Any]:
+    """Bytes per queued ticker event, by tracemalloc: tickers only, nobody consuming.
+
+    The client subscribes to the four ticker streams with a queue of ``--count``
+    events, the blaster sends that many, and the memory allocated while they wait in
+    the queue (less what was allocated before the first arrived) is divided by their
+    number. The frames themselves are gone by then: only the events remain.
+    """
+    import gc
+    import tracemalloc
+
+    from binance_options_ws import StreamClient
+
+    count = args.count
+    tickers = [s for s in blaster.DEFAULT_STREAMS if s.endswith("@ticker")]
+    client = StreamClient(f"ws://127.0.0.1:{args.port}", reconnect=False, queue_size=count + 1000)
+    try:
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        client.subscribe(tickers)
+        deadline = time.monotonic() + args.timeout
+        while client.queue.qsize() < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        queued = client.queue.qsize()
+        time.sleep(0.2)  # the reader's last batch and buffers settle
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        sample = client.get(timeout=1)
+    finally:
+        client.close()
+    return {
+        "kind": "queued",
+        "events": queued,
+        "event_type": type(sample).__name__,
+        "bytes_per_event": round((after - before) / queued, 1) if queued else None,
+        "speedups": _speedups_on(),
+    }
+
+
+def _speedups_on() -> bool:
+    from binance_options_ws import _speedups
+
+    return bool(_speedups.AVAILABLE)
+
+
+# ---------------------------------------------------------------------- the peers
+
+
+def _peer_missing(kind: str, exc: ImportError) -> Dict[str, Any]:
+    return {
+        "kind": kind,
+        "error": f"skipped: {exc.name or exc} is not installed (pip install --target "
+        "bench/.peers -r bench/requirements-peers.txt)",
+    }
+
+
+def _sdk(args: argparse.Namespace, meter: _Meter) -> Dict[str, Any]:
+    """The official SDK's stream connection, a callback per stream, raw dicts."""
+    try:
+        import asyncio
+        import logging
+
+        from binance_common.configuration import ConfigurationWebSocketStreams
+        from binance_sdk_derivatives_trading_options.derivatives_trading_options import (
+            DerivativesTradingOptions,
+        )
+    except ImportError as exc:
+        return _peer_missing("sdk", exc)
+    logging.getLogger().setLevel(logging.WARNING)  # it logs every message at INFO
+    paced, hit = args.paced, meter.hit
+    streams = list(blaster.DEFAULT_STREAMS)
+
+    def on_message(message: Any) -> None:
+        hit(message["data"]["E"] if paced else None)
+
+    async def run() -> Dict[str, Any]:
+        config = ConfigurationWebSocketStreams(
+            stream_url=f"ws://127.0.0.1:{args.port}", reconnect_attempts=1
+        )
+        client = DerivativesTradingOptions(config_ws_streams=config)
+        connection = await client.websocket_streams.create_connection()
+        try:
+            await connection.subscribe(streams, stream_url="public")
+            for stream in streams:
+                connection.on("message", on_message, stream)
+            await _wait_async(meter, args)
+        finally:
+            meter.finish()
+            await connection.close_connection(close_session=True)
+        return meter.result("sdk")
+
+    return asyncio.run(asyncio.wait_for(run(), args.timeout + 10))
+
+
+async def _wait_async(meter: _Meter, args: argparse.Namespace) -> None:
+    """Until the count is reached, nothing came for ``--idle`` seconds, or ``--timeout``."""
+    import asyncio
+
+    deadline = time.monotonic() + args.timeout
+    seen, last_seen = 0, time.monotonic()
+    while not meter.done.is_set():
+        await asyncio.sleep(0.05)
+        now = time.monotonic()
+        if meter.received != seen:
+            seen, last_seen = meter.received, now
+        elif now - last_seen > args.idle or now > deadline:
+            break
+
+
+def _unicorn(args: argparse.Namespace, meter: _Meter) -> Dict[str, Any]:
+    """unicorn-binance-websocket-api's stream buffer, dicts, read on the main thread."""
+    try:
+        import logging
+
+        from unicorn_binance_websocket_api import BinanceWebSocketApiManager
+    except ImportError as exc:
+        return _peer_missing("unicorn", exc)
+    logging.getLogger().setLevel(logging.WARNING)
+    paced, hit = args.paced, meter.hit
+    markets = sorted({s.partition("@")[0] for s in blaster.DEFAULT_STREAMS})
+    manager = BinanceWebSocketApiManager(
+        exchange="binance.com-vanilla-options",
+        websocket_base_uri=f"ws://127.0.0.1:{args.port}/",
+        output_default="dict",
+        disable_colorama=True,
+        warn_on_update=False,
+    )
+    try:
+        manager.create_stream(["ticker", "depth20"], markets, output="dict")
+        pop = manager.pop_stream_data_from_stream_buffer
+        deadline = time.monotonic() + args.timeout
+        last_seen = time.monotonic()
+        while not meter.done.is_set():
+            message = pop()
+            if message is False or message is None:
+                now = time.monotonic()
+                if now - last_seen > args.idle or now > deadline:
+                    break
+                time.sleep(0.0005)
+                continue
+            data = message.get("data") if isinstance(message, dict) else None
+            if not isinstance(data, dict):
+                continue  # a reply
+            last_seen = time.monotonic()
+            hit(data["E"] if paced else None)
+        meter.finish()
+        return meter.result("unicorn")
+    finally:
+        manager.stop_manager()
 
 
 # ---------------------------------------------------------------------- micro
@@ -349,7 +518,13 @@ def _micro(args: argparse.Namespace) -> Dict[str, Any]:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry point: run one consumer and print its JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("kind", choices=("frames", "json", "queue", "callback", "micro"))
+    parser.add_argument(
+        "kind",
+        choices=("frames", "json", "queue", "callback", "micro", "sdk", "unicorn", "queued"),
+    )
+    parser.add_argument(
+        "--pure", action="store_true", help="StreamClient without the speed-ups extra"
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--count", type=int, default=100_000, help="stop after N messages")
     parser.add_argument("--paced", action="store_true", help="read send stamps (latency)")
@@ -367,13 +542,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--number", type=int, default=20_000, help="micro: calls per repeat")
     parser.add_argument("--repeat", type=int, default=15, help="micro: batches (best is kept)")
     args = parser.parse_args(argv)
+    if args.pure:
+        sys.modules["msgspec"] = None  # type: ignore[assignment]  # as if not installed
     if args.kind == "micro":
         result = _micro(args)
+    elif args.kind == "queued":
+        result = _queued(args)
     else:
         marks: List[int] = [int(m) for m in args.rss_marks.split(",") if m]
         meter = _Meter(args.count, marks)
         if args.kind in ("frames", "json"):
             result = _plain(args, meter, decode=args.kind == "json")
+        elif args.kind == "sdk":
+            result = _sdk(args, meter)
+        elif args.kind == "unicorn":
+            result = _unicorn(args, meter)
         else:
             result = _client(args, meter, use_callback=args.kind == "callback")
     print(json.dumps(result), flush=True)
