@@ -9,14 +9,20 @@ user code goes through the client's dispatcher, in order with the events.
 
 The library's logger, ``binance_options_ws``, has a :class:`logging.NullHandler`
 (see the package's ``__init__``): nothing is printed unless the application
-configures logging (``logging.basicConfig(level=logging.INFO)``, say).
+configures logging (``logging.basicConfig(level=logging.INFO)``, say). One
+exception: a callback that raises is a bug in the user's code, and must not look
+like "no data". When nobody hears of it (no ``on_error``, no logging configured),
+the first one is printed to ``sys.stderr`` with its traceback, as Python prints an
+exception that ends a thread.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+import traceback
 from typing import Any, Callable, Optional, Tuple
 
 from .exceptions import MessageParseError, ServerError
@@ -156,6 +162,8 @@ class Reporter:
         if not self._callback_errors_logged:
             self._callback_errors_logged = True
             self._callback_log.due(time.monotonic())
+            if self._on_error is None and not _logging_configured(_log):
+                _print_first_callback_error(error)
             _log.error(
                 "a callback raised %s: %s (later ones are summarised; stats.callback_errors "
                 "counts them, on_error receives each)",
@@ -182,3 +190,31 @@ class Reporter:
             "read the queue faster, use a callback, or raise queue_size",
             dropped,
         )
+
+
+def _logging_configured(logger: logging.Logger) -> bool:
+    """Whether a record of ``logger`` reaches a handler other than a NullHandler."""
+    current: Optional[logging.Logger] = logger
+    while current is not None:
+        if any(not isinstance(handler, logging.NullHandler) for handler in current.handlers):
+            return True
+        if not current.propagate:
+            return False
+        current = current.parent
+    return False
+
+
+def _print_first_callback_error(error: BaseException) -> None:
+    """Print a callback's exception to stderr, as Python prints one that ends a thread."""
+    stream = sys.stderr
+    if stream is None:  # pythonw: no console
+        return
+    try:
+        stream.write(
+            "binance_options_ws: a callback raised an exception; delivery goes on, and "
+            "later ones are only counted (client.stats.callback_errors). Pass "
+            "on_error=... or configure logging to hear of each.\n"
+        )
+        traceback.print_exception(type(error), error, error.__traceback__, file=stream)
+    except Exception:  # a closed or broken stderr must not stop the dispatcher
+        pass

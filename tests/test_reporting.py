@@ -98,6 +98,33 @@ def test_a_callback_that_always_raises_logs_one_traceback_then_summaries(
     assert "my bug" in caplog.text
 
 
+def test_a_callback_that_raises_is_never_silent_even_without_logging() -> None:
+    # A typo in a callback must not look like "no data": with no on_error and no logging
+    # configured, the first traceback goes to stderr (once), as for an uncaught thread error.
+    script = textwrap.dedent(
+        """
+        from binance_options_ws import StreamClient
+        from binance_options_ws.testing import FakeExchange, wait_for
+
+        INDEX = {"e": "index", "E": 1, "s": "BTCUSDT", "p": "65000"}
+        with FakeExchange() as exchange, StreamClient(exchange.url, proxy=None) as client:
+            client.subscribe_index("BTCUSDT", lambda event: event.sybmol)
+            for _ in range(5):
+                exchange.publish("BTCUSDT@index", INDEX)
+            wait_for(lambda: client.stats.callback_errors == 5, timeout=10)
+        print("done")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout == "done\n"
+    assert done.stderr.count("Traceback (most recent call last)") == 1
+    assert "AttributeError" in done.stderr
+    assert "sybmol" in done.stderr
+    assert "stats.callback_errors" in done.stderr
+
+
 def test_the_summary_line_counts_what_was_not_logged() -> None:
     from binance_options_ws._reporting import _LogLimit
 
