@@ -43,6 +43,10 @@ _EVERY = 1.0
 _DEMO_PAIR = "BTCUSDT"
 
 
+#: Seconds without a quote after which the chain command says so, once.
+_NO_QUOTES_HINT = 5.0
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -284,12 +288,20 @@ def chain_table(chain: OptionChain) -> str:
     return "\n".join(lines)
 
 
+def _demo_expirations(market: Any, underlying: str) -> List[_dt.date]:
+    """The demo market's expiries of ``underlying``; a usage error if it has none."""
+    try:
+        expirations: List[_dt.date] = market.expirations(underlying.upper())
+    except ValueError as exc:  # not an underlying of the demo market
+        raise UsageError(str(exc)) from None
+    if not expirations:
+        raise UsageError(f"the demo market lists no options on {underlying!r}")
+    return expirations
+
+
 def _nearest(args: argparse.Namespace, market: Any) -> _dt.date:
     if market is not None:
-        expirations: List[_dt.date] = market.expirations(args.underlying.upper())
-        if not expirations:
-            raise UsageError(f"the demo market lists no options on {args.underlying!r}")
-        return expirations[0]
+        return _demo_expirations(market, args.underlying)[0]
     with RestClient() as rest:
         try:
             return rest.exchange_info().nearest_expiration(args.underlying)
@@ -304,6 +316,14 @@ def _cmd_chain(args: argparse.Namespace) -> int:
         expiration: Any = args.expiration
         if expiration == "nearest":
             expiration = _nearest(args, market)
+        elif market is not None:
+            listed = _demo_expirations(market, args.underlying)
+            if parse_yymmdd(expiration) not in listed:
+                shown = ", ".join(day.strftime("%y%m%d") for day in listed)
+                raise UsageError(
+                    f"the demo market lists no {args.underlying.upper()} options expiring "
+                    f"{expiration}; its expiries are {shown} (or use --expiration nearest)"
+                )
         with _client(url, args.endpoint) as client:
             try:
                 chain = OptionChain(client, args.underlying, expiration)
@@ -312,8 +332,20 @@ def _cmd_chain(args: argparse.Namespace) -> int:
                     raise UsageError(str(exc)) from None
                 raise
 
+            started = time.monotonic()
+            hinted: List[bool] = []
+
             def draw() -> None:
                 if not chain.quotes():
+                    if not hinted and time.monotonic() - started > _NO_QUOTES_HINT:
+                        hinted.append(True)
+                        print(
+                            f"no quotes yet for {args.underlying} options expiring "
+                            f"{args.expiration}: is that expiry listed? "
+                            "(binance-options-ws symbols lists them)",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                     return
                 if redraw:
                     print("\033[H\033[2J", end="", file=out)  # cursor home, clear the screen

@@ -260,3 +260,24 @@ def test_the_chain_command_draws_the_demo_chain(capsys: pytest.CaptureFixture[st
     assert re.search(r"\| +\d+\* \|", out), out  # the strike at the money, marked
     assert re.search(r"\d+%  [+-]0\.\d\d .* \| +\d+ +\| ", out), out  # a row: call | strike | put
     assert main(["chain", "BTC", "--demo", "--expiration", "2612"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["chain", "BTCUSDT", "--demo"], "underlying 'BTCUSDT' is not in this market"),
+        (["chain", "XRP", "--demo", "--expiration", "261225"], "'XRP' is not in this market"),
+        (["chain", "BTC", "--demo", "--expiration", "991231"], "its expiries are "),
+    ],
+)
+def test_the_chain_command_says_in_one_line_what_the_demo_market_lacks(
+    capsys: pytest.CaptureFixture[str], argv: List[str], message: str
+) -> None:
+    from binance_options_ws.cli import main
+
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert message in lines[0]
