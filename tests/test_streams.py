@@ -314,8 +314,9 @@ REJECTIONS = [
     (streams.ticker_by_expiration, ("", "220930"), {}, ["underlying must not be empty", "''"]),
     # index pairs
     (streams.index, ("ETH",), {}, ["got 'ETH'", "ending in USDT or USDC", "'ETHUSDT'"]),
-    (streams.index, ("ETH-USDT",), {}, ["got 'ETH-USDT'", "such as 'ETHUSDT'"]),
-    (streams.index, (SYMBOL,), {}, [repr(SYMBOL), "such as 'ETHUSDT'"]),
+    (streams.index, ("ETH-USDT",), {}, ["got 'ETH-USDT'", "such as 'ETHUSDT'", "mean 'ETHUSDT'"]),
+    (streams.index, ("BTCUSD",), {}, ["got 'BTCUSD'", "did you mean 'BTCUSDT'?"]),
+    (streams.index, (SYMBOL,), {}, [repr(SYMBOL), "such as 'ETHUSDT'", "did you mean 'BTCUSDT'"]),
     # expirations
     (streams.open_interest, ("ETH", "2211"), {}, ["got '2211'", "YYMMDD", "datetime.date"]),
     (streams.open_interest, ("ETH", "20221125"), {}, ["got '20221125'", "YYMMDD"]),

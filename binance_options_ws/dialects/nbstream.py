@@ -111,13 +111,32 @@ def _index_pair(value: object) -> str:
     """An underlying index pair such as ``ETHUSDT``, as used by the index stream."""
     text = check_text(value, "index symbol").upper()
     if not UNDERLYING_RE.fullmatch(text):
-        raise _fail(f"index symbol must be a pair such as 'ETHUSDT' or 'BTCUSDT', got {value!r}")
+        raise _fail(
+            f"index symbol must be a pair such as 'ETHUSDT' or 'BTCUSDT', got {value!r}"
+            + _pair_hint(text)
+        )
     if not text.endswith(QUOTE_ASSETS) or text in QUOTE_ASSETS:
         raise _fail(
             f"index symbol must be a pair ending in {' or '.join(QUOTE_ASSETS)} such as "
-            f"'ETHUSDT' or 'BTCUSDT', got {value!r}, did you mean {text + 'USDT'!r}?"
+            f"'ETHUSDT' or 'BTCUSDT', got {value!r}" + _pair_hint(text)
         )
     return text
+
+
+def _pair_hint(text: str) -> str:
+    """``", did you mean 'BTCUSDT'?"`` for what a user may write for a pair, or ``""``.
+
+    ``BTC`` and ``BTCUSD`` mean ``BTCUSDT``; ``BTC-USDT`` too, and an option symbol
+    (``BTC-261225-100000-C``) means its underlying's pair.
+    """
+    parts = text.split("-")
+    joined = parts[0] if len(parts) > 2 else "".join(parts)
+    if not UNDERLYING_RE.fullmatch(joined) or joined in QUOTE_ASSETS:
+        return ""
+    if not joined.endswith(QUOTE_ASSETS):
+        base = joined[: -len("USD")] if joined.endswith("USD") and joined != "USD" else joined
+        joined = base + "USDT"
+    return f", did you mean {joined!r}?" if joined != text else ""
 
 
 def _interval(value: object) -> str:
