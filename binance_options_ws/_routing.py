@@ -116,6 +116,12 @@ class Router:
         with self._lock:
             return list(self._subs)
 
+    def feeds_the_queue(self) -> bool:
+        """Whether a live subscription delivers to the client's queue (no callback,
+        not read on its own)."""
+        with self._lock:
+            return any(sub.callback is None and sub not in self._queues for sub in self._live)
+
     def is_live(self, subscription: Subscription[Any]) -> bool:
         """Whether ``subscription`` still receives events."""
         return subscription in self._live

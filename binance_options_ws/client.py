@@ -405,7 +405,21 @@ class StreamClient(StreamMethods):
         except _queue.Empty:
             if self.closed and self.queue.empty():
                 raise ClientClosedError("the client is closed and no event is left") from None
-            raise
+            within = "" if timeout is None else f" within {timeout:g} s"
+            raise _queue.Empty(f"no event came{within}{self._why_empty()}") from None
+
+    def _why_empty(self) -> str:
+        """Why the queue may stay empty, for the message of ``queue.Empty``."""
+        if self._router.feeds_the_queue():
+            return ""
+        if not self._router.streams():
+            return (
+                ": nothing is subscribed yet (subscribe first, e.g. client.subscribe_trade('BTC'))"
+            )
+        return (
+            ": no subscription delivers to this queue (each has a callback, or is read "
+            "on its own with its get() or events())"
+        )
 
     def events(self, timeout: Optional[float] = None) -> Iterator[Event]:
         """Iterate over queued events until the client closes or ``timeout`` runs out.

@@ -354,3 +354,16 @@ def test_get_keeps_its_timeout(
         with pytest.raises(queue.Empty):
             read(client, subscription)
         assert time.monotonic() - started < 0.5 + MARGIN
+
+
+def test_an_empty_get_says_why_when_nothing_can_come(exchange: FakeExchange) -> None:
+    with make_client(exchange) as client:
+        with pytest.raises(queue.Empty, match=r"within 0\.1 s: nothing is subscribed yet"):
+            client.get(timeout=0.1)
+        client.subscribe_index("BTCUSDT", lambda event: None)
+        with pytest.raises(queue.Empty, match="no subscription delivers to this queue"):
+            client.get(timeout=0.1)
+        client.subscribe_index("ETHUSDT")
+        with pytest.raises(queue.Empty) as caught:
+            client.get(timeout=0.1)
+        assert str(caught.value) == "no event came within 0.1 s"
