@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import logging
 import os
 import socket
+import ssl
 import struct
 from typing import Callable, Optional, Union
 from urllib.parse import unquote, urlsplit
@@ -33,19 +35,22 @@ from urllib.parse import unquote, urlsplit
 import attrs
 import requests.utils
 
-from .exceptions import InvalidArgumentError, ProxyError
+from .exceptions import InvalidArgumentError, InvalidArgumentTypeError, ProxyError
 
 __all__ = [
     "PROXY_SCHEMES",
     "Proxy",
     "ProxyOption",
     "check_proxy",
+    "check_ssl_context",
     "check_url_text",
     "is_loopback",
     "local_goes_direct",
     "proxy_for",
     "tunnel",
 ]
+
+_log = logging.getLogger("binance_options_ws")
 
 #: The proxy URL schemes the WebSocket connections can tunnel through.
 PROXY_SCHEMES = ("http", "socks5", "socks5h")
@@ -409,3 +414,24 @@ def _redact(url: str) -> str:
     if password is None:
         return url
     return url.replace(f":{password}@", ":***@", 1)
+
+
+def check_ssl_context(value: object) -> Optional[ssl.SSLContext]:
+    """``ssl_context`` checked: an :class:`ssl.SSLContext` or None.
+
+    A context that does not verify certificates is accepted, never silently: it is
+    logged as a warning, since anyone on the way could then read and change the data.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, ssl.SSLContext):
+        raise InvalidArgumentTypeError(
+            "ssl_context must be an ssl.SSLContext, such as "
+            f"ssl.create_default_context(cafile='company-ca.pem'), or None, got {value!r}"
+        )
+    if value.verify_mode == ssl.CERT_NONE or not value.check_hostname:
+        _log.warning(
+            "ssl_context does not verify the server's certificate and host name: anyone "
+            "between you and the exchange can read and change the data"
+        )
+    return value

@@ -8,12 +8,12 @@ the :class:`~binance_options_ws._pool.PoolSettings` of the client's connections.
 from __future__ import annotations
 
 import logging
-import ssl
 from typing import Any, Callable, Optional
 
 from ._connection import MAX_BATCH_DELAY
 from ._pool import PoolSettings
-from ._proxy import check_proxy, check_url_text
+from ._proxy import check_proxy, check_ssl_context, check_url_text
+from ._timing import positive, positive_or_none
 from ._version import __version__
 from .dialects import Dialect
 from .exceptions import InvalidArgumentError, InvalidArgumentTypeError
@@ -29,53 +29,17 @@ __all__ = [
 _log = logging.getLogger("binance_options_ws")
 
 
-def positive(name: str, value: object, unit: str = " of seconds") -> float:
-    """``value`` as a float, or an error naming it when it is not a positive number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgumentTypeError(f"{name} must be a positive number{unit}, got {value!r}")
-    if not value > 0:
-        raise InvalidArgumentError(f"{name} must be a positive number{unit}, got {value!r}")
-    return float(value)
-
-
 def check_batch_delay(value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 <= value <= MAX_BATCH_DELAY
-    ):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(
+            f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g}, got {value!r}"
+        )
+    if not 0 <= value <= MAX_BATCH_DELAY:
         raise InvalidArgumentError(
             f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g} "
             f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
         )
     return float(value)
-
-
-def check_ssl_context(value: object) -> Optional[ssl.SSLContext]:
-    """``ssl_context`` checked: an :class:`ssl.SSLContext` or None.
-
-    A context that does not verify certificates is accepted, never silently: it is
-    logged as a warning, since anyone on the way could then read and change the data.
-    """
-    if value is None:
-        return None
-    if not isinstance(value, ssl.SSLContext):
-        raise InvalidArgumentError(
-            "ssl_context must be an ssl.SSLContext, such as "
-            f"ssl.create_default_context(cafile='company-ca.pem'), or None, got {value!r}"
-        )
-    if value.verify_mode == ssl.CERT_NONE or not value.check_hostname:
-        _log.warning(
-            "ssl_context does not verify the server's certificate and host name: anyone "
-            "between you and the exchange can read and change the data"
-        )
-    return value
-
-
-def positive_or_none(name: str, value: object) -> Optional[float]:
-    if value is None:
-        return None
-    return positive(name, value, " of seconds or None")
 
 
 def pool_settings(
@@ -113,7 +77,8 @@ def pool_settings(
     if base_url is None:
         base_url = dialect.default_base_url
     if not isinstance(base_url, str) or not base_url.startswith(("ws://", "wss://")):
-        raise InvalidArgumentError(
+        error = InvalidArgumentError if isinstance(base_url, str) else InvalidArgumentTypeError
+        raise error(
             f"base_url must start with ws:// or wss://, got {base_url!r} "
             f"(None means {dialect.default_base_url!r})"
         )
@@ -125,11 +90,15 @@ def pool_settings(
             f"{dialect.default_base_url!r}, without {' or '.join(paths)}: the "
             f"client puts each stream on its own path; got {base_url!r}"
         )
-    if isinstance(queue_size, bool) or not isinstance(queue_size, int) or queue_size < 1:
+    if isinstance(queue_size, bool) or not isinstance(queue_size, int):
+        raise InvalidArgumentTypeError(
+            f"queue_size must be a whole number >= 1, got {queue_size!r}"
+        )
+    if queue_size < 1:
         raise InvalidArgumentError(f"queue_size must be a whole number >= 1, got {queue_size!r}")
     for option, value in (("on_error", on_error), ("on_state", on_state)):
         if value is not None and not callable(value):
-            raise InvalidArgumentError(f"{option} must be callable or None, got {value!r}")
+            raise InvalidArgumentTypeError(f"{option} must be callable or None, got {value!r}")
     limit = max_streams_per_connection
     if limit is None:
         limit = dialect.max_streams_per_connection

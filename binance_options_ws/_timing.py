@@ -25,7 +25,7 @@ from typing import Callable, Optional
 
 from .exceptions import InvalidArgumentError, InvalidArgumentTypeError
 
-__all__ = ["Clock", "Deadline", "check_timeout", "monotonic"]
+__all__ = ["Clock", "Deadline", "check_timeout", "monotonic", "positive", "positive_or_none"]
 
 #: A source of seconds that never go backwards, e.g. :func:`time.monotonic`.
 Clock = Callable[[], float]
@@ -135,3 +135,19 @@ class Deadline:
     def __repr__(self) -> str:
         left = self.timeout()
         return "Deadline(None)" if left is None else f"Deadline({left:.3f} s left)"
+
+
+def positive(name: str, value: object, unit: str = " of seconds") -> float:
+    """``value`` as a float, or an error naming it when it is not a positive number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentTypeError(f"{name} must be a positive number{unit}, got {value!r}")
+    if not value > 0:
+        raise InvalidArgumentError(f"{name} must be a positive number{unit}, got {value!r}")
+    return float(value)
+
+
+def positive_or_none(name: str, value: object) -> Optional[float]:
+    """``value`` checked by :func:`positive`, or None."""
+    if value is None:
+        return None
+    return positive(name, value, " of seconds or None")

@@ -50,9 +50,9 @@ from ._delivery import CallbackDispatcher, EventQueue
 from ._pool import ConnectionFactory, Pool
 from ._reporting import Reporter
 from ._routing import Router
-from ._settings import pool_settings, positive
+from ._settings import pool_settings
 from ._stream_methods import StreamMethods
-from ._timing import Deadline, check_timeout
+from ._timing import Deadline, check_timeout, positive
 from .dialects import Dialect, StreamName
 from .endpoints import DEFAULT_ENDPOINT, get_endpoint, other_endpoint
 from .exceptions import (

@@ -46,13 +46,15 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 
-from ._proxy import Proxy, check_proxy, check_url_text, local_goes_direct
+from ._proxy import Proxy, check_proxy, check_ssl_context, check_url_text, local_goes_direct
 from ._retry import RATE_LIMIT_STATUSES, parse_retry_after
-from ._timing import Clock, Deadline
+from ._timing import Clock, Deadline, positive
 from ._version import __version__
 from .exceptions import (
     BinanceAPIError,
     ClientClosedError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
     InvalidResponseError,
     RateLimitError,
     RestConnectionError,
@@ -147,29 +149,28 @@ class RestClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
-            raise ValueError(f"base_url must start with https:// or http://, got {base_url!r}")
+            error = InvalidArgumentError if isinstance(base_url, str) else InvalidArgumentTypeError
+            raise error(f"base_url must start with https:// or http://, got {base_url!r}")
         check_url_text("base_url", base_url)
-        if (
-            isinstance(max_response_bytes, bool)
-            or not isinstance(max_response_bytes, int)
-            or max_response_bytes < 1
-        ):
-            raise ValueError(
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise InvalidArgumentTypeError(
                 "max_response_bytes must be a whole number of bytes >= 1, "
                 f"got {max_response_bytes!r}"
             )
-        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
-            raise ValueError(f"ssl_context must be an ssl.SSLContext or None, got {ssl_context!r}")
+        if max_response_bytes < 1:
+            raise InvalidArgumentError(
+                "max_response_bytes must be a whole number of bytes >= 1, "
+                f"got {max_response_bytes!r}"
+            )
+        ssl_context = check_ssl_context(ssl_context)
         proxies = _proxies(proxy, base_url)
         checked = check_proxy(proxy)
         self._proxy_shown = f" {checked.display}" if isinstance(checked, Proxy) else ""
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if isinstance(timeout, float) and not math.isfinite(timeout):
+            raise InvalidArgumentError(
+                f"timeout must be a positive number of seconds, got {timeout!r}"
+            )
+        positive("timeout", timeout)
         self._base_url = base_url.rstrip("/")
         self._timeout = float(timeout)
         self._max_bytes = max_response_bytes
@@ -283,7 +284,7 @@ class RestClient:
         """
         name = OptionSymbol.parse(symbol).name
         if isinstance(limit, bool) or limit not in DEPTH_LIMITS:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"limit must be one of {', '.join(map(str, DEPTH_LIMITS))}, got {limit!r}"
             )
         body = self._get(_DEPTH, params={"symbol": name, "limit": limit})
