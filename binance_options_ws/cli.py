@@ -58,7 +58,7 @@ from .client import StreamClient
 from .dialects import Dialect, StreamKind
 from .endpoints import DEFAULT_ENDPOINT, ENDPOINTS, get_endpoint, other_endpoint
 from .exceptions import BinanceOptionsWSError, InvalidArgumentError, InvalidStreamError, RestError
-from .format import event_to_dict, format_event
+from .format import event_to_dict, format_count, format_event
 from .rest import DEFAULT_REST_URL, RestClient
 from .symbols import OptionSymbol, parse_yymmdd, read_side
 
@@ -168,9 +168,9 @@ def _symbols_summary(found: Sequence[OptionSymbol], filtered: bool) -> str:
         counts[symbol.underlying] = counts.get(symbol.underlying, 0) + 1
     per = ", ".join(f"{asset} {n}" for asset, n in sorted(counts.items()))
     expiries = sorted({symbol.expiration for symbol in found})
-    detail = f" ({per}) over {len(expiries)} expirations" if found else ""
+    detail = f" ({per}) over {format_count(len(expiries), 'expiration')}" if found else ""
     tip = "" if filtered else "; narrow down with --underlying BTC --expiration nearest"
-    return f"{len(found)} symbols{detail}{tip}"
+    return f"{format_count(len(found), 'symbol')}{detail}{tip}"
 
 
 def _cmd_symbols(args: argparse.Namespace) -> int:

@@ -99,7 +99,7 @@ def unregister(name: str) -> None:
 
 
 def get_endpoint(name: object) -> Dialect:
-    """The dialect of the endpoint called ``name`` (a dialect is returned as it is).
+    """The dialect of the endpoint called ``name``, in any case (a dialect is returned as it is).
 
     Raises:
         InvalidArgumentError: If there is no such endpoint.
@@ -110,7 +110,12 @@ def get_endpoint(name: object) -> Dialect:
     """
     if isinstance(name, Dialect):
         return name
-    dialect = ENDPOINTS.get(name) if isinstance(name, str) else None
+    dialect = None
+    if isinstance(name, str):
+        wanted = name.strip().lower()
+        dialect = ENDPOINTS.get(name) or next(
+            (found for key, found in ENDPOINTS.items() if key.lower() == wanted), None
+        )
     if dialect is None:
         raise InvalidArgumentError(
             f"endpoint must be one of {', '.join(map(repr, ENDPOINTS))}, got {name!r} "

@@ -50,6 +50,7 @@ from .models import (
 __all__ = [
     "event_to_dict",
     "event_to_json",
+    "format_count",
     "format_event",
     "format_number",
     "format_percent",
@@ -86,6 +87,20 @@ def format_number(value: Optional[float], digits: int = 8) -> str:
     magnitude = math.floor(math.log10(abs(value)))
     text = f"{value:.{max(0, digits - 1 - magnitude)}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_count(count: int, noun: str) -> str:
+    """A count and its noun, singular for one: ``"1 file"``, ``"3 files"``.
+
+    Args:
+        count: How many.
+        noun: The noun in the singular; the plural adds an "s".
+
+    Example:
+        >>> format_count(1, "file"), format_count(0, "expiration")
+        ('1 file', '0 expirations')
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def format_percent(fraction: Optional[float]) -> str:

@@ -66,6 +66,7 @@ import attrs
 
 from ._version import __version__
 from .exceptions import InvalidArgumentError, RecordingDamagedError, RecordingError
+from .format import format_count
 
 __all__ = [
     "FORMAT_NAME",
@@ -412,7 +413,8 @@ class Recorder:
         _live_recorders.add(self)
 
     def __repr__(self) -> str:
-        return f"<Recorder {self.directory} {self.frames} frames in {len(self.files)} files>"
+        frames, files = format_count(self.frames, "frame"), format_count(len(self.files), "file")
+        return f"<Recorder {self.directory} {frames} in {files}>"
 
     @property
     def thread(self) -> threading.Thread:

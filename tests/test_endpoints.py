@@ -35,7 +35,12 @@ def test_the_built_in_endpoints() -> None:
     assert get_endpoint(fstream.DIALECT) is fstream.DIALECT
 
 
-@pytest.mark.parametrize("bad", ["binance", "", None, 3, "FSTREAM"])
+def test_an_endpoint_name_is_read_in_any_case() -> None:
+    assert get_endpoint("FSTREAM") is fstream.DIALECT
+    assert get_endpoint(" NBstream ") is nbstream.DIALECT
+
+
+@pytest.mark.parametrize("bad", ["binance", "", None, 3, "f stream"])
 def test_an_unknown_endpoint_names_the_choices(bad: object) -> None:
     with pytest.raises(
         InvalidArgumentError, match=r"endpoint must be one of 'nbstream', 'fstream'"
