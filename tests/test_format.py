@@ -31,6 +31,7 @@ from binance_options_ws import (
 from binance_options_ws.format import (
     event_to_dict,
     event_to_json,
+    format_count,
     format_event,
     format_number,
     format_percent,
@@ -387,3 +388,10 @@ def test_a_trade_without_a_type_prints_none() -> None:
     # Live nbstream trades carry no "X": the line leaves the type out rather than print "-".
     line = format_event(Trade(symbol=SYMBOL, trade_id=7, price=5.0, quantity=0.5, direction=-1))
     assert line.endswith("0.5 @ 5  direction -1  id 7")
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 files"), (1, "1 file"), (2, "2 files"), (1000, "1000 files")]
+)
+def test_format_count(count: int, expected: str) -> None:
+    assert format_count(count, "file") == expected
