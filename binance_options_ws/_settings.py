@@ -30,15 +30,15 @@ _log = logging.getLogger("binance_options_ws")
 
 
 def check_batch_delay(value: object) -> float:
+    """``batch_delay`` checked: seconds from 0 to :data:`MAX_BATCH_DELAY`."""
+    problem = (
+        f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g} "
+        f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
+    )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgumentTypeError(
-            f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g}, got {value!r}"
-        )
+        raise InvalidArgumentTypeError(problem)
     if not 0 <= value <= MAX_BATCH_DELAY:
-        raise InvalidArgumentError(
-            f"batch_delay must be a number of seconds from 0 to {MAX_BATCH_DELAY:g} "
-            f"(0.0015 is 1.5 ms; 0 turns batching off), got {value!r}"
-        )
+        raise InvalidArgumentError(problem)
     return float(value)
 
 

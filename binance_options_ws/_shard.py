@@ -454,10 +454,13 @@ class Shard:
         settings = self._ctx.settings
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         if self._active is None or not self._active.is_open:
-            detail = f": {self._last_error}" if self._last_error is not None else ""
+            if self._last_error is not None:  # it says where it could not connect
+                return ConnectionFailedError(
+                    f"could not subscribe {shown} {deadline.within()}: {self._last_error}"
+                )
             return ConnectionFailedError(
                 f"could not connect to {settings.base_url} {deadline.within()} to subscribe "
-                f"{shown}{detail}"
+                f"{shown}"
             )
         return RequestTimeoutError(
             f"the exchange did not confirm the subscription to {shown} {deadline.within()}"
