@@ -136,8 +136,14 @@ def add_parsers(commands: Any) -> None:
 
 
 @contextlib.contextmanager
-def _exchange(args: argparse.Namespace) -> Iterator[Tuple[Optional[str], Any]]:
-    """The URL to connect to (None: the endpoint's own) and the demo's market, if any."""
+def demo_exchange(
+    args: argparse.Namespace, rest: bool = False
+) -> Iterator[Tuple[Optional[str], Any]]:
+    """The URL to connect to (None: the default) and the demo's market, if any.
+
+    With ``--demo``, a fake exchange with a synthetic market runs meanwhile, and the
+    URL is its WebSocket URL, or its REST URL if ``rest``.
+    """
     if not args.demo:
         yield args.url, None
         return
@@ -149,7 +155,7 @@ def _exchange(args: argparse.Namespace) -> Iterator[Tuple[Optional[str], Any]]:
         raise UsageError(f"--demo needs the testing extra: {TESTING_EXTRA}") from None
     market = SyntheticMarket(speed=5.0)
     with FakeExchange(market=market) as exchange:
-        yield exchange.url, market
+        yield (exchange.rest_url if rest else exchange.url), market
 
 
 def _client(url: Optional[str], endpoint: str, **options: Any) -> StreamClient:
@@ -186,7 +192,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
             raise UsageError(f"bad stream {text!r}: {exc}") from None
         if name not in names:
             names.append(name)
-    with _exchange(args) as (url, _):
+    with demo_exchange(args) as (url, _):
         client = _client(url, args.endpoint, record_to=args.out)
         recorder = client.recorder
         assert recorder is not None
@@ -312,7 +318,7 @@ def _nearest(args: argparse.Namespace, market: Any) -> _dt.date:
 def _cmd_chain(args: argparse.Namespace) -> int:
     out = sys.stdout
     redraw = out.isatty()
-    with _exchange(args) as (url, market):
+    with demo_exchange(args) as (url, market):
         expiration: Any = args.expiration
         if expiration == "nearest":
             expiration = _nearest(args, market)

@@ -39,6 +39,7 @@ from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 
 from ._cli_data import COMMANDS as DATA_COMMANDS
 from ._cli_data import add_parsers as add_data_parsers
+from ._cli_data import demo_exchange
 from ._cli_demo import DEMO_SECONDS, run_demo
 from ._cli_run import (
     EXIT_FAILURE,
@@ -136,8 +137,8 @@ def _cmd_stream(args: argparse.Namespace) -> int:
         f"{args.prog}: no events after {_NO_EVENT_HINT_AFTER:g} s; a stream of a symbol that "
         f"is not listed stays silent: check with '{args.base_prog} symbols --underlying BTC'"
     )
-    with _new_client(args.url, args.endpoint) as client:
-        url = args.url or get_endpoint(args.endpoint).default_base_url
+    with demo_exchange(args) as (given, _), _new_client(given, args.endpoint) as client:
+        url = given or get_endpoint(args.endpoint).default_base_url
         print(f"subscribing to {', '.join(names)} at {url}", file=sys.stderr)
         try:
             client.subscribe(names)
@@ -174,12 +175,13 @@ def _symbols_summary(found: Sequence[OptionSymbol], filtered: bool) -> str:
 
 
 def _cmd_symbols(args: argparse.Namespace) -> int:
-    try:
-        rest = RestClient(args.url, timeout=args.timeout)
-    except ValueError as exc:
-        raise UsageError(f"bad --url: {exc}") from None
-    with rest:
-        info = rest.exchange_info()
+    with demo_exchange(args, rest=True) as (url, _):
+        try:
+            rest = RestClient(url or DEFAULT_REST_URL, timeout=args.timeout)
+        except ValueError as exc:
+            raise UsageError(f"bad --url: {exc}") from None
+        with rest:
+            info = rest.exchange_info()
     expiration = args.expiration
     try:
         if expiration == "nearest":
@@ -295,6 +297,11 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
         + ")",
     )
     stream.add_argument(
+        "--demo",
+        action="store_true",
+        help="stream from a fake exchange with a synthetic market in this process (offline)",
+    )
+    stream.add_argument(
         "-v", "--verbose", action="store_true", help="log connections and subscriptions"
     )
 
@@ -343,10 +350,12 @@ def build_parser(prog: str = _PROG) -> argparse.ArgumentParser:
         help="e.g. 261225, or 'nearest' (needs --underlying)",
     )
     symbols.add_argument("--side", type=_side, metavar="CALL|PUT", help="only calls or puts")
+    symbols.add_argument("--url", help=f"the REST API (default: {DEFAULT_REST_URL})")
     symbols.add_argument(
-        "--url",
-        default=DEFAULT_REST_URL,
-        help=f"the REST API (default: {DEFAULT_REST_URL})",
+        "--demo",
+        action="store_true",
+        help="list the symbols of a fake exchange with a synthetic market in this process "
+        "(offline)",
     )
     symbols.add_argument(
         "--timeout", type=_positive_float, default=10.0, metavar="N", help="seconds (default: 10)"

@@ -642,3 +642,35 @@ def test_symbols_without_network_is_one_line_and_status_1(
     assert status == 1
     assert len(err.splitlines()) == 1
     assert "could not connect" in err
+
+
+# --------------------------------------------------------------------------
+# --demo on stream and symbols: offline, from a fake exchange in this process
+# --------------------------------------------------------------------------
+
+
+def test_stream_demo_prints_events_of_the_fake_exchange(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "stream", "--demo", "BTCUSDT@index", "--count", "2")
+    assert status == 0
+    assert len(out.strip().splitlines()) == 2
+    assert "BTCUSDT@index" in out
+    assert "subscribing to BTCUSDT@index at ws://127.0.0.1:" in err
+
+
+def test_symbols_demo_lists_the_fake_markets_symbols(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "symbols", "--demo", "--underlying", "BTC", "--side", "CALL")
+    assert status == 0
+    names = out.split()
+    assert names
+    assert all(name.startswith("BTC-") and name.endswith("-C") for name in names)
+    assert f"{len(names)} symbol" in err
+
+
+@pytest.mark.parametrize("command", ["stream", "symbols"])
+def test_demo_and_url_together_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    extra = ["BTCUSDT@index"] if command == "stream" else []
+    status, _, err = run(capsys, command, "--demo", "--url", "ws://127.0.0.1:1", *extra)
+    assert status == 2
+    assert "--demo runs its own exchange: leave out --url" in err
