@@ -529,7 +529,7 @@ def _render_micro(report: Dict[str, Any], lines: List[str]) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description="Benchmark binance-options-ws on loopback.")
-    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument("--quick", action="store_true", help="a smaller run, a few minutes")
     parser.add_argument("--runs", type=int, help="saturation rounds (default 5, quick 3)")
     parser.add_argument("--count", type=int, help="messages per saturation run")
     parser.add_argument(
