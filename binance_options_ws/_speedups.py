@@ -49,8 +49,10 @@ AVAILABLE = msgspec is not None
 
 #: What the decoders raise on input they do not read (the caller then uses the
 #: pure-Python code); a tuple, for an ``except`` clause.
+#: (Older msgspec versions raise UnicodeDecodeError, a ValueError, for bytes that
+#: are not UTF-8; the pure-Python code then says where, as it always does.)
 DECODE_ERRORS: Tuple[Type[BaseException], ...] = (
-    (msgspec.DecodeError, RecursionError) if msgspec is not None else ()
+    (msgspec.DecodeError, ValueError, OverflowError, RecursionError) if msgspec is not None else ()
 )
 
 #: One wire field of a typed payload: its key and its type (``float``, ``int``,
