@@ -37,13 +37,30 @@ CONSUMER_ARGS = {
     "queue-unbatched": ["queue", "--batch-delay", "0"],
     "queue-recording": ["queue", "--record", "gzip"],
     "queue-recording-plain": ["queue", "--record", "plain"],
+    "queue-pure-recording": ["queue", "--pure", "--record", "gzip"],
+    "queue-pure-recording-plain": ["queue", "--pure", "--record", "plain"],
     "queue-pure": ["queue", "--pure"],
     "callback-pure": ["callback", "--pure"],
 }
 #: The consumers that are other libraries (run with the peers on the PYTHONPATH).
 PEER_KINDS = ("sdk", "unicorn")
-#: The consumers of the recording rounds: the queue without and with ``record_to``.
-RECORDING_KINDS = ("queue", "queue-recording", "queue-recording-plain")
+#: The consumers of the recording rounds: the queue without and with ``record_to``, with
+#: the speed-ups extra and without it (pure Python, the base install).
+RECORDING_KINDS = (
+    "queue",
+    "queue-recording",
+    "queue-recording-plain",
+    "queue-pure",
+    "queue-pure-recording",
+    "queue-pure-recording-plain",
+)
+#: What each recording consumer is compared with.
+RECORDING_BASE = {
+    "queue-recording": "queue",
+    "queue-recording-plain": "queue",
+    "queue-pure-recording": "queue-pure",
+    "queue-pure-recording-plain": "queue-pure",
+}
 #: The consumers in the saturation rounds, the limit first.
 SATURATION_KINDS = (
     "frames",
@@ -81,6 +98,8 @@ LABELS = {
     "queue-unbatched": "the same, batch_delay=0",
     "queue-recording": "the same, record_to=a directory",
     "queue-recording-plain": "the same, uncompressed (compress=False)",
+    "queue-pure-recording": "pure Python, record_to=a directory",
+    "queue-pure-recording-plain": "pure Python, uncompressed (compress=False)",
 }
 
 # Targets from the issue (18). Ratios are to the frame loop of the same round.
@@ -340,7 +359,6 @@ def _thread_cpu(result: Dict[str, Any], suffix: str) -> float:
 def _render_recording(report: Dict[str, Any], lines: List[str]) -> None:
     recording = report["recording"]
     count = report["settings"]["count"]
-    plain = {r["round"]: r["rate"] for r in _ok(recording.get("queue", []))}
     lines.append("")
     lines.append(f"Recording: saturated queue consumer, {count:,} messages")
     for kind in RECORDING_KINDS:
@@ -355,9 +373,11 @@ def _render_recording(report: Dict[str, Any], lines: List[str]) -> None:
         lines.append(
             f"  {LABELS[kind]:<40} {_median(rates):>9,.0f}/s "
             f"{f'[{min(rates):,.0f} - {max(rates):,.0f}]':>19} {cpu:>6.2f} CPU s/100k "
-            f"(reader {reader:.2f}" + (f", recorder {writer:.2f})" if kind != "queue" else ")")
+            f"(reader {reader:.2f}"
+            + (f", recorder {writer:.2f})" if kind in RECORDING_BASE else ")")
         )
-    for kind in RECORDING_KINDS[1:]:
+    for kind, base in RECORDING_BASE.items():
+        plain = {r["round"]: r["rate"] for r in _ok(recording.get(base, []))}
         recorded = _ok(recording.get(kind, []))
         losses = [1 - r["rate"] / plain[r["round"]] for r in recorded if plain.get(r["round"])]
         if not losses:

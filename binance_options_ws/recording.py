@@ -94,7 +94,7 @@ SUFFIX = ".jsonl.gz"
 #: The suffix of an uncompressed recording's files (``RecordingOptions(compress=False)``).
 PLAIN_SUFFIX = ".jsonl"
 #: Seconds between two writes (and flushes) of what the readers handed over.
-FLUSH_INTERVAL = 0.5
+FLUSH_INTERVAL = 0.1
 #: The default size (compressed bytes) past which a file is rotated.
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Free bytes a recording's directory must have to start.
@@ -596,7 +596,7 @@ class Recorder:
                 reported = dropped
 
     def rotate(self) -> None:
-        """End the current file and go on in a new one, at the next write (within 0.5 s).
+        """End the current file and go on in a new one, at the next write (within 0.1 s).
 
         Example:
             >>> client.recorder.rotate()   # doctest: +SKIP
