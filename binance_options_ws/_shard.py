@@ -459,8 +459,7 @@ class Shard:
                     f"could not subscribe {shown} {deadline.within()}: {self._last_error}"
                 )
             return ConnectionFailedError(
-                f"could not connect to {settings.base_url} {deadline.within()} to subscribe "
-                f"{shown}"
+                f"could not connect to {settings.base_url} {deadline.within()} to subscribe {shown}"
             )
         return RequestTimeoutError(
             f"the exchange did not confirm the subscription to {shown} {deadline.within()}"
