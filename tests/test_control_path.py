@@ -75,6 +75,15 @@ class Outcome:
         assert not self._thread.is_alive(), f"the call did not return within {timeout} s"
 
 
+def released_by_close(client: StreamClient, outcome: Outcome) -> None:
+    """Close ``client`` and check that the call ``outcome`` waits on returns at once."""
+    closed_at = time.monotonic()
+    client.close()
+    outcome.join(5)
+    assert outcome.ended_at is not None
+    assert outcome.ended_at - closed_at < MARGIN
+
+
 # ---------------------------------------------------------------- item 2: pongs
 
 
@@ -121,12 +130,8 @@ def _close_releases(exchange: FakeExchange, call: Callable[[StreamClient], Any])
         sent = len(exchange.control_log)
         outcome = Outcome(lambda: call(client))
         wait_for(lambda: len(exchange.control_log) > sent, timeout=5, what="the request")
-        closed_at = time.monotonic()
-        client.close()
-        outcome.join(5)
+        released_by_close(client, outcome)
         assert isinstance(outcome.error, ClientClosedError), outcome.error
-        assert outcome.ended_at is not None
-        assert outcome.ended_at - closed_at < MARGIN
     finally:
         client.close()
 
@@ -156,12 +161,8 @@ def test_close_releases_a_subscribe_waiting_for_send_allowance() -> None:
                 exchange.send_pings(1)
                 wait_for(lambda n=number: pongs(exchange) > n, timeout=5, what="a pong")
             outcome = Outcome(lambda: client.subscribe_index("ETHUSDT", timeout=20))
-            closed_at = time.monotonic()
-            client.close()
-            outcome.join(5)
+            released_by_close(client, outcome)
             assert isinstance(outcome.error, ClientClosedError), outcome.error
-            assert outcome.ended_at is not None
-            assert outcome.ended_at - closed_at < MARGIN
         finally:
             client.close()
 
@@ -172,12 +173,8 @@ def test_close_releases_a_subscribe_waiting_for_a_connection(exchange: FakeExcha
     try:
         outcome = Outcome(lambda: client.subscribe_index("BTCUSDT", timeout=20))
         wait_for(lambda: client.stats.reconnects >= 1, timeout=5, what="a refused attempt")
-        closed_at = time.monotonic()
-        client.close()
-        outcome.join(5)
+        released_by_close(client, outcome)
         assert isinstance(outcome.error, ClientClosedError), outcome.error
-        assert outcome.ended_at is not None
-        assert outcome.ended_at - closed_at < MARGIN
     finally:
         client.close()
 
@@ -296,12 +293,8 @@ def test_close_releases_a_subscribe_behind_a_slow_handshake(exchange: FakeExchan
     client = make_client(exchange)
     try:
         outcome = Outcome(lambda: client.subscribe_index("BTCUSDT", timeout=20))
-        closed_at = time.monotonic()
-        client.close()
-        outcome.join(5)
+        released_by_close(client, outcome)
         assert isinstance(outcome.error, ClientClosedError), outcome.error
-        assert outcome.ended_at is not None
-        assert outcome.ended_at - closed_at < MARGIN
     finally:
         client.close()
 
@@ -325,11 +318,7 @@ def test_close_releases_a_reader_waiting_for_events(
     try:
         subscription = client.subscribe_index("BTCUSDT")
         outcome = Outcome(lambda: read(client, subscription))
-        closed_at = time.monotonic()
-        client.close()
-        outcome.join(5)
-        assert outcome.ended_at is not None
-        assert outcome.ended_at - closed_at < MARGIN
+        released_by_close(client, outcome)
         if outcome.error is not None:  # get() raises; events() just ends
             assert isinstance(outcome.error, ClientClosedError), outcome.error
         else:
