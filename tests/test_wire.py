@@ -5,10 +5,11 @@ from __future__ import annotations
 import doctest
 import math
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Dict
 
 import attrs
 import pytest
+from spec_examples import SPEC_EXAMPLES
 
 from binance_options_ws import MessageParseError, _wire, parse_message
 from binance_options_ws._wire import (
@@ -197,39 +198,8 @@ def test_read_size_is_never_negative(value: Any, expected: Any) -> None:
 
 # ---------------------------------------------------------------- junk in real payloads
 
-TICKER = {
-    "e": "24hrTicker",
-    "E": 1657706425200,
-    "T": 1657706425220,
-    "s": "ETH-220930-1600-C",
-    "o": "2000",
-    "h": "2020",
-    "l": "2000",
-    "c": "2020",
-    "V": "1.42",
-    "A": "2841",
-    "P": "0.01",
-    "p": "20",
-    "Q": "0.01",
-    "F": "27",
-    "L": "48",
-    "n": 22,
-    "bo": "2012",
-    "ao": "2020",
-    "bq": "4.9",
-    "aq": "0.03",
-    "b": "0.1202",
-    "a": "0.1318",
-    "d": "0.98911",
-    "t": "-0.16961",
-    "g": "0.00004",
-    "v": "2.66584",
-    "vo": "0.10001",
-    "mp": "2003.5102",
-    "hl": "2023.511",
-    "ll": "1983.511",
-    "eep": "0",
-}
+# The documentation's ticker example.
+TICKER: Dict[str, Any] = SPEC_EXAMPLES["24hrTicker"]
 
 
 @pytest.mark.parametrize(
