@@ -119,7 +119,11 @@ def test_a_frame_is_recorded_once_across_rollovers(tmp_path: Path) -> None:
             time.sleep(0.004)  # pace the publisher, not a wait for the client
         wait_for(lambda: len(seen) >= trade_id, timeout=5, what="every trade")
         assert client.stats.rollovers >= 2
-    assert recorded_trade_ids(tmp_path) == seen == list(range(1, trade_id + 1))
+    recorded = recorded_trade_ids(tmp_path)
+    # Once each, the frames that were delivered. (While two connections overlap, each frame
+    # comes from whichever read it first, so the order across them is not promised.)
+    assert len(recorded) == len(set(recorded))
+    assert sorted(recorded) == sorted(seen) == list(range(1, trade_id + 1))
     conns = {frame.connection for frame in read_recording(tmp_path)}
     assert len(conns) >= 3  # the frames came on several connections
 
