@@ -218,10 +218,13 @@ def _micro(settings: Settings, pure: bool = False) -> Dict[str, Any]:
     return result
 
 
-def _saturation(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]:
-    results: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in SATURATION_KINDS}
+def _saturated_rounds(
+    kinds: Sequence[str], what: str, settings: Settings, log: Any
+) -> Dict[str, List[Dict[str, Any]]]:
+    """Saturated runs of ``kinds``, interleaved round by round so drift hits all alike."""
+    results: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in kinds}
     for round_number in range(settings.runs):
-        for kind in SATURATION_KINDS:  # interleaved, so drift hits every consumer alike
+        for kind in kinds:
             result = _run_pair(
                 kind,
                 ["--mode", "saturate", "--count", str(settings.count)],
@@ -230,25 +233,17 @@ def _saturation(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]
             )
             result["round"] = round_number
             results[kind].append(result)
-            log(f"saturate {kind:<8} round {round_number + 1}: {_brief(result)}")
+            log(f"{what} {kind:<16} round {round_number + 1}: {_brief(result)}")
     return results
+
+
+def _saturation(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]:
+    return _saturated_rounds(SATURATION_KINDS, "saturate", settings, log)
 
 
 def _recording(settings: Settings, log: Any) -> Dict[str, List[Dict[str, Any]]]:
     """Saturated queue consumers without and with recording, alternated round by round."""
-    results: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in RECORDING_KINDS}
-    for round_number in range(settings.runs):
-        for kind in RECORDING_KINDS:
-            result = _run_pair(
-                kind,
-                ["--mode", "saturate", "--count", str(settings.count)],
-                ["--count", str(settings.count)],
-                limit=120.0,
-            )
-            result["round"] = round_number
-            results[kind].append(result)
-            log(f"recording {kind:<16} round {round_number + 1}: {_brief(result)}")
-    return results
+    return _saturated_rounds(RECORDING_KINDS, "recording", settings, log)
 
 
 def _paced(settings: Settings, log: Any) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:

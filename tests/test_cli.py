@@ -341,25 +341,34 @@ def test_stream_that_cannot_connect_fails_with_one_line(
     assert "Traceback" not in err
 
 
-@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX-only")
-def test_ctrl_c_ends_stream_cleanly_with_a_summary(
-    market_exchange: Tuple[FakeExchange, SyntheticMarket],
-) -> None:
-    exchange, _ = market_exchange
+def interrupt_stream(exchange: FakeExchange, signals: int) -> Tuple[subprocess.Popen[str], str]:
+    """Run ``stream`` in a child process, send it ``signals`` SIGINTs once it streams.
+
+    Returns:
+        The ended process and its stderr.
+    """
     argv = [sys.executable, "-m", "binance_options_ws", "stream", "--url", exchange.url]
     proc = subprocess.Popen(
         [*argv, "BTCUSDT@index"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()  # wait for one event
-        assert "BTCUSDT@index" in first
-        proc.send_signal(signal.SIGINT)
+        assert "BTCUSDT@index" in proc.stdout.readline()  # wait for one event
+        for _ in range(signals):
+            proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    return proc, err
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX-only")
+def test_ctrl_c_ends_stream_cleanly_with_a_summary(
+    market_exchange: Tuple[FakeExchange, SyntheticMarket],
+) -> None:
+    proc, err = interrupt_stream(market_exchange[0], signals=1)
     assert proc.returncode == 130, err  # 128 + SIGINT, the shells' convention
     assert "Traceback" not in err
     summary = err.strip().splitlines()[-1]
@@ -372,21 +381,7 @@ def test_ctrl_c_ends_stream_cleanly_with_a_summary(
 def test_a_second_ctrl_c_while_stopping_is_quiet(
     market_exchange: Tuple[FakeExchange, SyntheticMarket],
 ) -> None:
-    exchange, _ = market_exchange
-    argv = [sys.executable, "-m", "binance_options_ws", "stream", "--url", exchange.url]
-    proc = subprocess.Popen(
-        [*argv, "BTCUSDT@index"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        assert "BTCUSDT@index" in proc.stdout.readline()  # streaming
-        for _ in range(3):  # an impatient user
-            proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    proc, err = interrupt_stream(market_exchange[0], signals=3)  # an impatient user
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "KeyboardInterrupt" not in err
