@@ -112,7 +112,16 @@ def test_each_field_is_the_latest_any_stream_gave(market_exchange: Any, endpoint
         client.subscribe_mark_price("BTC", keep)
         client.subscribe_ticker_by_expiration("BTC", expiry, keep)
         options = _options(market, expiry)
-        wait_for(lambda: count[0] >= 4 * len(options), timeout=10, what="many updates")
+        # The chain subscribed first, so it may hold tickers this test's callback never saw:
+        # wait until the callback has seen every field of every option itself.
+        wait_for(
+            lambda: (
+                count[0] >= 4 * len(options)
+                and all(len(latest.get(symbol, {})) == 3 for symbol in options)
+            ),
+            timeout=10,
+            what="every field of every option",
+        )
         taken: List[Any] = []
 
         def take(_: None) -> None:  # on the dispatcher, between two events: both agree
