@@ -1070,9 +1070,14 @@ def test_batch_delay_reaches_the_connections(
 
 
 _CTRL_C_SCRIPT = """
+import signal
 import sys
 from binance_options_ws import StreamClient
 from binance_options_ws.testing import FakeExchange
+
+# Ctrl+C raises KeyboardInterrupt, as in a script started from a terminal: a test run
+# started in the background (nohup, a CI step) would have its children ignore SIGINT.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 with FakeExchange() as exchange:
     client = StreamClient(exchange.url)

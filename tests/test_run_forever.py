@@ -25,6 +25,10 @@ def test_ctrl_c_ends_run_forever_quietly_even_when_pressed_again() -> None:
 
             from binance_options_ws import StreamClient
 
+            # Ctrl+C raises KeyboardInterrupt, as in a script started from a terminal (a test
+            # run started in the background would have its children ignore SIGINT).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
             def announce():  # "running" once the main thread is inside run_forever()
                 main = threading.main_thread().ident
