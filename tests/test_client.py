@@ -1072,6 +1072,10 @@ def test_batch_delay_reaches_the_connections(
 _CTRL_C_SCRIPT = """
 import signal
 import sys
+import threading
+import time
+
+import binance_options_ws.client
 from binance_options_ws import StreamClient
 from binance_options_ws.testing import FakeExchange
 
@@ -1079,10 +1083,26 @@ from binance_options_ws.testing import FakeExchange
 # started in the background (nohup, a CI step) would have its children ignore SIGINT.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
+
+def announce():  # "ready" once the main thread waits inside the client's call
+    main = threading.main_thread().ident
+    inside = binance_options_ws.client.__file__
+    while True:
+        frame = sys._current_frames().get(main)
+        files = []
+        while frame is not None:
+            files.append(frame.f_code.co_filename)
+            frame = frame.f_back
+        if inside in files and files[0] != inside:
+            print("ready", flush=True)
+            return
+        time.sleep(0.01)
+
+
 with FakeExchange() as exchange:
     client = StreamClient(exchange.url)
     client.subscribe_index("BTCUSDT")
-    print("ready", flush=True)
+    threading.Thread(target=announce, daemon=True).start()
     if sys.argv[1] == "run_forever":
         client.run_forever()
         print("returned", client.closed, flush=True)
@@ -1112,7 +1132,6 @@ def test_ctrl_c_ends_a_blocked_script_cleanly(how: str, tmp_path: Any) -> None:
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "ready"
-        time.sleep(0.2)  # let the main thread block in the wait
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
     finally:
