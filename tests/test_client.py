@@ -861,7 +861,10 @@ def test_rollover_before_the_lifetime_cut_has_no_gap_and_no_duplicate(
         time.sleep(0.2)  # a late duplicate would arrive now
         assert client.stats.rollovers >= 2 * flavour.trade_and_quiet_connections
         assert client.stats.reconnects == 0
-        assert seen == list(range(1, trade_id + 1))
+        # Each trade once, none missing. (While two connections overlap, each frame comes
+        # from whichever reads it first, so the order across them is not promised.)
+        assert len(seen) == len(set(seen))
+        assert sorted(seen) == list(range(1, trade_id + 1))
         assert exchange.subscriptions == {flavour.trade, flavour.quiet[0]}
         # Rollovers go on (one starts half an age after the last): between two of them
         # each path has one connection.
